@@ -1,0 +1,73 @@
+"""The packet payloads of the pose pipeline, named as MediaPipe names its protos.
+
+Landmark lists are numpy arrays rather than one object per landmark, so that the per-frame math
+stays vectorised; the dataclasses are frozen because a packet's payload is immutable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class NormalizedRect:
+    """A rotated rectangle in normalized image coordinates (MediaPipe's NormalizedRect).
+
+    ``x_center``/``y_center`` are fractions of the image width/height, ``width``/``height`` fractions
+    of the image width/height, ``rotation`` radians clockwise in the image (an upright person is 0).
+    """
+
+    x_center: float
+    y_center: float
+    width: float
+    height: float
+    rotation: float = 0.0
+
+    def as_list(self) -> list[float]:
+        """``[x_center, y_center, width, height, rotation]``, the reference schema's order."""
+        return [self.x_center, self.y_center, self.width, self.height, self.rotation]
+
+
+@dataclass(frozen=True)
+class Detection:
+    """One detection (MediaPipe's Detection with RELATIVE_BOUNDING_BOX location data).
+
+    Attributes:
+        score: confidence in [0, 1].
+        xmin, ymin, width, height: the box, normalized to the image it refers to.
+        keypoints: float32 array of shape (K, 2), (x, y) normalized to the same image.
+    """
+
+    score: float
+    xmin: float
+    ymin: float
+    width: float
+    height: float
+    keypoints: np.ndarray = field(repr=False)
+
+
+@dataclass(frozen=True)
+class NormalizedLandmarkList:
+    """Landmarks normalized to an image (MediaPipe's NormalizedLandmarkList).
+
+    ``data`` is float32 of shape (N, 5): x, y (fractions of the image width/height, may lie outside
+    [0, 1]), z (same scale as x, smaller is nearer), visibility and presence (probabilities).
+    """
+
+    data: np.ndarray = field(repr=False)
+
+    def __len__(self) -> int:
+        return int(self.data.shape[0])
+
+
+@dataclass(frozen=True)
+class LandmarkList:
+    """World landmarks (MediaPipe's LandmarkList): ``data`` float32 (N, 5), x, y, z in metres with the
+    origin at the hip centre, then visibility and presence."""
+
+    data: np.ndarray = field(repr=False)
+
+    def __len__(self) -> int:
+        return int(self.data.shape[0])

@@ -1,0 +1,1 @@
+"""posegraph: MediaPipe's calculator-graph model in Python."""
