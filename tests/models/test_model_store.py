@@ -1,0 +1,268 @@
+"""The model manifest, cache directory, verification messages and the fetcher (offline)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from posegraph.errors import ModelError
+from posegraph.models import (
+    MODELS, ModelSpec, add_parser, default_cache_dir, fetch, fetch_command, model_path,
+)
+from posegraph.models import _store, _wheel
+
+CONTENT = bytes(range(256)) * 64  # 16 KiB of fake model
+DIGEST = hashlib.sha256(CONTENT).hexdigest()
+
+
+@pytest.fixture
+def tiny(monkeypatch: pytest.MonkeyPatch) -> ModelSpec:
+    """A small fetchable model added to the manifest for the duration of a test."""
+    spec = ModelSpec(name="tiny", file="tiny.tflite", wheel_path="mediapipe/modules/tiny.tflite",
+                     sha256=DIGEST, size=len(CONTENT))
+    monkeypatch.setitem(MODELS, "tiny", spec)
+    return spec
+
+
+@pytest.fixture
+def model_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh default cache directory, through the environment variable."""
+    directory = tmp_path / "models"
+    monkeypatch.setenv("POSEGRAPH_MODEL_DIR", str(directory))
+    return directory
+
+
+def make_wheel(path: Path, members: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as wheel:
+        for name, data in members.items():
+            wheel.writestr(name, data)
+    return path
+
+
+def test_manifest_has_the_spec_checksums():
+    assert MODELS["pose_detection"].sha256 == (
+        "9ba9dd3d42efaaba86b4ff0122b06f29c4122e756b329d89dca1e297fd8f866c")
+    assert MODELS["pose_landmark_full"].sha256 == (
+        "e9a5c5cb17f736fafd4c2ec1da3b3d331d6edbe8a0d32395855aeb2cdfd64b9f")
+    assert MODELS["face_detection_short_range"].sha256 == (
+        "bbff11cebd1eb27a1e004cae0b0e63ec8c551cbf34a4451148b4908b8db3eca8")
+    assert MODELS["pose_landmark_full"].wheel_path == (
+        "mediapipe/modules/pose_landmark/pose_landmark_full.tflite")
+    assert not MODELS["pose_landmark_lite"].fetchable
+    assert not MODELS["pose_landmark_heavy"].fetchable
+
+
+def test_cache_dir_env_var_overrides(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("POSEGRAPH_MODEL_DIR", str(tmp_path / "mine"))
+    assert default_cache_dir() == tmp_path / "mine"
+
+
+def test_cache_dir_honours_xdg_cache_home(monkeypatch, tmp_path):
+    monkeypatch.delenv("POSEGRAPH_MODEL_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert default_cache_dir() == tmp_path / "xdg" / "posegraph" / "models"
+
+
+def test_cache_dir_defaults_to_home_cache(monkeypatch, tmp_path):
+    monkeypatch.delenv("POSEGRAPH_MODEL_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/ignored")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert default_cache_dir() == tmp_path / ".cache" / "posegraph" / "models"
+
+
+def test_valid_file_is_returned(tiny, model_dir):
+    model_dir.mkdir()
+    (model_dir / "tiny.tflite").write_bytes(CONTENT)
+    assert model_path("tiny") == model_dir / "tiny.tflite"
+
+
+def test_missing_file_names_file_and_fix(tiny, model_dir):
+    with pytest.raises(ModelError) as info:
+        model_path("tiny")
+    message = str(info.value)
+    assert f"{model_dir / 'tiny.tflite'} is missing" in message
+    assert "`posegraph models fetch --model tiny`" in message
+
+
+def test_empty_file(tiny, model_dir):
+    model_dir.mkdir()
+    (model_dir / "tiny.tflite").write_bytes(b"")
+    with pytest.raises(ModelError, match=r"tiny\.tflite is empty \(0 bytes\).*posegraph models fetch"):
+        model_path("tiny")
+
+
+def test_truncated_file_gives_both_checksums(tiny, model_dir):
+    model_dir.mkdir()
+    half = CONTENT[: len(CONTENT) // 2]
+    (model_dir / "tiny.tflite").write_bytes(half)
+    with pytest.raises(ModelError) as info:
+        model_path("tiny")
+    message = str(info.value)
+    assert f"tiny.tflite is truncated ({len(half)} of {len(CONTENT)} bytes;" in message
+    assert f"sha256 {hashlib.sha256(half).hexdigest()}, expected {DIGEST}" in message
+    assert "posegraph models fetch" in message
+
+
+def test_corrupt_file_gives_both_checksums(tiny, model_dir):
+    model_dir.mkdir()
+    corrupt = b"\xff" + CONTENT[1:]
+    (model_dir / "tiny.tflite").write_bytes(corrupt)
+    with pytest.raises(ModelError) as info:
+        model_path("tiny")
+    message = str(info.value)
+    assert "tiny.tflite is corrupt" in message
+    assert f"checksum mismatch: sha256 {hashlib.sha256(corrupt).hexdigest()}, expected {DIGEST}" \
+        in message
+
+
+def test_fix_command_names_a_non_default_cache_dir(tiny, model_dir, tmp_path):
+    other = tmp_path / "elsewhere"
+    with pytest.raises(ModelError, match=rf"posegraph models fetch --cache-dir {other} --model tiny"):
+        model_path("tiny", cache_dir=other)
+
+
+def test_model_not_in_wheel_says_where_to_get_it(model_dir):
+    with pytest.raises(ModelError) as info:
+        model_path("pose_landmark_heavy")
+    message = str(info.value)
+    assert "pose_landmark_heavy.tflite is missing" in message
+    assert "not inside the mediapipe==0.10.21 wheel" in message
+    assert MODELS["pose_landmark_heavy"].url in message
+    assert f"save it as {model_dir / 'pose_landmark_heavy.tflite'}" in message
+
+
+def test_unknown_model_lists_known_ones():
+    with pytest.raises(ModelError, match=r"unknown model 'nope'; known models: .*pose_landmark_full"):
+        model_path("nope")
+
+
+def test_verification_is_cached_until_the_file_changes(tiny, model_dir, monkeypatch):
+    model_dir.mkdir()
+    path = model_dir / "tiny.tflite"
+    path.write_bytes(CONTENT)
+    model_path("tiny")
+    calls = []
+    real_sha256 = hashlib.sha256
+    monkeypatch.setattr(_store.hashlib, "sha256", lambda *a: calls.append(a) or real_sha256(*a))
+    model_path("tiny")
+    assert calls == []
+    path.write_bytes(b"\xff" + CONTENT[1:])
+    os.utime(path, ns=(1, 1))
+    with pytest.raises(ModelError, match="is corrupt"):
+        model_path("tiny")
+    assert len(calls) == 1
+
+
+def test_fetch_extracts_verified_file_from_a_local_wheel(tiny, model_dir, tmp_path):
+    wheel = make_wheel(tmp_path / "mp.whl", {tiny.wheel_path: CONTENT})
+    paths = fetch(["tiny"], wheel=wheel)
+    assert paths == {"tiny": model_dir / "tiny.tflite"}
+    assert paths["tiny"].read_bytes() == CONTENT
+    assert sorted(p.name for p in model_dir.iterdir()) == ["tiny.tflite"]
+
+
+def test_fetch_skips_files_already_valid(tiny, model_dir, tmp_path, monkeypatch):
+    model_dir.mkdir()
+    (model_dir / "tiny.tflite").write_bytes(CONTENT)
+    monkeypatch.setattr(_store, "download_wheel", lambda *a: pytest.fail("downloaded"))
+    assert fetch(["tiny"]) == {"tiny": model_dir / "tiny.tflite"}
+
+
+def test_fetch_replaces_a_truncated_file(tiny, model_dir, tmp_path):
+    model_dir.mkdir()
+    (model_dir / "tiny.tflite").write_bytes(CONTENT[:100])
+    wheel = make_wheel(tmp_path / "mp.whl", {tiny.wheel_path: CONTENT})
+    fetch(["tiny"], wheel=wheel)
+    assert model_path("tiny").read_bytes() == CONTENT
+
+
+def test_fetch_rejects_a_wheel_with_the_wrong_bytes(tiny, model_dir, tmp_path):
+    wheel = make_wheel(tmp_path / "mp.whl", {tiny.wheel_path: CONTENT[::-1]})
+    with pytest.raises(ModelError, match=rf"has sha256 [0-9a-f]{{64}}, expected {DIGEST}"):
+        fetch(["tiny"], wheel=wheel)
+    assert list(model_dir.iterdir()) == []  # neither the file nor a temporary left behind
+
+
+def test_fetch_rejects_a_wheel_without_the_file(tiny, model_dir, tmp_path):
+    wheel = make_wheel(tmp_path / "mp.whl", {"other.txt": b"x"})
+    with pytest.raises(ModelError, match=r"has no mediapipe/modules/tiny\.tflite"):
+        fetch(["tiny"], wheel=wheel)
+
+
+def test_fetch_rejects_a_model_not_in_the_wheel(model_dir):
+    with pytest.raises(ModelError, match=r"pose_landmark_lite\.tflite is missing; .*not inside"):
+        fetch(["pose_landmark_lite"])
+
+
+def test_fetch_downloads_the_wheel_and_says_so(tiny, model_dir, monkeypatch, caplog):
+    def fake_download(dest: Path, progress: bool) -> Path:
+        return make_wheel(dest / "mediapipe-0.10.21-py3-none-any.whl", {tiny.wheel_path: CONTENT})
+
+    monkeypatch.setattr(_store, "download_wheel", fake_download)
+    with caplog.at_level(logging.INFO, logger="posegraph.models"):
+        path = model_path("tiny", fetch_missing=True)
+    assert path.read_bytes() == CONTENT
+    assert "downloading mediapipe==0.10.21 wheel to extract tiny.tflite into" in caplog.text
+
+
+def fake_pip(outcomes: list[int], calls: list[list[str]]):
+    def run(cmd, **kwargs):
+        calls.append(cmd)
+        code = outcomes[len(calls) - 1]
+        if code == 0:
+            dest = Path(cmd[cmd.index("-d") + 1])
+            (dest / "mediapipe-0.10.21-cp311-cp311-manylinux_2_28_x86_64.whl").write_bytes(b"w")
+        return subprocess.CompletedProcess(cmd, code, stdout="", stderr=f"pip said no {len(calls)}")
+    return run
+
+
+def test_download_falls_back_to_a_manylinux_wheel(monkeypatch, tmp_path):
+    calls: list[list[str]] = []
+    monkeypatch.setattr(_wheel.subprocess, "run", fake_pip([1, 0], calls))
+    wheel = _wheel.download_wheel(tmp_path, progress=False)
+    assert wheel.name.startswith("mediapipe-0.10.21-")
+    assert "--platform" not in calls[0]
+    assert calls[1][calls[1].index("--platform") + 1] == "manylinux_2_28_x86_64"
+    assert all("mediapipe==0.10.21" in c and "--no-deps" in c for c in calls)
+
+
+def test_download_failure_reports_pip_and_the_offline_fix(monkeypatch, tmp_path):
+    monkeypatch.setattr(_wheel.subprocess, "run", fake_pip([1, 1], []))
+    with pytest.raises(ModelError) as info:
+        _wheel.download_wheel(tmp_path, progress=False)
+    assert "could not download the mediapipe==0.10.21 wheel" in str(info.value)
+    assert "pip said no 2" in str(info.value)
+    assert "posegraph models fetch --wheel" in str(info.value)
+
+
+def test_cli_parser_registers_fetch_and_path(tiny, model_dir, tmp_path, capsys):
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="posegraph")
+    add_parser(parser.add_subparsers(dest="command"))
+    wheel = make_wheel(tmp_path / "mp.whl", {tiny.wheel_path: CONTENT})
+    args = parser.parse_args(["models", "fetch", "--model", "tiny", "--wheel", str(wheel)])
+    assert args.func is fetch_command
+    assert args.func(args) == 0
+    assert capsys.readouterr().out == f"tiny\t{model_dir / 'tiny.tflite'}\n"
+
+    args = parser.parse_args(["models", "path", "tiny", "--cache-dir", str(model_dir)])
+    assert args.func(args) == 0
+    assert capsys.readouterr().out == f"tiny\t{model_dir / 'tiny.tflite'}\n"
+    with pytest.raises(SystemExit):
+        parser.parse_args(["models", "fetch", "--model", "nope"])
+
+
+@pytest.mark.skipif(os.environ.get("POSEGRAPH_TEST_FETCH") != "1",
+                    reason="downloads the 35 MB mediapipe wheel; set POSEGRAPH_TEST_FETCH=1")
+def test_real_fetch(tmp_path):
+    paths = fetch(["pose_detection", "pose_landmark_full"], cache_dir=tmp_path, progress=False)
+    for name, path in paths.items():
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == MODELS[name].sha256
