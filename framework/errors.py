@@ -7,36 +7,47 @@ these at the boundary, with the original kept as ``__cause__``.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 
 class PosegraphError(Exception):
     """Root of every error posegraph raises on purpose."""
+
+
+class ConfigProblem(NamedTuple):
+    """One problem in a graph config: where (file, 1-based line and column, when known) and what."""
+
+    file: str
+    line: int | None
+    column: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return f"{where}: {self.message}"
 
 
 class GraphConfigError(PosegraphError):
     """A graph config is malformed or inconsistent.
 
     Attributes:
-        file: the config file's path, or ``"<string>"`` for text given directly.
-        line, column: 1-based position of the offending text, or ``None`` when unknown.
-        problems: every problem found, as ``(line, column, message)``; ``str(error)`` lists them.
+        problems: every problem found, each a :class:`ConfigProblem`; ``str(error)`` lists them all,
+            one per line, as ``file:line:column: message``.
+        file, line, column: where the first problem is (``line``/``column`` 1-based, or ``None``).
     """
 
-    def __init__(self, message: str, file: str = "<string>", line: int | None = None,
-                 column: int | None = None,
-                 problems: list[tuple[int | None, int | None, str]] | None = None) -> None:
-        self.file = file
-        self.line = line
-        self.column = column
-        self.problems = problems if problems is not None else [(line, column, message)]
-        super().__init__("\n".join(self._format(*p) for p in self.problems))
-
-    def _format(self, line: int | None, column: int | None, message: str) -> str:
-        where = self.file
-        if line is not None:
-            where += f":{line}"
-            if column is not None:
-                where += f":{column}"
-        return f"{where}: {message}"
+    def __init__(self, message: str | None = None, file: str = "<string>", line: int | None = None,
+                 column: int | None = None, problems: list[ConfigProblem] | None = None) -> None:
+        if problems is None:
+            problems = [ConfigProblem(file, line, column, message or "invalid graph config")]
+        self.problems = problems
+        first = problems[0]
+        self.file, self.line, self.column = first.file, first.line, first.column
+        super().__init__("\n".join(str(p) for p in problems))
 
 
 class CalculatorError(PosegraphError):

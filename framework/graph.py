@@ -1,0 +1,684 @@
+"""Running a graph: the scheduler and the app-facing :class:`Graph` API.
+
+A :class:`Graph` is built from a config (file, text or message), started with input side packets,
+fed packets on its input streams, and observed on its output streams. With ``num_threads`` 0 or 1
+(the default) nodes run on the caller's thread inside :meth:`Graph.add_packet` and the ``wait``
+calls (MediaPipe's application-thread executor); with more, on a pool of worker threads.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import queue
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+from posegraph.calculator import Calculator, CalculatorContext, Stop
+from posegraph.config.loader import LoadedConfig, load_config, parse_config
+from posegraph.errors import CalculatorError, GraphRunError, PosegraphError, SidePacketError
+from posegraph.packet import Packet
+from posegraph.stream_handlers import InputQueue, default_next, fixed_size_next, immediate_next
+from posegraph.timestamp import Timestamp
+from posegraph.validated_graph import NodeSpec, ValidatedGraph, validate
+
+log = logging.getLogger(__name__)
+
+UNSET, DONE = Timestamp.UNSET, Timestamp.DONE
+_DEFAULT, _IMMEDIATE, _FIXED = 0, 1, 2
+_HANDLERS = {"DefaultInputStreamHandler": _DEFAULT, "ImmediateInputStreamHandler": _IMMEDIATE,
+             "FixedSizeInputStreamHandler": _FIXED}
+
+
+class _Output:
+    """One stream: its consumers' queues, observers and timestamp bound."""
+
+    __slots__ = ("name", "consumers", "observers", "pollers", "bound")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.consumers: list[InputQueue] = []
+        self.observers: list[Callable[[Packet], None]] = []
+        self.pollers: list[OutputStreamPoller] = []
+        self.bound = Timestamp.UNSTARTED
+
+
+class _Node:
+    __slots__ = ("spec", "name", "calc", "cc", "queues", "outputs", "handler", "offset", "trigger", "target",
+                 "max_in_flight", "running", "scheduled", "opened", "closed", "settled", "rank", "order",
+                 "source", "pending", "seq")
+
+    def __init__(self, spec: NodeSpec, order: int) -> None:
+        self.spec = spec
+        self.name = spec.name
+        self.calc: Calculator | None = None
+        self.cc: CalculatorContext | None = None
+        self.queues: list[InputQueue] = [InputQueue(self, r.back_edge) for r in spec.inputs]
+        self.outputs: list[_Output] = []
+        self.handler = _HANDLERS[spec.input_stream_handler]
+        self.offset = spec.cls.contract.timestamp_offset
+        h = spec.handler_options
+        self.trigger = h.trigger_queue_size if h is not None else 0
+        self.target = max(h.target_queue_size, 1) if h is not None else 0
+        self.max_in_flight = spec.max_in_flight
+        self.running = 0
+        self.scheduled = False
+        self.opened = False
+        self.closed = False
+        self.settled = Timestamp.UNSTARTED
+        self.rank = spec.rank
+        self.order = order
+        self.source = not spec.inputs
+        self.pending: dict[int, CalculatorContext | None] = {}  # seq -> finished context, in start order
+        self.seq = 0
+
+
+class OutputStreamPoller:
+    """Pulls packets of one output stream (MediaPipe's OutputStreamPoller)."""
+
+    def __init__(self, graph: "Graph", stream: str) -> None:
+        self._graph = graph
+        self._queue: queue.Queue[Packet | None] = queue.Queue()
+        self.stream = stream
+
+    def _push(self, packet: Packet | None) -> None:
+        self._queue.put(packet)
+
+    def next(self, timeout: float | None = None) -> Packet | None:
+        """The next packet, or ``None`` once the stream is done.
+
+        Raises:
+            TimeoutError: nothing arrived within ``timeout`` seconds.
+            PosegraphError: the graph failed.
+        """
+        if self._graph._inline:
+            self._graph._drain()
+        try:
+            packet = self._queue.get(timeout=timeout)
+        except queue.Empty:
+            self._graph._raise_if_error()
+            raise TimeoutError(f"no packet on {self.stream!r} within {timeout} s") from None
+        if packet is None:
+            self._graph._raise_if_error()
+        return packet
+
+    def __iter__(self) -> Iterator[Packet]:
+        while (p := self.next()) is not None:
+            yield p
+
+
+class Graph:
+    """A runnable graph (MediaPipe's CalculatorGraph), usable as a context manager.
+
+    Example::
+
+        with Graph.from_file("graphs/pose_tracking.pbtxt") as graph:
+            graph.observe("pose_landmarks", lambda p: print(p.timestamp, p.payload))
+            graph.start({"smooth_landmarks": True})
+            for i, frame in enumerate(frames):
+                graph.add_packet("image", frame, i * 33_333)
+        # leaving the block closes the inputs and waits until the graph is done
+
+    Args:
+        config: a path to a ``.pbtxt``/``.yaml`` file, a :class:`LoadedConfig`, or a
+            ``CalculatorGraphConfig`` message.
+        num_threads: overrides the config's ``num_threads`` (0 or 1: run on the caller's thread).
+        search_path: extra directories to look for subgraph files in.
+
+    Raises:
+        GraphConfigError: the config is invalid (every problem, with file:line:column).
+    """
+
+    def __init__(self, config: Any, *, num_threads: int | None = None,
+                 search_path: Iterable[str | Path] = ()) -> None:
+        if isinstance(config, (str, Path)):
+            loaded = load_config(config)
+        elif isinstance(config, LoadedConfig):
+            loaded = config
+        else:
+            from posegraph.config.loader import SourceMap
+            loaded = LoadedConfig(config, SourceMap("<config>"))
+        from posegraph.subgraph import expand_subgraphs
+        self.loaded = expand_subgraphs(loaded, search_path)
+        self.validated: ValidatedGraph = validate(self.loaded)
+        self.num_threads = self.validated.num_threads if num_threads is None else num_threads
+        self.max_queue_size = self.validated.max_queue_size
+        self._inline = self.num_threads <= 1
+        self._lock = threading.RLock()
+        self._cond = threading.Condition(self._lock)
+        self._ready: list[tuple[int, int, _Node]] = []
+        self._counter = itertools.count()
+        self._active = 0
+        self._draining = False
+        self._error: PosegraphError | None = None
+        self._started = False
+        self._finished = False
+        self._workers: list[threading.Thread] = []
+        self._stopping = False
+        self.tracer: list[tuple[str, str, int, int, int, int]] | None = None
+
+        self._nodes = [_Node(spec, i) for i, spec in enumerate(self.validated.nodes)]
+        self._streams: dict[str, _Output] = {}
+        for n in self._nodes:
+            for r in n.spec.outputs:
+                out = _Output(r.name)
+                self._streams[r.name] = out
+                n.outputs.append(out)
+        self._graph_inputs: dict[str, _Output] = {}
+        for r in self.validated.input_streams:
+            out = _Output(r.name)
+            self._streams[r.name] = out
+            self._graph_inputs[r.name] = out
+        for n in self._nodes:
+            for r, q in zip(n.spec.inputs, n.queues):
+                self._streams[r.name].consumers.append(q)
+        self._side_packets: dict[str, Any] = {}
+        self._output_names = [r.name for r in self.validated.output_streams]
+
+    # --- construction helpers ------------------------------------------------------------------
+    @classmethod
+    def from_file(cls, path: str | Path, **kwargs: Any) -> "Graph":
+        """A graph from a ``.pbtxt`` or ``.yaml`` file."""
+        return cls(load_config(path), **kwargs)
+
+    @classmethod
+    def from_string(cls, text: str, syntax: str = "pbtxt", **kwargs: Any) -> "Graph":
+        """A graph from config text (``syntax`` ``"pbtxt"`` or ``"yaml"``)."""
+        return cls(parse_config(text, syntax), **kwargs)
+
+    # --- introspection -------------------------------------------------------------------------
+    @property
+    def input_streams(self) -> list[str]:
+        """Names of the graph's input streams."""
+        return list(self._graph_inputs)
+
+    @property
+    def output_streams(self) -> list[str]:
+        """Names of the graph's declared output streams."""
+        return list(self._output_names)
+
+    @property
+    def side_packet_types(self) -> dict[str, type | tuple[type, ...]]:
+        """Input side packets the nodes read, with the payload type the first reader declares."""
+        out: dict[str, Any] = {}
+        produced = {r.name for n in self._nodes for r in n.spec.side_outputs}
+        for n in self._nodes:
+            ports = n.spec.cls.contract.input_side_packets
+            for r in n.spec.side_inputs:
+                if r.name not in produced:
+                    out.setdefault(r.name, ports[r.tag].type)
+        for r in self.validated.input_side_packets:
+            out.setdefault(r.name, object)
+        return out
+
+    @property
+    def has_error(self) -> bool:
+        """Whether a node (or an observer) failed; the error is raised by the next call."""
+        return self._error is not None
+
+    # --- observing -----------------------------------------------------------------------------
+    def observe(self, stream: str, callback: Callable[[Packet], None]) -> None:
+        """Calls ``callback(packet)`` for each packet on ``stream``, in timestamp order.
+
+        Any stream of the graph can be observed (handy for debugging), before :meth:`start`.
+        The callback runs on a scheduler thread and must not block; an exception it raises fails
+        the graph.
+
+        Raises:
+            GraphRunError: unknown stream, or the graph already started.
+        """
+        self._check_observable(stream)
+        self._streams[stream].observers.append(callback)
+
+    def poller(self, stream: str) -> OutputStreamPoller:
+        """An :class:`OutputStreamPoller` for ``stream`` (call before :meth:`start`)."""
+        self._check_observable(stream)
+        poller = OutputStreamPoller(self, stream)
+        self._streams[stream].pollers.append(poller)
+        return poller
+
+    def _check_observable(self, stream: str) -> None:
+        if self._started:
+            raise GraphRunError(f"observe {stream!r} before start()")
+        if stream not in self._streams:
+            raise GraphRunError(f"no stream named {stream!r} in the graph (streams: {', '.join(sorted(self._streams))})")
+
+    # --- running -------------------------------------------------------------------------------
+    def start(self, side_packets: dict[str, Any] | None = None) -> None:
+        """Checks the side packets, opens every node and starts the run (MediaPipe's StartRun).
+
+        Raises:
+            SidePacketError: a side packet is unknown, missing or of the wrong type.
+            CalculatorError: a node's ``open`` failed (the nodes already opened are closed).
+            GraphRunError: the graph was already started.
+        """
+        if self._started:
+            raise GraphRunError("graph already started: a Graph runs once; build a new one to run again")
+        side_packets = dict(side_packets or {})
+        types = self.side_packet_types
+        unknown = sorted(set(side_packets) - set(types))
+        if unknown:
+            raise SidePacketError(f"unknown side packet(s) {', '.join(map(repr, unknown))}; this graph takes: "
+                                  f"{', '.join(sorted(types)) or 'none'}")
+        self._side_packets = side_packets
+        self._started = True
+        try:
+            self._open_all()
+        except BaseException:
+            self._close_opened()
+            raise
+        if not self._inline:
+            for i in range(self.num_threads):
+                t = threading.Thread(target=self._worker, name=f"posegraph-worker-{i}", daemon=True)
+                t.start()
+                self._workers.append(t)
+        with self._lock:
+            for n in self._nodes:
+                if n.source:
+                    self._schedule(n)
+
+    def _open_all(self) -> None:
+        pending = list(self._nodes)
+        while pending:
+            progressed = False
+            for n in list(pending):
+                ports = n.spec.cls.contract.input_side_packets
+                missing = [r for r in n.spec.side_inputs if r.name not in self._side_packets]
+                if missing and any(self._side_producer(r.name) for r in missing):
+                    continue  # produced by a node not opened yet
+                values = {}
+                for r in n.spec.side_inputs:
+                    if r.name not in self._side_packets:
+                        if ports[r.tag].optional:
+                            continue
+                        raise SidePacketError(f"node {n.name!r} ({n.spec.calculator}) needs side packet {r.name!r} "
+                                              f"(tag {r.tag or '(untagged)'}), which was not given to start()")
+                    v = self._side_packets[r.name]
+                    expected = ports[r.tag].type
+                    if expected is not object and not _isinstance(v, expected):
+                        raise SidePacketError(f"side packet {r.name!r} for node {n.name!r} ({n.spec.calculator}) "
+                                              f"must be {_type_name(expected)}, got {type(v).__name__} {v!r}")
+                    values[(r.tag, r.index)] = v
+                self._open(n, values)
+                pending.remove(n)
+                progressed = True
+            if not progressed:
+                names = ", ".join(repr(n.name) for n in pending)
+                raise SidePacketError(f"nodes {names} wait on side packets no node can produce first")
+
+    def _side_producer(self, name: str) -> _Node | None:
+        return next((n for n in self._nodes if not n.opened and any(r.name == name for r in n.spec.side_outputs)), None)
+
+    def _open(self, n: _Node, side_values: dict) -> None:
+        spec = n.spec
+        n.calc = spec.cls()
+        n.cc = CalculatorContext(spec.name, spec.options, side_values,
+                                 {(r.tag, r.index): i for i, r in enumerate(spec.inputs)},
+                                 {(r.tag, r.index): i for i, r in enumerate(spec.outputs)},
+                                 {(r.tag, r.index): i for i, r in enumerate(spec.side_outputs)})
+        t0 = time.perf_counter_ns()
+        try:
+            n.calc.open(n.cc)
+        except PosegraphError as e:
+            if isinstance(e, CalculatorError):
+                raise
+            raise CalculatorError(str(e), spec.name, spec.calculator, "open") from e
+        except Exception as e:
+            raise CalculatorError(f"{type(e).__name__}: {e}", spec.name, spec.calculator, "open") from e
+        finally:
+            self._trace(n, "open", UNSET, t0)
+        n.opened = True
+        for slot, value in n.cc._side_out.items():
+            self._side_packets[spec.side_outputs[slot].name] = value
+        n.cc._side_out.clear()
+        with self._lock:
+            self._deliver(n, n.cc, None)
+
+    def add_packet(self, stream: str, payload: Any, timestamp: int) -> None:
+        """Adds a packet to graph input ``stream`` (MediaPipe's AddPacketToInputStream).
+
+        Blocks while the stream's consumers hold ``max_queue_size`` packets (thread pool only).
+
+        Raises:
+            GraphRunError: unknown or closed stream, timestamp not increasing, graph not started.
+            PosegraphError: the graph failed earlier (the node's :class:`CalculatorError`).
+        """
+        out = self._graph_inputs.get(stream)
+        if out is None:
+            raise GraphRunError(f"no graph input stream {stream!r} (inputs: {', '.join(self._graph_inputs) or 'none'})")
+        if not self._started:
+            raise GraphRunError("call start() before add_packet()")
+        self._raise_if_error()
+        if not Timestamp.is_allowed_in_stream(timestamp):
+            raise GraphRunError(f"timestamp {Timestamp.format(timestamp)} is not allowed in a stream")
+        with self._cond:
+            if timestamp < out.bound:
+                raise GraphRunError(f"input stream {stream!r}: timestamp {Timestamp.format(timestamp)} is not "
+                                    f"after the last one (next allowed: {Timestamp.format(out.bound)})")
+            if not self._inline and self.max_queue_size > 0:
+                while (self._error is None and any(len(q.packets) >= self.max_queue_size for q in out.consumers)):
+                    self._cond.wait(0.1)
+            self._emit(out, Packet(payload, timestamp))
+        if self._inline:
+            self._drain()
+        self._raise_if_error()
+
+    def close_input_stream(self, stream: str) -> None:
+        """Closes graph input ``stream``: its bound becomes Done."""
+        out = self._graph_inputs.get(stream)
+        if out is None:
+            raise GraphRunError(f"no graph input stream {stream!r}")
+        with self._cond:
+            self._raise_bound(out, DONE)
+        if self._inline:
+            self._drain()
+
+    def close_all_inputs(self) -> None:
+        """Closes every graph input stream (MediaPipe's CloseAllPacketSources)."""
+        for name in self._graph_inputs:
+            self.close_input_stream(name)
+
+    def wait_until_idle(self, timeout: float | None = None) -> None:
+        """Returns once no node has work left with the packets given so far.
+
+        Raises:
+            TimeoutError: still busy after ``timeout`` seconds.
+            PosegraphError: the graph failed.
+        """
+        if self._inline:
+            self._drain()
+        else:
+            deadline = None if timeout is None else time.monotonic() + timeout
+            with self._cond:
+                while (self._ready or self._active) and self._error is None:
+                    if not self._cond.wait(_remaining(deadline)) and deadline and time.monotonic() >= deadline:
+                        raise TimeoutError(f"graph still busy after {timeout} s")
+        self._raise_if_error()
+
+    def wait_until_done(self, timeout: float | None = None) -> None:
+        """Waits until every node has closed (close the inputs first), then stops the threads.
+
+        Raises:
+            GraphRunError: the graph can make no more progress but nodes are still open (their
+                inputs are never closed or a cycle lacks data); the message names them.
+            TimeoutError: not done after ``timeout`` seconds.
+            PosegraphError: the graph failed.
+        """
+        self.wait_until_idle(timeout)
+        with self._cond:
+            stuck = [n for n in self._nodes if not n.closed]
+        if stuck:
+            details = "; ".join(f"{n.name!r} waits on " + (", ".join(
+                f"{r.name!r} (bound {Timestamp.format(q.bound)})" for r, q in zip(n.spec.inputs, n.queues)
+                if q.bound != DONE) or "nothing") for n in stuck[:5])
+            self._shutdown()
+            raise GraphRunError(f"graph cannot finish: {len(stuck)} node(s) still open: {details}. "
+                                "Close every input stream before waiting until done.")
+        self._shutdown()
+        self._finished = True
+
+    def close(self) -> None:
+        """Closes all inputs and waits until done; safe to call twice."""
+        if not self._started or self._finished:
+            self._shutdown()
+            return
+        if self._error is None:
+            self.close_all_inputs()
+        self.wait_until_done()
+
+    def cancel(self) -> None:
+        """Stops the run now: no further ``process`` calls; open nodes are closed."""
+        with self._cond:
+            if self._error is None:
+                self._error = GraphRunError("graph cancelled")
+            self._cond.notify_all()
+        self._shutdown()
+
+    def __enter__(self) -> "Graph":
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            if self._error is None:
+                with self._cond:
+                    self._error = GraphRunError("graph abandoned: the with-block raised")
+            self._shutdown()
+
+    # --- scheduling ----------------------------------------------------------------------------
+    def _schedule(self, n: _Node) -> None:
+        if not n.scheduled and not n.closed:
+            n.scheduled = True
+            heapq.heappush(self._ready, (-n.rank, next(self._counter), n))
+            if not self._inline:
+                self._cond.notify()
+
+    def _emit(self, out: _Output, packet: Packet) -> None:
+        """Puts a packet on a stream (lock held)."""
+        out.bound = bound = Timestamp.next_allowed_in_stream(packet.timestamp)
+        for q in out.consumers:
+            q.packets.append(packet)
+            q.bound = bound
+            self._schedule(q.node)
+        for obs in out.observers:
+            obs(packet)
+        for poller in out.pollers:
+            poller._push(packet)
+
+    def _raise_bound(self, out: _Output, bound: int) -> None:
+        if bound > out.bound:
+            out.bound = bound
+            for q in out.consumers:
+                q.bound = bound
+                self._schedule(q.node)
+            if bound == DONE:
+                for poller in out.pollers:
+                    poller._push(None)
+
+    def _drain(self) -> None:
+        """Runs ready nodes on this thread until none is left (inline mode)."""
+        if self._draining:
+            return
+        self._draining = True
+        try:
+            while self._ready and self._error is None:
+                with self._lock:
+                    _, _, n = heapq.heappop(self._ready)
+                self._step(n)
+        finally:
+            self._draining = False
+
+    def _worker(self) -> None:
+        while True:
+            with self._cond:
+                while not self._ready and not self._stopping:
+                    self._cond.wait()
+                if self._stopping:
+                    return
+                _, _, n = heapq.heappop(self._ready)
+                self._active += 1
+            try:
+                self._step(n)
+            finally:
+                with self._cond:
+                    self._active -= 1
+                    self._cond.notify_all()
+
+    def _next_task(self, n: _Node) -> tuple[str, int, list | None] | None:
+        """What node ``n`` should do next (lock held): process, close, or nothing."""
+        if n.closed or self._error is not None or n.running >= n.max_in_flight:
+            return None
+        if n.source:
+            return ("process", UNSET, None)
+        while True:
+            if n.handler == _DEFAULT:
+                t, packets = default_next(n.queues)
+            elif n.handler == _IMMEDIATE:
+                t, packets = immediate_next(n.queues)
+            else:
+                t, packets = fixed_size_next(n.queues, n.trigger, n.target)
+            if packets is not None:
+                return ("process", t, packets)
+            if t == UNSET or n.running:
+                return None
+            if t == DONE:
+                return ("close", DONE, None)
+            if t <= n.settled:
+                return None
+            n.settled = t
+            if n.offset is not None:
+                for out in n.outputs:
+                    self._raise_bound(out, t)
+            return None
+
+    def _step(self, n: _Node) -> None:
+        with self._lock:
+            n.scheduled = False
+            task = self._next_task(n)
+            if task is None:
+                return
+            kind, ts, packets = task
+            n.running += 1
+            seq = n.seq
+            n.seq += 1
+            n.pending[seq] = None
+            if n.max_in_flight > 1:
+                cc = CalculatorContext(n.name, n.cc.options, n.cc.side_inputs, n.cc._in_slots, n.cc._out_slots,
+                                       n.cc._out_side_slots)
+                self._schedule(n)
+            else:
+                cc = n.cc
+            cc.input_timestamp = ts
+            cc._inputs = packets
+        stop = False
+        t0 = time.perf_counter_ns()
+        method = "close" if kind == "close" else "process"
+        try:
+            if kind == "close":
+                n.calc.close(cc)
+            elif n.calc.process(cc) is Stop:
+                stop = True
+        except Stop:
+            stop = True
+        except Exception as e:
+            err = e if isinstance(e, CalculatorError) else CalculatorError(
+                f"{type(e).__name__}: {e}", n.name, n.spec.calculator, method, None if n.source or kind == "close"
+                else Timestamp.format(ts))
+            if err is not e:
+                err.__cause__ = e
+            self._fail(err, n)
+            return
+        finally:
+            if self.tracer is not None:
+                self._trace(n, method, ts, t0)
+        with self._cond:
+            n.running -= 1
+            n.pending[seq] = cc
+            try:
+                self._flush_pending(n)
+                if kind == "close" or stop:
+                    n.closed = True
+                    for out in n.outputs:
+                        self._raise_bound(out, DONE)
+                elif not n.closed:
+                    self._schedule(n)
+            except PosegraphError as e:
+                self._fail(e, n)
+            except Exception as e:  # an observer callback raised
+                self._fail(GraphRunError(f"an output stream observer raised {type(e).__name__}: {e}"), n)
+
+    def _flush_pending(self, n: _Node) -> None:
+        """Delivers finished calls' outputs in the order the calls started (lock held)."""
+        while n.pending:
+            seq = next(iter(n.pending))
+            cc = n.pending[seq]
+            if cc is None:
+                return
+            del n.pending[seq]
+            self._deliver(n, cc, cc.input_timestamp)
+
+    def _deliver(self, n: _Node, cc: CalculatorContext, ts: int | None) -> None:
+        """Moves a call's sent packets and bounds onto the streams (lock held)."""
+        if cc._sent:
+            for slot, packet in cc._sent:
+                out = n.outputs[slot]
+                if packet.timestamp < out.bound or not Timestamp.is_allowed_in_stream(packet.timestamp):
+                    cc._sent.clear()
+                    raise CalculatorError(
+                        f"sent a packet at {Timestamp.format(packet.timestamp)} on {out.name!r}, whose next allowed "
+                        f"timestamp is {Timestamp.format(out.bound)}", n.name, n.spec.calculator, "process",
+                        Timestamp.format(ts) if ts is not None else None)
+                self._emit(out, packet)
+            cc._sent.clear()
+        if cc._bounds:
+            for slot, bound in cc._bounds:
+                self._raise_bound(n.outputs[slot], bound)
+            cc._bounds.clear()
+        if n.offset is not None and ts is not None and ts != UNSET:
+            nxt = Timestamp.next_allowed_in_stream(ts + n.offset) if ts < Timestamp.MAX else DONE
+            for out in n.outputs:
+                if out.bound < nxt:
+                    self._raise_bound(out, nxt)
+
+    # --- failure and shutdown ------------------------------------------------------------------
+    def _fail(self, err: PosegraphError, n: _Node | None) -> None:
+        with self._cond:
+            if self._error is None:
+                self._error = err
+            if n is not None:
+                n.running = max(n.running - 1, 0) if n.running else 0
+            self._ready.clear()
+            self._cond.notify_all()
+
+    def _raise_if_error(self) -> None:
+        if self._error is not None:
+            self._shutdown()
+            raise self._error
+
+    def _shutdown(self) -> None:
+        """Stops the worker threads and closes nodes still open (after an error or cancel)."""
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        for t in self._workers:
+            if t is not threading.current_thread():
+                t.join()
+        self._workers = []
+        if self._error is not None:
+            self._close_opened()
+        for out in self._streams.values():
+            for poller in out.pollers:
+                poller._push(None)
+
+    def _close_opened(self) -> None:
+        for n in self._nodes:
+            if n.opened and not n.closed and n.calc is not None:
+                n.closed = True
+                try:
+                    n.calc.close(n.cc)
+                except Exception:
+                    log.exception("node %r (%s) failed in close after the graph stopped", n.name, n.spec.calculator)
+
+    def _trace(self, n: _Node, method: str, ts: int, t0: int) -> None:
+        if self.tracer is not None:
+            self.tracer.append((n.name, method, ts, threading.get_ident(), t0, time.perf_counter_ns()))
+
+
+def _remaining(deadline: float | None) -> float | None:
+    return None if deadline is None else max(deadline - time.monotonic(), 0.0)
+
+
+def _isinstance(v: Any, expected: Any) -> bool:
+    if expected is float and isinstance(v, int) and not isinstance(v, bool):
+        return True
+    if expected is int and isinstance(v, bool):
+        return False
+    return isinstance(v, expected)
+
+
+def _type_name(t: Any) -> str:
+    return " or ".join(x.__name__ for x in t) if isinstance(t, tuple) else t.__name__
