@@ -1,0 +1,104 @@
+import math
+
+import cv2
+import numpy as np
+import pytest
+
+from posegraph.calculators.formats import NormalizedRect
+from posegraph.calculators.image.image_to_tensor import (letterbox_to_tensor,
+                                                         warp_roi_to_tensor,
+                                                         warp_tensor_to_image)
+
+
+def _rotation(degrees: float) -> float:
+    # As MediaPipe's test computes it: M_PI * deg / 180 in float.
+    return float(np.float32(math.pi * np.float32(degrees) / np.float32(180.0)))
+
+
+MEDIUM = dict(x_center=0.65, y_center=0.4, width=0.5, height=0.5)
+LARGE = dict(x_center=0.5, y_center=0.5, width=1.5, height=1.1)
+
+# name: (roi, rotation degrees, tensor size, keep aspect, border, value range), the parameters of
+# MediaPipe's image_to_tensor_calculator_test for each golden.
+CASES = {
+    "medium_sub_rect_keep_aspect": (MEDIUM, 0, 256, True, "replicate", (0.0, 1.0)),
+    "medium_sub_rect_keep_aspect_border_zero": (MEDIUM, 0, 256, True, "zero", (0.0, 1.0)),
+    "medium_sub_rect_keep_aspect_with_rotation": (MEDIUM, 90, 256, True, "replicate", (0.0, 1.0)),
+    "medium_sub_rect_keep_aspect_with_rotation_border_zero":
+        (MEDIUM, 90, 256, True, "zero", (0.0, 1.0)),
+    "medium_sub_rect_with_rotation": (MEDIUM, -45, 256, False, "replicate", (-1.0, 1.0)),
+    "medium_sub_rect_with_rotation_border_zero": (MEDIUM, -45, 256, False, "zero", (-1.0, 1.0)),
+    "large_sub_rect": (LARGE, 0, 128, False, "replicate", (0.0, 1.0)),
+    "large_sub_rect_border_zero": (LARGE, 0, 128, False, "zero", (0.0, 1.0)),
+    "large_sub_rect_keep_aspect": (LARGE, 0, 128, True, "replicate", (0.0, 1.0)),
+    "large_sub_rect_keep_aspect_border_zero": (LARGE, 0, 128, True, "zero", (0.0, 1.0)),
+}
+
+
+def _rgb(path) -> np.ndarray:
+    return cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
+
+
+def _to_uint8(tensor: np.ndarray, value_range: tuple[float, float]) -> np.ndarray:
+    lo, hi = value_range
+    return np.clip(np.rint((tensor - lo) * (255.0 / (hi - lo))), 0, 255)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_warp_matches_mediapipe_golden(shared_data, name):
+    folder = shared_data / "mediapipe_goldens" / "image_to_tensor"
+    roi, degrees, size, keep_aspect, border, value_range = CASES[name]
+    rect = NormalizedRect(rotation=_rotation(degrees), **roi)
+    tensor, _ = warp_roi_to_tensor(_rgb(folder / "input.jpg"), rect, output_size=(size, size),
+                                   value_range=value_range, border_mode=border,
+                                   keep_aspect_ratio=keep_aspect)
+    assert tensor.dtype == np.float32 and tensor.shape == (size, size, 3)
+    diff = np.abs(_to_uint8(tensor, value_range) - _rgb(folder / f"{name}.png"))
+    # MediaPipe's own test allows a max abs difference of 5 (of 255).
+    assert diff.max() <= 5
+
+
+def test_noop_except_range(shared_data):
+    folder = shared_data / "mediapipe_goldens" / "image_to_tensor"
+    tensor, padding = warp_roi_to_tensor(_rgb(folder / "input.jpg"),
+                                         NormalizedRect(0.5, 0.5, 1.0, 1.0), output_size=(64, 128))
+    np.testing.assert_array_equal(padding, 0)
+    assert np.abs(_to_uint8(tensor, (0, 1)) - _rgb(folder / "noop_except_range.png")).max() <= 5
+
+
+def test_letterbox_padding_and_range():
+    image = np.full((100, 200, 3), 255, np.uint8)
+    tensor, padding = letterbox_to_tensor(image, output_size=(224, 224))
+    np.testing.assert_allclose(padding, [0.0, 0.25, 0.0, 0.25])
+    assert tensor[0, 112, 0] == -1.0 and tensor[112, 112, 0] == 1.0
+    assert tensor.min() == -1.0 and tensor.max() == 1.0
+
+
+def test_rgba_and_gray_inputs():
+    rgba = np.zeros((32, 32, 4), np.uint8)
+    assert warp_roi_to_tensor(rgba, None, output_size=(8, 8))[0].shape == (8, 8, 3)
+    gray = np.zeros((32, 32), np.uint8)
+    assert warp_roi_to_tensor(gray, None, output_size=(8, 8))[0].shape == (8, 8, 1)
+
+
+def test_rejects_bad_input():
+    with pytest.raises(ValueError, match="uint8"):
+        warp_roi_to_tensor(np.zeros((4, 4, 3), np.float32), None)
+    with pytest.raises(ValueError, match="positive size"):
+        warp_roi_to_tensor(np.zeros((4, 4, 3), np.uint8), NormalizedRect(0.5, 0.5, 0.0, 1.0))
+    with pytest.raises(ValueError, match="border_mode"):
+        warp_roi_to_tensor(np.zeros((4, 4, 3), np.uint8), None, border_mode="wrap")
+
+
+def test_inverse_warp_round_trip():
+    # A ramp warped into a rotated ROI and back lands on itself inside the ROI (bilinear twice:
+    # within 1 grey level of 255 on a smooth ramp).
+    w, h = 320, 240
+    ramp = np.tile(np.linspace(0, 255, w, dtype=np.float32), (h, 1))
+    image = np.repeat(ramp[..., None], 3, axis=2).astype(np.uint8)
+    rect = NormalizedRect(0.5, 0.5, 0.4, 0.5, rotation=0.3)
+    tensor, _ = warp_roi_to_tensor(image, rect, output_size=(128, 128))
+    back = warp_tensor_to_image(tensor[..., 0], rect, (w, h))
+    centre = back[100:140, 140:180] * 255.0
+    assert np.abs(centre - image[100:140, 140:180, 0]).max() <= 1.0
+    assert back[0, 0] == 0.0
