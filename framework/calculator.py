@@ -61,6 +61,9 @@ class Contract:
         timestamp_offset: with an offset of 0, when the node's inputs settle past a timestamp without
             it sending anything, its outputs' bounds follow (MediaPipe's SetOffset(0)); ``None``
             leaves output bounds to the calculator.
+        process_timestamp_bounds: also call ``process`` when the inputs settle past a timestamp
+            with no packet, at the settled timestamp with every input empty (MediaPipe's
+            SetProcessTimestampBounds), e.g. to say "absent" explicitly.
     """
 
     inputs: Mapping[str, Port] = field(default_factory=dict)
@@ -70,6 +73,7 @@ class Contract:
     options: type | None = None
     input_stream_handler: str = "DefaultInputStreamHandler"
     timestamp_offset: int | None = 0
+    process_timestamp_bounds: bool = False
 
 
 class Stop(Exception):
@@ -109,7 +113,7 @@ class CalculatorContext:
     """
 
     __slots__ = ("node_name", "options", "side_inputs", "input_timestamp", "_inputs", "_in_slots",
-                 "_out_slots", "_out_side_slots", "_sent", "_bounds", "_side_out")
+                 "_out_slots", "_out_side_slots", "_sent", "_bounds", "_side_out", "_queues")
 
     def __init__(self, node_name: str, options: Any, side_inputs: dict[tuple[str, int], Any],
                  in_slots: dict[tuple[str, int], int], out_slots: dict[tuple[str, int], int],
@@ -125,6 +129,7 @@ class CalculatorContext:
         self._sent: list[tuple[int, Packet]] = []
         self._bounds: list[tuple[int, int]] = []
         self._side_out: dict[int, Any] = {}
+        self._queues: list[Any] = []
 
     # inputs
     def has_input(self, tag: str = "", index: int = 0) -> bool:
@@ -141,6 +146,15 @@ class CalculatorContext:
         slot = self._in_slots.get((tag, index))
         packet = None if slot is None else self._inputs[slot]
         return default if packet is None else packet.payload
+
+    def input_bound(self, tag: str = "", index: int = 0) -> int:
+        """The lowest timestamp of input ``tag``/``index`` not yet delivered to this calculator.
+
+        Every packet below it has been given to ``process`` (in this call or earlier); ``Done`` means
+        the input is finished. Taken when this call was scheduled, so it is consistent with the inputs.
+        """
+        slot = self._in_slots.get((tag, index))
+        return Timestamp.DONE if slot is None else self._queues[slot]
 
     def input_count(self, tag: str = "") -> int:
         """How many indexes of ``tag`` are connected."""

@@ -49,7 +49,7 @@ class _Output:
 class _Node:
     __slots__ = ("spec", "name", "calc", "cc", "queues", "outputs", "handler", "offset", "trigger", "target",
                  "max_in_flight", "running", "scheduled", "opened", "closed", "settled", "rank", "order",
-                 "source", "pending", "seq")
+                 "source", "pending", "seq", "process_bounds", "processed", "bounds_seen")
 
     def __init__(self, spec: NodeSpec, order: int) -> None:
         self.spec = spec
@@ -72,6 +72,9 @@ class _Node:
         self.rank = spec.rank
         self.order = order
         self.source = not spec.inputs
+        self.process_bounds = spec.cls.contract.process_timestamp_bounds
+        self.processed = Timestamp.UNSTARTED
+        self.bounds_seen: list[int] = []
         self.pending: dict[int, CalculatorContext | None] = {}  # seq -> finished context, in start order
         self.seq = 0
 
@@ -522,14 +525,24 @@ class Graph:
             else:
                 t, packets = fixed_size_next(n.queues, n.trigger, n.target)
             if packets is not None:
+                n.processed = t
                 return ("process", t, packets)
             if t == UNSET or n.running:
                 return None
             if t == DONE:
                 return ("close", DONE, None)
+            if n.handler == _IMMEDIATE and n.process_bounds:
+                bounds = [q.bound for q in n.queues]
+                if bounds == n.bounds_seen:
+                    return None
+                n.bounds_seen = bounds
+                return ("process", t - 1, [None] * len(n.queues))
             if t <= n.settled:
                 return None
             n.settled = t
+            if n.process_bounds and t - 1 > n.processed:
+                n.processed = t - 1
+                return ("process", t - 1, [None] * len(n.queues))
             if n.offset is not None:
                 for out in n.outputs:
                     self._raise_bound(out, t)
@@ -554,6 +567,7 @@ class Graph:
                 cc = n.cc
             cc.input_timestamp = ts
             cc._inputs = packets
+            cc._queues = [q.packets[0].timestamp if q.packets else q.bound for q in n.queues]
         stop = False
         t0 = time.perf_counter_ns()
         method = "close" if kind == "close" else "process"

@@ -84,11 +84,18 @@ def parse_config(text: str, syntax: str = "pbtxt", file: str = "<string>") -> Lo
         return _parse_yaml(text, file)
     if syntax != "pbtxt":
         raise ValueError(f"unknown config syntax {syntax!r} (use 'pbtxt' or 'yaml')")
+    from posegraph.registry import load_builtin_calculators
+
+    load_builtin_calculators()  # their options messages must exist before options can be parsed
     config = CalculatorGraphConfig()
     try:
         text_format.Parse(text, config)
     except text_format.ParseError as e:
         message = re.sub(r"^\d+:\d+ : ", "", str(e))
+        unknown = re.match(r'Extension "([\w.]+)" not registered', message)
+        if unknown:
+            message = (f"unknown options [{unknown.group(1)}]: no registered calculator declares options "
+                       f"of that name (a calculator's options message is mediapipe.<OptionsDataclassName>)")
         raise GraphConfigError(message, file, e.GetLine(), e.GetColumn()) from None
     return LoadedConfig(config, SourceMap(file, _pbtxt_positions(text)))
 
