@@ -135,6 +135,8 @@ def fetch(names: Iterable[str] | None = None, cache_dir: str | os.PathLike[str] 
     name, a model that is not inside the wheel and not already present, a download that fails,
     or a checksum that does not match.
     """
+    if isinstance(names, str):
+        names = [names]
     specs = [get_spec(name) for name in (fetchable_names() if names is None else names)]
     directory = _resolve(cache_dir)
     paths = {spec.name: directory / spec.file for spec in specs}
