@@ -3,4 +3,4 @@
 Importing this package registers them all.
 """
 
-from posegraph.calculators import core  # noqa: F401
+from posegraph.calculators import core, image, pose, tensor, util  # noqa: F401

@@ -54,9 +54,12 @@ class NormalizedLandmarkList:
 
     ``data`` is float32 of shape (N, 5): x, y (fractions of the image width/height, may lie outside
     [0, 1]), z (same scale as x, smaller is nearer), visibility and presence (probabilities).
+    ``visible``, when set by the visibility-gating stage, is bool (N,): whether renderers and
+    exporters should show each landmark.
     """
 
     data: np.ndarray = field(repr=False)
+    visible: np.ndarray | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
         return int(self.data.shape[0])

@@ -71,7 +71,9 @@ class _Node:
         self.settled = Timestamp.UNSTARTED
         self.rank = spec.rank
         self.order = order
-        self.source = not spec.inputs
+        # A source has output streams and no input streams; a node with neither (one that only
+        # makes side packets) is done once opened.
+        self.source = not spec.inputs and bool(spec.outputs)
         self.process_bounds = spec.cls.contract.process_timestamp_bounds
         self.processed = Timestamp.UNSTARTED
         self.bounds_seen: list[int] = []
@@ -280,8 +282,8 @@ class Graph:
                 self._workers.append(t)
         with self._lock:
             for n in self._nodes:
-                if n.source:
-                    self._schedule(n)
+                if not n.spec.inputs:
+                    self._schedule(n)  # sources start; side-packet-only nodes close at once
 
     def _open_all(self) -> None:
         pending = list(self._nodes)
