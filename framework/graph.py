@@ -454,6 +454,62 @@ class Graph:
                     self._error = GraphRunError("graph abandoned: the with-block raised")
             self._shutdown()
 
+    def process_frames(self, frames: Iterable[tuple[int, Any]], *, input_stream: str | None = None,
+                       outputs: Iterable[str] | None = None, side_packets: dict[str, Any] | None = None
+                       ) -> Iterator[tuple[int, dict[str, Any]]]:
+        """Frames in, results out: the common case in one loop.
+
+        Starts the graph, feeds each ``(timestamp, payload)`` to ``input_stream`` (default: the only
+        graph input stream) and yields ``(timestamp, {stream: payload or None})`` for every input
+        timestamp, in order, as soon as it is settled on all ``outputs`` (default: the graph's
+        output streams). Closes the graph at the end; stopping the iteration early cancels it.
+
+        Example::
+
+            graph = Graph.from_file("graphs/pose_tracking.pbtxt")
+            for t, out in graph.process_frames((i * 33_333, f) for i, f in enumerate(frames)):
+                print(t, out["pose_landmarks"])
+
+        Raises:
+            GraphRunError: no or several input streams and ``input_stream`` not given.
+            PosegraphError: what the graph raised (e.g. a node's CalculatorError).
+        """
+        if input_stream is None:
+            if len(self._graph_inputs) != 1:
+                raise GraphRunError(f"name the input stream: the graph has {len(self._graph_inputs)} "
+                                    f"({', '.join(self._graph_inputs) or 'none'})")
+            input_stream = next(iter(self._graph_inputs))
+        names = list(outputs if outputs is not None else self._output_names)
+        received: dict[str, dict[int, Any]] = {name: {} for name in names}
+        for name in names:
+            self.observe(name, lambda p, store=received[name]: store.__setitem__(p.timestamp, p.payload))
+        self.start(side_packets)
+        pending: list[int] = []
+        finished = False
+        try:
+            for timestamp, payload in frames:
+                self.add_packet(input_stream, payload, timestamp)
+                pending.append(timestamp)
+                yield from self._settled(pending, names, received)
+            self.close_all_inputs()
+            self.wait_until_done()
+            finished = True
+            yield from self._settled(pending, names, received)
+        finally:
+            if not finished:
+                self.cancel()
+
+    def _settled(self, pending: list[int], names: list[str],
+                 received: dict[str, dict[int, Any]]) -> Iterator[tuple[int, dict[str, Any]]]:
+        with self._lock:
+            bound = min((self._streams[n].bound for n in names), default=DONE)
+            ready = 0
+            while ready < len(pending) and pending[ready] < bound:
+                ready += 1
+            done, pending[:ready] = pending[:ready], []
+            results = [(t, {n: received[n].pop(t, None) for n in names}) for t in done]
+        yield from results
+
     # --- scheduling ----------------------------------------------------------------------------
     def _schedule(self, n: _Node) -> None:
         if not n.scheduled and not n.closed:

@@ -8,7 +8,7 @@ import numpy as np
 
 from posegraph import Calculator, CalculatorContext, Contract, Port, register_calculator
 from posegraph.calculators.formats import NormalizedLandmarkList
-from posegraph.calculators.util.render import draw_pose
+from posegraph.calculators.util.render import draw_landmark_list
 
 
 @dataclass(frozen=True)
@@ -31,15 +31,6 @@ class PoseRendererCalculator(Calculator):
                         outputs={"IMAGE": Port(np.ndarray)}, options=PoseRendererCalculatorOptions)
 
     def process(self, cc: CalculatorContext) -> None:
-        image, landmarks = cc.value("IMAGE"), cc.value("NORM_LANDMARKS")
-        if image is None:
-            return
-        if landmarks is None:
-            cc.send("IMAGE", image)
-            return
-        data = landmarks.data
-        if landmarks.visible is not None:
-            data = data.copy()
-            data[:, 3] = landmarks.visible
-            data[:, 4] = 1.0
-        cc.send("IMAGE", draw_pose(image, data, cc.options.visibility_threshold))
+        image = cc.value("IMAGE")
+        if image is not None:
+            cc.send("IMAGE", draw_landmark_list(image, cc.value("NORM_LANDMARKS"), cc.options.visibility_threshold))

@@ -9,6 +9,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from posegraph.calculators.formats import NormalizedLandmarkList
+
 POSE_LANDMARK_NAMES: tuple[str, ...] = (
     "nose", "left_eye_inner", "left_eye", "left_eye_outer", "right_eye_inner", "right_eye",
     "right_eye_outer", "left_ear", "right_ear", "mouth_left", "mouth_right", "left_shoulder",
@@ -92,3 +94,18 @@ def draw_pose(image_rgb: np.ndarray, landmarks: np.ndarray | None,
         cv2.circle(out, tuple(map(int, pixels[index])), radius, LANDMARK_COLORS[index], -1,
                    cv2.LINE_AA)
     return out
+
+
+def draw_landmark_list(image_rgb: np.ndarray, landmarks: NormalizedLandmarkList | None,
+                       visibility_threshold: float = 0.5) -> np.ndarray:
+    """:func:`draw_pose` for a :class:`NormalizedLandmarkList`: landmarks marked not ``visible`` by
+    the visibility-gating stage are skipped; unmarked lists fall back to the visibility threshold.
+    ``None`` returns the image itself (nothing to draw)."""
+    if landmarks is None:
+        return image_rgb
+    data = landmarks.data
+    if landmarks.visible is not None:
+        data = data.copy()
+        data[:, 3] = landmarks.visible
+        data[:, 4] = 1.0
+    return draw_pose(image_rgb, data, visibility_threshold)

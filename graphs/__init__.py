@@ -1,0 +1,1 @@
+"""Bundled graph configs (.pbtxt/.yaml): the pose tracking graph and its subgraphs."""
