@@ -1,0 +1,87 @@
+"""End to end: the pose tracking graph against MediaPipe 0.10.21's own outputs (spec section 11).
+
+Tolerances are the parity contract: per frame (open loop) 0.05 px median and 0.5 px p99,
+detections within 0.002 (keypoints) and 0.01 (score); closed loop on pose_squats.mp4 pose present
+on exactly the reference's frames and 1 px median, 9 px p99; stills 0.1 px median and 1 px p99.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from posegraph.calculators.pose.parity import parity
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+SQUATS = "media/pose_squats.mp4"
+
+
+@pytest.fixture(scope="module")
+def data(shared_data, pose_models):
+    return shared_data
+
+
+def _check_detection(report):
+    det = report["detection"]
+    assert det["frames"] >= 1 and det["missed_frames"] == []
+    assert det["keypoint_max_abs"] <= 0.002
+    assert det["score_max_abs"] <= 0.01
+
+
+@pytest.mark.parametrize("reference", ["pose_squats.raw.json", "pose_squats.smooth.json"])
+def test_closed_loop_squats(data, reference):
+    report = parity(data / "reference" / reference, str(data / SQUATS))
+    assert report["frames"] == 65
+    assert report["presence_mismatch_frames"] == []
+    assert report["landmark_px"]["median"] <= 1.0
+    assert report["landmark_px"]["p99"] <= 9.0
+    _check_detection(report)
+
+
+def test_open_loop_squats(data):
+    report = parity(data / "reference" / "pose_squats.raw.json", str(data / SQUATS), open_loop=True)
+    assert report["presence_mismatch_frames"] == []
+    assert report["landmark_px"]["median"] <= 0.05
+    assert report["landmark_px"]["p99"] <= 0.5
+    _check_detection(report)
+
+
+@pytest.mark.parametrize("still", ["pose.jpg", "standing_man.jpeg", "yoga_tree.jpeg"])
+def test_stills(data, still):
+    stem = still.rsplit(".", 1)[0]
+    report = parity(data / "reference" / f"{stem}.static.json", str(data / "media" / still))
+    assert report["frames_with_pose"] == {"reference": 1, "posegraph": 1}
+    assert report["landmark_px"]["median"] <= 0.1
+    assert report["landmark_px"]["p99"] <= 1.0
+    _check_detection(report)
+
+
+def test_open_loop_refuses_smoothed_reference(data):
+    with pytest.raises(ValueError, match="smoothing off"):
+        parity(data / "reference" / "pose_squats.smooth.json", str(data / SQUATS), open_loop=True)
+
+
+def test_cli_run_writes_video_and_jsonl(data, tmp_path):
+    out, lms = tmp_path / "out.mp4", tmp_path / "out.jsonl"
+    proc = subprocess.run([sys.executable, "-m", "posegraph.cli", "run", str(REPO_ROOT / "graphs" / "pose_tracking.pbtxt"),
+                           "--input", str(data / SQUATS), "--output", str(out), "--landmarks", str(lms), "-q"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    lines = [json.loads(line) for line in lms.read_text().splitlines()]
+    assert [l["frame"] for l in lines] == list(range(65))
+    reference = json.loads((data / "reference" / "pose_squats.smooth.json").read_text())
+    fps = reference["fps"]
+    assert [l["timestamp_us"] for l in lines] == [round(i * 1e6 / fps) for i in range(65)]
+    for line, ref in zip(lines, reference["frames"]):
+        assert (line["pose_landmarks"] is None) == (ref["landmarks"] is None)
+        assert len(line["pose_landmarks"]) == 33 and len(line["pose_landmarks"][0]) == 5
+        assert len(line["pose_world_landmarks"]) == 33
+    import cv2
+
+    cap = cv2.VideoCapture(str(out))
+    assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 65
+    cap.release()
