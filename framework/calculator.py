@@ -150,11 +150,16 @@ class CalculatorContext:
     def input_bound(self, tag: str = "", index: int = 0) -> int:
         """The lowest timestamp of input ``tag``/``index`` not yet delivered to this calculator.
 
-        Every packet below it has been given to ``process`` (in this call or earlier); ``Done`` means
-        the input is finished. Taken when this call was scheduled, so it is consistent with the inputs.
+        Every packet below it has been given to ``process`` (in this call or earlier); packets that
+        arrived since wait in the queue, so the value only ever errs on the safe side. ``Done`` means
+        the input is finished.
         """
         slot = self._in_slots.get((tag, index))
-        return Timestamp.DONE if slot is None else self._queues[slot]
+        if slot is None:
+            return Timestamp.DONE
+        queue = self._queues[slot]
+        packets = queue.packets
+        return packets[0].timestamp if packets else queue.bound
 
     def input_count(self, tag: str = "") -> int:
         """How many indexes of ``tag`` are connected."""

@@ -49,7 +49,7 @@ class _Output:
 class _Node:
     __slots__ = ("spec", "name", "calc", "cc", "queues", "outputs", "handler", "offset", "trigger", "target",
                  "max_in_flight", "running", "scheduled", "opened", "closed", "settled", "rank", "order",
-                 "source", "pending", "seq", "process_bounds", "processed", "bounds_seen")
+                 "source", "pending", "seq", "process_bounds", "processed", "bounds_seen", "missed")
 
     def __init__(self, spec: NodeSpec, order: int) -> None:
         self.spec = spec
@@ -77,6 +77,7 @@ class _Node:
         self.process_bounds = spec.cls.contract.process_timestamp_bounds
         self.processed = Timestamp.UNSTARTED
         self.bounds_seen: list[int] = []
+        self.missed = False
         self.pending: dict[int, CalculatorContext | None] = {}  # seq -> finished context, in start order
         self.seq = 0
 
@@ -324,6 +325,7 @@ class Graph:
                                  {(r.tag, r.index): i for i, r in enumerate(spec.inputs)},
                                  {(r.tag, r.index): i for i, r in enumerate(spec.outputs)},
                                  {(r.tag, r.index): i for i, r in enumerate(spec.side_outputs)})
+        n.cc._queues = n.queues
         t0 = time.perf_counter_ns()
         try:
             n.calc.open(n.cc)
@@ -549,6 +551,7 @@ class Graph:
             while self._ready and self._error is None:
                 with self._lock:
                     _, _, n = heapq.heappop(self._ready)
+                    n.scheduled = False
                 self._step(n)
         finally:
             self._draining = False
@@ -561,6 +564,7 @@ class Graph:
                 if self._stopping:
                     return
                 _, _, n = heapq.heappop(self._ready)
+                n.scheduled = False  # a wake-up from now on queues the node again
                 self._active += 1
             try:
                 self._step(n)
@@ -571,7 +575,10 @@ class Graph:
 
     def _next_task(self, n: _Node) -> tuple[str, int, list | None] | None:
         """What node ``n`` should do next (lock held): process, close, or nothing."""
-        if n.closed or self._error is not None or n.running >= n.max_in_flight:
+        if n.closed or self._error is not None:
+            return None
+        if n.running >= n.max_in_flight:
+            n.missed = True  # woken while busy: look again when the running call ends
             return None
         if n.source:
             return ("process", UNSET, None)
@@ -608,26 +615,28 @@ class Graph:
 
     def _step(self, n: _Node) -> None:
         with self._lock:
-            n.scheduled = False
             task = self._next_task(n)
             if task is None:
                 return
             kind, ts, packets = task
             n.running += 1
-            seq = n.seq
-            n.seq += 1
-            n.pending[seq] = None
             if n.max_in_flight > 1:
-                cc = CalculatorContext(n.name, n.cc.options, n.cc.side_inputs, n.cc._in_slots, n.cc._out_slots,
-                                       n.cc._out_side_slots)
+                seq = n.seq
+                n.seq += 1
+                n.pending[seq] = None
+                base = n.cc
+                cc = CalculatorContext(n.name, base.options, base.side_inputs, base._in_slots, base._out_slots,
+                                       base._out_side_slots)
+                cc._queues = n.queues
                 self._schedule(n)
             else:
                 cc = n.cc
             cc.input_timestamp = ts
             cc._inputs = packets
-            cc._queues = [q.packets[0].timestamp if q.packets else q.bound for q in n.queues]
         stop = False
-        t0 = time.perf_counter_ns()
+        tracing = self.tracer is not None
+        if tracing:
+            t0 = time.perf_counter_ns()
         method = "close" if kind == "close" else "process"
         try:
             if kind == "close":
@@ -645,23 +654,39 @@ class Graph:
             self._fail(err, n)
             return
         finally:
-            if self.tracer is not None:
+            if tracing:
                 self._trace(n, method, ts, t0)
         with self._cond:
             n.running -= 1
-            n.pending[seq] = cc
             try:
-                self._flush_pending(n)
+                if n.max_in_flight > 1:
+                    n.pending[seq] = cc
+                    self._flush_pending(n)
+                else:
+                    self._deliver(n, cc, ts)
                 if kind == "close" or stop:
                     n.closed = True
                     for out in n.outputs:
                         self._raise_bound(out, DONE)
-                elif not n.closed:
+                elif n.missed or n.source or n.handler != _DEFAULT or self._has_work(n):
+                    n.missed = False
                     self._schedule(n)
             except PosegraphError as e:
                 self._fail(e, n)
             except Exception as e:  # an observer callback raised
                 self._fail(GraphRunError(f"an output stream observer raised {type(e).__name__}: {e}"), n)
+
+    @staticmethod
+    def _has_work(n: _Node) -> bool:
+        """Whether a default-handler node may have work after a call: queued packets, or input
+        bounds past what it has handled (a bound raised while it was already queued or running)."""
+        lowest = DONE
+        for q in n.queues:
+            if q.packets:
+                return True
+            if q.bound < lowest:
+                lowest = q.bound
+        return lowest > n.processed + 1 and lowest > n.settled
 
     def _flush_pending(self, n: _Node) -> None:
         """Delivers finished calls' outputs in the order the calls started (lock held)."""
@@ -691,7 +716,7 @@ class Graph:
                 self._raise_bound(n.outputs[slot], bound)
             cc._bounds.clear()
         if n.offset is not None and ts is not None and ts != UNSET:
-            nxt = Timestamp.next_allowed_in_stream(ts + n.offset) if ts < Timestamp.MAX else DONE
+            nxt = ts + n.offset + 1 if ts < Timestamp.MAX else Timestamp.ONE_OVER_POSTSTREAM
             for out in n.outputs:
                 if out.bound < nxt:
                     self._raise_bound(out, nxt)
