@@ -448,3 +448,25 @@ def test_errors_derive_from_the_root_exception(tmp_path: Path) -> None:
 def test_yaml_non_scalar_key_is_a_config_error(tmp_path: Path, text: str) -> None:
     error, path = load_error(tmp_path, text, ".yaml")
     assert error.file == path and error.line is not None
+
+
+@pytest.mark.xfail(strict=True, reason="validate() lets a graph input_stream be declared twice: producers[name] is "
+                   "overwritten for graph inputs instead of reporting 'produced twice'")
+def test_graph_input_stream_declared_twice(tmp_path: Path) -> None:
+    problem = only_problem(load_error(tmp_path, 'input_stream: "in"\ninput_stream: "in"\n')[0])
+    assert (problem.line, problem.column) == (2, 15)
+    assert "'in'" in problem.message
+
+
+@pytest.mark.xfail(strict=True, reason="validate() keeps a negative max_in_flight (node.max_in_flight or 1 is -1), "
+                   "so the node can never run and the graph only fails later with 'graph cannot finish'")
+def test_negative_max_in_flight(tmp_path: Path) -> None:
+    text = ('input_stream: "in"\n'
+            'node {\n'
+            '  calculator: "PassThroughCalculator"\n'
+            '  input_stream: "in"\n'
+            '  output_stream: "out"\n'
+            '  max_in_flight: -1\n'
+            '}\n')
+    problem = only_problem(load_error(tmp_path, text)[0])
+    assert problem.line == 6 and "max_in_flight" in problem.message
