@@ -1,0 +1,1 @@
+"""posegraph's benchmarks: ``python -m benchmarks`` prints every figure in one run."""

@@ -1,0 +1,41 @@
+"""Runs every benchmark and prints its figures (ratios are what count: machines are noisy).
+
+    python -m benchmarks [--video PATH] [--memory-frames 10000] [--skip-memory] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from pathlib import Path
+
+from benchmarks import overlap, pose_pipeline, scheduler
+from benchmarks.common import SHARED_VIDEO, machine
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser.add_argument("--video", type=Path, default=SHARED_VIDEO)
+    parser.add_argument("--memory-frames", type=int, default=10_000, help="frames of the long run (memory)")
+    parser.add_argument("--skip-memory", action="store_true", help="leave out the long memory run")
+    parser.add_argument("--json", action="store_true", help="also print each section as a JSON line")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    print(f"machine: {machine()}")
+    sections = [("pose_pipeline", lambda: pose_pipeline.run(args.video), pose_pipeline.format_report),
+                ("scheduler", scheduler.run, scheduler.format_report),
+                ("overlap", lambda: overlap.run(args.video), overlap.format_report)]
+    if not args.skip_memory:
+        from benchmarks import memory
+        sections.append(("memory", lambda: memory.run(args.video, args.memory_frames), memory.format_report))
+    for name, run, fmt in sections:
+        result = run()
+        print(fmt(result), flush=True)
+        if args.json:
+            print(json.dumps({name: result}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

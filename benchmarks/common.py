@@ -1,0 +1,60 @@
+"""Shared helpers of the benchmarks: the machine description, media decoding, RSS readings."""
+
+from __future__ import annotations
+
+import os
+import platform
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_VIDEO = REPO.parent / "shared" / "data" / "media" / "pose_squats.mp4"
+
+
+def machine() -> str:
+    """One line describing this machine: CPU model, cores, Python and library versions."""
+    import cv2
+    from importlib.metadata import version
+
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, numpy {np.__version__}, "
+            f"OpenCV {cv2.__version__}, ai-edge-litert {version('ai-edge-litert')}")
+
+
+def decode(path: Path) -> tuple[list[tuple[int, np.ndarray]], float]:
+    """All frames of a video as ``(timestamp_us, rgb)`` plus the decode time in ms per frame."""
+    import time
+
+    from posegraph.calculators.video.io import open_source
+
+    start = time.perf_counter()
+    with open_source(str(path)) as source:
+        frames = [(f.timestamp_us, f.image) for f in source]
+    return frames, (time.perf_counter() - start) * 1000 / max(len(frames), 1)
+
+
+def rss_mb() -> float:
+    """This process's resident set size in MiB (Linux /proc)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far, in MiB."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values, dtype=np.float64), q)) if values else float("nan")

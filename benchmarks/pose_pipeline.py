@@ -1,0 +1,137 @@
+"""The pose pipeline's cost per frame, split by stage, next to its models' own inference time.
+
+Frames are decoded up front (decode time reported on its own), the graph runs inline on this
+thread with smoothing on and no rendering, and every calculator call is traced. A tracked frame is
+one where the detector did not run; its wall time is compared with a bare LiteRT interpreter
+running the landmark model on the same tensor in the same process (the floor).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks.common import REPO, decode, percentile
+
+STAGES = {
+    "ImageToTensorCalculator": "preprocessing (warp)",
+    "ImagePropertiesCalculator": "preprocessing (warp)",
+    "InferenceCalculator": "inference",
+    "TensorsToDetectionsCalculator": "postprocessing",
+    "NonMaxSuppressionCalculator": "postprocessing",
+    "DetectionLetterboxRemovalCalculator": "postprocessing",
+    "SplitDetectionVectorCalculator": "postprocessing",
+    "AlignmentPointsRectsCalculator": "postprocessing",
+    "RectTransformationCalculator": "postprocessing",
+    "TensorsToPoseLandmarksCalculator": "postprocessing",
+    "VisibilityGatingCalculator": "postprocessing",
+    "PoseLandmarkFilteringCalculator": "smoothing",
+}
+ORDER = ["decode", "preprocessing (warp)", "inference", "postprocessing", "smoothing", "routing",
+         "framework overhead", "rendering/writing"]
+
+
+def model_floor(name: str, tensor: np.ndarray, runs: int) -> list[float]:
+    """Milliseconds per call of a bare interpreter on ``tensor`` (same thread count as the graph)."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    from posegraph.calculators.tensor.inference_calculator import default_num_threads
+    from posegraph.models import model_path
+
+    interpreter = Interpreter(model_path=str(model_path(name)), num_threads=default_num_threads())
+    interpreter.allocate_tensors()
+    index = interpreter.get_input_details()[0]["index"]
+    times = []
+    for i in range(runs + 3):
+        start = time.perf_counter()
+        interpreter.set_tensor(index, tensor)
+        interpreter.invoke()
+        if i >= 3:
+            times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def run(video: Path, repeat: int = 3) -> dict[str, Any]:
+    """Measures the pipeline on ``video`` (played ``repeat`` times back to back)."""
+    from posegraph import Graph
+    from posegraph.calculators.image.image_to_tensor import warp_roi_to_tensor
+    from posegraph.calculators.util.render import draw_landmark_list
+    from posegraph.calculators.video.io import open_sink
+
+    frames, decode_ms = decode(video)
+    step = frames[1][0] if len(frames) > 1 else 33_333
+    played = [(k * len(frames) * step + t, image) for k in range(repeat) for t, image in frames]
+
+    graph = Graph(REPO / "graphs" / "pose_tracking.pbtxt")
+    graph.tracer = []
+    landmarks: dict[int, Any] = {}
+    rois: dict[int, Any] = {}
+    graph.observe("pose_landmarks", lambda p: landmarks.__setitem__(p.timestamp, p.payload))
+    graph.observe("pose_rect", lambda p: rois.__setitem__(p.timestamp, p.payload))
+    graph.start({"smooth_landmarks": True})
+    wall: dict[int, float] = {}
+    for t, image in played:
+        start = time.perf_counter()
+        graph.add_packet("image", image, t)
+        wall[t] = (time.perf_counter() - start) * 1000
+    graph.close()
+
+    stage_ms: dict[str, float] = defaultdict(float)
+    detector_frames = set()
+    calls_ms: dict[int, float] = defaultdict(float)
+    calculators = {n.name: n.calculator for n in graph.validated.nodes}
+    for node, method, ts, _, t0, t1 in graph.tracer:
+        if method != "process" or ts not in wall:
+            continue
+        calculator = calculators[node]
+        ms = (t1 - t0) / 1e6
+        stage_ms[STAGES.get(calculator, "routing")] += ms
+        calls_ms[ts] += ms
+        if node.startswith("posedetection__InferenceCalculator"):
+            detector_frames.add(ts)
+    n = len(played)
+    per_frame = {k: v / n for k, v in stage_ms.items()}
+    per_frame["framework overhead"] = (sum(wall.values()) - sum(calls_ms.values())) / n
+    per_frame["decode"] = decode_ms
+
+    # Rendering and writing, on the graph's own results.
+    out = Path("/tmp") / f"posegraph-bench-{time.time_ns()}.mp4"
+    sink = open_sink(out, 30.0, (frames[0][1].shape[1], frames[0][1].shape[0]))
+    start = time.perf_counter()
+    for t, image in played[: len(frames)]:
+        sink.write(draw_landmark_list(image, landmarks.get(t)))
+    sink.close()
+    per_frame["rendering/writing"] = (time.perf_counter() - start) * 1000 / len(frames)
+    out.unlink(missing_ok=True)
+
+    tracked = [wall[t] for t in wall if t not in detector_frames and t in landmarks]
+    t0, image0 = played[min(len(played) - 1, 10)]
+    tensor, _ = warp_roi_to_tensor(image0, rois.get(t0), output_size=(256, 256))
+    floor = model_floor("pose_landmark_full", tensor[None], runs=max(len(tracked), 30))
+    det_tensor, _ = warp_roi_to_tensor(image0, None, output_size=(224, 224), value_range=(-1, 1), border_mode="zero")
+    det_floor = model_floor("pose_detection", det_tensor[None], runs=30)
+    return {
+        "video": video.name, "frames": n, "width": frames[0][1].shape[1], "height": frames[0][1].shape[0],
+        "per_frame_ms": {k: round(per_frame.get(k, 0.0), 3) for k in ORDER},
+        "tracked_frames": len(tracked),
+        "tracked_frame_ms": {"median": round(percentile(tracked, 50), 3), "p90": round(percentile(tracked, 90), 3)},
+        "landmark_model_ms": {"median": round(percentile(floor, 50), 3), "p90": round(percentile(floor, 90), 3)},
+        "detector_model_ms": {"median": round(percentile(det_floor, 50), 3)},
+        "tracked_over_model": round(percentile(tracked, 50) / percentile(floor, 50), 3),
+    }
+
+
+def format_report(r: dict[str, Any]) -> str:
+    lines = [f"pose pipeline: {r['video']} {r['width']}x{r['height']}, {r['frames']} frames "
+             f"({r['tracked_frames']} tracked), smoothing on, no rendering in the graph",
+             "  stage                      ms/frame"]
+    lines += [f"  {k:<26} {v:8.3f}" for k, v in r["per_frame_ms"].items()]
+    lines += [f"  tracked frame (median)     {r['tracked_frame_ms']['median']:8.3f}",
+              f"  landmark model alone       {r['landmark_model_ms']['median']:8.3f}   (bare LiteRT, same run)",
+              f"  detector model alone       {r['detector_model_ms']['median']:8.3f}",
+              f"  tracked frame / landmark model = {r['tracked_over_model']:.3f}  (goal <= 1.2)"]
+    return "\n".join(lines)
