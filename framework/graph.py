@@ -49,7 +49,7 @@ class _Output:
 class _Node:
     __slots__ = ("spec", "name", "calc", "cc", "queues", "outputs", "handler", "offset", "trigger", "target",
                  "max_in_flight", "running", "scheduled", "opened", "closed", "settled", "rank", "order",
-                 "source", "pending", "seq", "process_bounds", "processed", "bounds_seen", "missed")
+                 "source", "pending", "seq", "process_bounds", "processed", "bounds_seen", "missed", "executor")
 
     def __init__(self, spec: NodeSpec, order: int) -> None:
         self.spec = spec
@@ -78,6 +78,7 @@ class _Node:
         self.processed = Timestamp.UNSTARTED
         self.bounds_seen: list[int] = []
         self.missed = False
+        self.executor = spec.executor
         self.pending: dict[int, CalculatorContext | None] = {}  # seq -> finished context, in start order
         self.seq = 0
 
@@ -152,10 +153,17 @@ class Graph:
         self.validated: ValidatedGraph = validate(self.loaded)
         self.num_threads = self.validated.num_threads if num_threads is None else num_threads
         self.max_queue_size = self.validated.max_queue_size
-        self._inline = self.num_threads <= 1
+        # Named executors (config `executor { name: ... }`) get their own worker threads; with any of
+        # them, or num_threads > 1, the default executor is a pool too.
+        executors = self.validated.executors
+        self._inline = self.num_threads <= 1 and not executors
+        self._pools: dict[str, int] = {"": max(self.num_threads, 1)}
+        self._pools.update({name: max(threads, 1) for name, threads in executors.items()})
         self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
-        self._ready: list[tuple[int, int, _Node]] = []
+        self._ready: list[tuple[int, int, _Node]] = []  # default executor's ready nodes
+        self._ready_by_executor: dict[str, list[tuple[int, int, _Node]]] = {
+            name: (self._ready if name == "" else []) for name in self._pools}
         self._counter = itertools.count()
         self._active = 0
         self._draining = False
@@ -277,10 +285,12 @@ class Graph:
             self._close_opened()
             raise
         if not self._inline:
-            for i in range(self.num_threads):
-                t = threading.Thread(target=self._worker, name=f"posegraph-worker-{i}", daemon=True)
-                t.start()
-                self._workers.append(t)
+            for executor, threads in self._pools.items():
+                for i in range(threads):
+                    t = threading.Thread(target=self._worker, args=(executor,), daemon=True,
+                                         name=f"posegraph-{executor or 'default'}-{i}")
+                    t.start()
+                    self._workers.append(t)
         with self._lock:
             for n in self._nodes:
                 if not n.spec.inputs:
@@ -400,7 +410,7 @@ class Graph:
         else:
             deadline = None if timeout is None else time.monotonic() + timeout
             with self._cond:
-                while (self._ready or self._active) and self._error is None:
+                while (self._any_ready() or self._active) and self._error is None:
                     if not self._cond.wait(_remaining(deadline)) and deadline and time.monotonic() >= deadline:
                         raise TimeoutError(f"graph still busy after {timeout} s")
         self._raise_if_error()
@@ -516,9 +526,9 @@ class Graph:
     def _schedule(self, n: _Node) -> None:
         if not n.scheduled and not n.closed:
             n.scheduled = True
-            heapq.heappush(self._ready, (-n.rank, next(self._counter), n))
+            heapq.heappush(self._ready_by_executor[n.executor], (-n.rank, next(self._counter), n))
             if not self._inline:
-                self._cond.notify()
+                self._cond.notify_all()
 
     def _emit(self, out: _Output, packet: Packet) -> None:
         """Puts a packet on a stream (lock held)."""
@@ -556,14 +566,18 @@ class Graph:
         finally:
             self._draining = False
 
-    def _worker(self) -> None:
+    def _any_ready(self) -> bool:
+        return any(self._ready_by_executor.values())
+
+    def _worker(self, executor: str) -> None:
+        ready = self._ready_by_executor[executor]
         while True:
             with self._cond:
-                while not self._ready and not self._stopping:
+                while not ready and not self._stopping:
                     self._cond.wait()
                 if self._stopping:
                     return
-                _, _, n = heapq.heappop(self._ready)
+                _, _, n = heapq.heappop(ready)
                 n.scheduled = False  # a wake-up from now on queues the node again
                 self._active += 1
             try:
@@ -728,7 +742,8 @@ class Graph:
                 self._error = err
             if n is not None:
                 n.running = max(n.running - 1, 0) if n.running else 0
-            self._ready.clear()
+            for ready in self._ready_by_executor.values():
+                ready.clear()
             self._cond.notify_all()
 
     def _raise_if_error(self) -> None:
