@@ -471,7 +471,7 @@ def test_a_failed_thread_pool_graph_stops_its_threads(within: Callable) -> None:
     '''
 
     def workers() -> int:
-        return sum(t.name.startswith("posegraph-worker") and t.is_alive() for t in threading.enumerate())
+        return sum(t.name.startswith("posegraph-default") and t.is_alive() for t in threading.enumerate())
 
     def run() -> tuple[int, int]:
         before = workers()

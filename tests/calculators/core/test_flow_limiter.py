@@ -37,11 +37,18 @@ node { calculator: "SlowDoubleForFlowTest" input_stream: "limited" output_stream
 """
 
 
-def run(max_in_queue: int, gap_s: float, frames: int = 30) -> tuple[list[tuple[int, int]], list[tuple[int, bool]]]:
+def run(max_in_queue: int, paced: bool, frames: int = 30) -> tuple[list[tuple[int, int]], list[tuple[int, bool]]]:
+    """Feeds ``frames`` as fast as possible, or (``paced``) each only once the previous one came out."""
     graph = Graph.from_string(CONFIG % max_in_queue)
     out: list[tuple[int, int]] = []
     allowed: list[tuple[int, bool]] = []
-    graph.observe("out", lambda p: out.append((p.timestamp, p.payload)))
+    came_out = threading.Semaphore(0)
+
+    def on_out(p) -> None:
+        out.append((p.timestamp, p.payload))
+        came_out.release()
+
+    graph.observe("out", on_out)
     graph.observe("allowed", lambda p: allowed.append((p.timestamp, p.payload)))
     done = threading.Event()
 
@@ -50,7 +57,8 @@ def run(max_in_queue: int, gap_s: float, frames: int = 30) -> tuple[list[tuple[i
             graph.start()
             for i in range(frames):
                 graph.add_packet("frames", i, i * 1000)
-                time.sleep(gap_s)
+                if paced:
+                    came_out.acquire(timeout=10)
         done.set()
 
     worker = threading.Thread(target=feed, daemon=True)
@@ -61,7 +69,7 @@ def run(max_in_queue: int, gap_s: float, frames: int = 30) -> tuple[list[tuple[i
 
 
 def test_a_fast_source_drops_frames_and_stays_in_order():
-    out, allowed = run(max_in_queue=0, gap_s=0.0)
+    out, allowed = run(max_in_queue=0, paced=False)
     assert 1 <= len(out) < 30  # frames arrive ~instantly, each takes 20 ms: most are dropped
     stamps = [t for t, _ in out]
     assert stamps == sorted(set(stamps))
@@ -71,11 +79,11 @@ def test_a_fast_source_drops_frames_and_stays_in_order():
 
 
 def test_a_source_the_graph_keeps_up_with_loses_nothing():
-    out, allowed = run(max_in_queue=0, gap_s=0.05, frames=10)
+    out, allowed = run(max_in_queue=0, paced=True, frames=10)
     assert [t for t, _ in out] == [i * 1000 for i in range(10)]
     assert all(a for _, a in allowed)
 
 
 def test_a_queue_holds_frames_back_instead_of_dropping_them():
-    out, _ = run(max_in_queue=100, gap_s=0.0, frames=20)
+    out, _ = run(max_in_queue=100, paced=False, frames=20)
     assert [t for t, _ in out] == [i * 1000 for i in range(20)]
