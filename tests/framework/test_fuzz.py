@@ -84,6 +84,8 @@ def build_and_run(loaded: Callable[[], Any], within: Callable) -> None:
     def attempt() -> None:
         try:
             graph = Graph(loaded(), num_threads=1)
+            if any(not node.inputs and node.outputs for node in graph.validated.nodes):
+                return  # none of these calculators is a source: see test_a_calculator_left_without_inputs_...
             graph.start()
             for t in range(3):
                 for name in graph.input_streams:
