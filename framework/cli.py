@@ -66,7 +66,7 @@ def _graph(args: argparse.Namespace, **kwargs: Any) -> Any:
 
 def ensure_models(graph: Any) -> None:
     """Fetches (with a message) the manifest models the graph's inference nodes name, if missing."""
-    from posegraph.models import MODELS, fetch, model_path
+    from posegraph.models import MODELS, default_cache_dir, fetch, model_path
 
     needed = sorted({n.options.model_path for n in graph.validated.nodes
                      if n.calculator == "InferenceCalculator" and n.options.model_path in MODELS})
@@ -82,13 +82,19 @@ def ensure_models(graph: Any) -> None:
     if missing:
         print(f"posegraph: first use: fetching models {', '.join(missing)} (see `posegraph models fetch`)",
               file=sys.stderr)
-        fetch(missing)
+        try:
+            fetch(missing)
+        except ModelError as e:
+            files = ", ".join(str(default_cache_dir() / MODELS[name].file) for name in missing)
+            raise ModelError(f"model file(s) {files} missing, and fetching them failed: {e}") from e
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from posegraph.calculators.video.io import open_source
+    from posegraph.calculators.video.io import check_writable, open_source
     from posegraph.calculators.video.runner import run_media
 
+    if args.trace:
+        check_writable(Path(args.trace))
     graph = _graph(args, num_threads=args.threads)
     side_packets = parse_side_packets(args.side_packet, graph.side_packet_types)
     ensure_models(graph)
@@ -239,7 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except CalculatorError as e:
         print(f"posegraph: error: {e}", file=sys.stderr)
-        return 1
+        return 2 if isinstance(e.__cause__, ModelError) else 1
     except PosegraphError as e:
         print(f"posegraph: error: {e}", file=sys.stderr)
         return 1

@@ -79,7 +79,7 @@ class InferenceCalculator(Calculator):
         except (ValueError, RuntimeError) as e:
             raise ModelError(f"cannot load model {self.path}: {e}. If it is a posegraph model, "
                              "run `posegraph models fetch` to download a verified copy") from e
-        self.inputs = [(d["index"], tuple(d["shape"])) for d in self.interpreter.get_input_details()]
+        self.inputs = [(d["index"], tuple(int(n) for n in d["shape"])) for d in self.interpreter.get_input_details()]
         self.outputs = [d["index"] for d in self.interpreter.get_output_details()]
 
     def process(self, cc: CalculatorContext) -> None:
@@ -93,3 +93,8 @@ class InferenceCalculator(Calculator):
             self.interpreter.set_tensor(index, np.ascontiguousarray(tensor, dtype=np.float32))
         self.interpreter.invoke()
         cc.send("TENSORS", [self.interpreter.get_tensor(i) for i in self.outputs])
+
+    def close(self, cc: CalculatorContext) -> None:
+        # Dropping the interpreter releases its threads and the mapped model file now, not
+        # whenever the finished graph is garbage-collected.
+        self.interpreter = None

@@ -272,7 +272,9 @@ def open_source(spec: str | int | os.PathLike[str]) -> MediaSource:
         raise
 
 
-def _check_writable(path: Path) -> None:
+def check_writable(path: Path) -> None:
+    """Raises :class:`MediaError` saying why ``path`` cannot be written (missing directory, a file
+    or directory in the way, no permission), before anything is created."""
     parent = path.parent
     if not parent.exists():
         raise MediaError(f"{path}: cannot write: the directory {parent} does not exist")
@@ -387,7 +389,7 @@ def open_sink(path: str | os.PathLike[str], fps: float, size: tuple[int, int]) -
     permission, a directory in the way) or its suffix is neither a video nor an image format.
     """
     target = Path(path)
-    _check_writable(target)
+    check_writable(target)
     suffix = target.suffix.lower()
     if suffix in VIDEO_FOURCC:
         return VideoSink(target, fps, size)

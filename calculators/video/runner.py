@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from posegraph import Graph, GraphRunError, PosegraphError
-from posegraph.calculators.video.io import JsonlLandmarkWriter, MediaSink, MediaSource, SourceFrame, open_sink
+from posegraph.calculators.video.io import (JsonlLandmarkWriter, MediaSink, MediaSource, SourceFrame, check_writable,
+                                           open_sink)
 from posegraph.calculators.util.render import draw_landmark_list
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,8 @@ def run_media(graph: Graph, source: MediaSource, *, output: str | Path | None = 
         raise GraphRunError("--output and --landmarks need a graph output stream tagged LANDMARKS")
     outputs = [s for s in (lm_stream, world_stream) if s is not None]
 
+    if landmarks:
+        check_writable(Path(landmarks))  # before the sink creates its file
     sink: MediaSink | None = open_sink(output, source.fps or 30.0, (source.width, source.height)) if output else None
     writer = None
     try:
