@@ -1,0 +1,70 @@
+"""Helpers of the robustness tests: running things under a deadline, running the CLI, reading outputs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import cv2
+import pytest
+
+HERE = Path(__file__).resolve().parent
+REPO_ROOT = HERE.parents[1]
+POSE_GRAPH = REPO_ROOT / "graphs" / "pose_tracking.pbtxt"
+
+
+def within(seconds: float, body: Callable[[], Any]) -> Any:
+    """``body()`` on a helper thread; fails the test if it has not returned after ``seconds``
+    (a hang), re-raises what it raised."""
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = body()
+        except BaseException as e:  # handed back to the test thread
+            outcome["error"] = e
+
+    thread = threading.Thread(target=run, name="robustness-deadline", daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        pytest.fail(f"still running after {seconds} s: the graph hangs")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
+
+
+def posegraph_cli(*args: str | Path, timeout: float = 180, env: dict[str, str] | None = None,
+                  cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -m posegraph.cli ARGS`` in a subprocess, its output captured."""
+    return subprocess.run([sys.executable, "-m", "posegraph.cli", *map(str, args)], capture_output=True,
+                          text=True, timeout=timeout, env={**os.environ, **(env or {})}, cwd=cwd)
+
+
+def fault_driver(settings: dict[str, object], *cli_args: str | Path) -> list[str]:
+    """The command running ``posegraph`` ``cli_args`` on a copy of the graph with a FaultCalculator
+    (see fault_calculators.py); ``settings`` are its out/fail/at/delay."""
+    return [sys.executable, str(HERE / "fault_calculators.py"), *(f"{k}={v}" for k, v in settings.items()), "--",
+            *map(str, cli_args)]
+
+
+def jsonl_records(path: Path) -> list[dict[str, Any]]:
+    """Every line of a landmarks file, parsed (a malformed line fails the test)."""
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def video_frame_count(path: Path) -> int:
+    """Frames cv2 decodes from ``path`` (which must open)."""
+    capture = cv2.VideoCapture(str(path))
+    assert capture.isOpened(), f"{path} does not open"
+    count = 0
+    while capture.read()[0]:
+        count += 1
+    capture.release()
+    return count

@@ -1,0 +1,140 @@
+"""Faults at run time: a calculator failing in open, process or close stops the graph cleanly (one
+CalculatorError naming node, calculator and timestamp; no threads left; no hang), `posegraph run`
+keeps every frame finished before the fault, and SIGINT/SIGTERM finalise the outputs."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from fault_calculators import FaultCalculator, InjectedFault  # noqa: F401  (registers the calculator)
+from posegraph import CalculatorError, Graph
+from robust_helpers import POSE_GRAPH, fault_driver, jsonl_records, video_frame_count, within
+
+FRAMES = 20
+FAIL_AT = 5
+
+
+def small_graph(fail: str, threads: int) -> Graph:
+    return Graph.from_string(f"""
+input_stream: "in"
+output_stream: "out"
+node {{
+  name: "fault"
+  calculator: "FaultCalculator"
+  input_stream: "in"
+  output_stream: "mid"
+  options: {{ [mediapipe.FaultCalculatorOptions.ext] {{ fail: "{fail}" at: {FAIL_AT} }} }}
+}}
+node {{ calculator: "PassThroughCalculator" input_stream: "mid" output_stream: "out" }}
+""", num_threads=threads)
+
+
+DROPS_FINISHED_FRAMES = pytest.mark.xfail(
+    strict=True, reason="Graph.process_frames on a thread pool raises the failure without yielding the frames "
+    "already finished (all of them, for a fault in close)")
+
+
+@pytest.mark.parametrize("fail, threads", [
+    ("open", 1), ("open", 4), ("process", 1), ("process", 4), ("close", 1),
+    pytest.param("close", 4, marks=DROPS_FINISHED_FRAMES),
+])
+def test_failing_calculator_stops_the_graph_cleanly(fail, threads):
+    baseline = threading.active_count()
+    graph = small_graph(fail, threads)
+    done: list[int] = []
+
+    def run() -> None:
+        for timestamp, out in graph.process_frames((t, t * 10) for t in range(FRAMES)):
+            assert out["out"] == timestamp * 10
+            done.append(timestamp)
+
+    with pytest.raises(CalculatorError) as caught:
+        within(30, run)
+    error = caught.value
+    assert (error.node, error.calculator, error.method) == ("fault", "FaultCalculator", fail)
+    assert isinstance(error.__cause__, InjectedFault)
+    if fail == "process":
+        assert error.timestamp == str(FAIL_AT)
+        assert str(error) == (f"node 'fault' (FaultCalculator) failed in process at timestamp {FAIL_AT}: "
+                              f"InjectedFault: injected fault at {FAIL_AT}")
+        # Inline, every frame before the fault is finished; on a pool, a prefix of them.
+        assert done == list(range(FAIL_AT)) if threads == 1 else done == list(range(len(done)))
+    else:
+        assert error.timestamp is None
+        assert str(error) == f"node 'fault' (FaultCalculator) failed in {fail}: InjectedFault: injected fault in {fail}"
+        assert done == ([] if fail == "open" else list(range(FRAMES)))
+    assert threading.active_count() == baseline, [t.name for t in threading.enumerate()]
+
+
+# --- posegraph run ---------------------------------------------------------------------------------
+
+def run_with_fault(tmp_path: Path, squats: Path, *extra: str, **settings: object) -> subprocess.CompletedProcess[str]:
+    command = fault_driver({"out": tmp_path / "faulty.pbtxt", **settings}, "run", POSE_GRAPH, "--input", squats,
+                           "--landmarks", tmp_path / "out.jsonl", "--output", tmp_path / "out.mp4", "-q", *extra)
+    return subprocess.run(command, capture_output=True, text=True, timeout=180)
+
+
+@pytest.mark.parametrize("threads", ["1", "4"])
+def test_run_keeps_the_frames_before_a_process_fault(tmp_path, squats, pose_models, threads):
+    fault_frame = 7
+    proc = run_with_fault(tmp_path, squats, "--threads", threads, fail="process", at=fault_frame * 200_000)
+    assert proc.returncode == 1, proc.stderr
+    assert (f"posegraph: error: node 'fault' (FaultCalculator) failed in process at timestamp "
+            f"{fault_frame * 200_000}: InjectedFault") in proc.stderr
+    records = jsonl_records(tmp_path / "out.jsonl")
+    if threads == "1":
+        assert len(records) == fault_frame
+    assert len(records) <= fault_frame
+    assert [r["frame"] for r in records] == list(range(len(records)))
+    assert [r["timestamp_us"] for r in records] == [200_000 * i for i in range(len(records))]
+    assert all(r["pose_landmarks"] is not None for r in records)
+    if records:  # an mp4 of no frames does not open
+        assert video_frame_count(tmp_path / "out.mp4") == len(records)
+
+
+@pytest.mark.parametrize("threads", ["1", pytest.param("4", marks=DROPS_FINISHED_FRAMES)])
+def test_run_keeps_every_frame_before_a_close_fault(tmp_path, squats, pose_models, threads):
+    proc = run_with_fault(tmp_path, squats, "--threads", threads, fail="close")
+    assert proc.returncode == 1, proc.stderr
+    assert "node 'fault' (FaultCalculator) failed in close: InjectedFault: injected fault in close" in proc.stderr
+    assert len(jsonl_records(tmp_path / "out.jsonl")) == 65
+    assert video_frame_count(tmp_path / "out.mp4") == 65
+
+
+def test_run_with_an_open_fault_writes_no_frame(tmp_path, squats, pose_models):
+    proc = run_with_fault(tmp_path, squats, fail="open")
+    assert proc.returncode == 1, proc.stderr
+    assert "node 'fault' (FaultCalculator) failed in open: InjectedFault: injected fault in open" in proc.stderr
+    assert jsonl_records(tmp_path / "out.jsonl") == []
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_signal_finalises_the_outputs(tmp_path, squats, pose_models, signum):
+    landmarks = tmp_path / "out.jsonl"
+    command = fault_driver({"out": tmp_path / "slow.pbtxt", "delay": 0.3}, "run", POSE_GRAPH, "--input", squats,
+                           "--landmarks", landmarks, "--output", tmp_path / "out.mp4", "-q")
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not (landmarks.exists() and len(landmarks.read_text().splitlines()) >= 3):
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "no frame written within 120 s"
+            time.sleep(0.05)
+        process.send_signal(signum)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 128 + signum, stderr
+    assert f"stopped by signal {int(signum)}" in stderr
+    records = jsonl_records(landmarks)
+    assert 3 <= len(records) < 65
+    assert [r["frame"] for r in records] == list(range(len(records)))
+    assert video_frame_count(tmp_path / "out.mp4") == len(records)
