@@ -54,13 +54,16 @@ def _calculator_class(calculator: str | type[Calculator]) -> type[Calculator]:
     return calculator
 
 
-def _packets(key: str, items: Sequence[Any]) -> list[Packet]:
-    """Packets as given, ``(timestamp, payload)`` pairs, or plain payloads stamped 0, 1, 2, ..."""
+def _packets(key: str, items: Sequence[Any] | Mapping[int, Any]) -> list[Packet]:
+    """Packets from ``{timestamp: payload}``, a list of Packets, or plain payloads stamped 0, 1, 2, ...
+
+    Timestamps are given only by a mapping or by Packets, never guessed from the payloads (a
+    ``(width, height)`` tuple is a payload, not a timestamp and a value).
+    """
+    if isinstance(items, Mapping):
+        return [Packet(payload, t) for t, payload in sorted(items.items())]
     if all(isinstance(i, Packet) for i in items):
         return list(items)
-    if all(isinstance(i, tuple) and len(i) == 2 and isinstance(i[0], int) and not isinstance(i[0], bool)
-           for i in items):
-        return [Packet(payload, t) for t, payload in items]
     if any(isinstance(i, Packet) for i in items):
         raise TypeError(f"input {key!r}: mix of Packets and plain values; give one kind per input")
     return [Packet(payload, t) for t, payload in enumerate(items)]
@@ -94,9 +97,9 @@ def run_calculator(calculator: str | type[Calculator], inputs: Mapping[str, Sequ
         calculator: a registered name, or a :class:`Calculator` subclass (registered under its
             class name if it is not yet).
         inputs: per input port key (``"TAG"``, ``"TAG:index"``, ``""`` for untagged, ``":index"``
-            for further untagged ones), a list of :class:`Packet`, of ``(timestamp, payload)``
-            pairs, or of plain payloads (stamped 0, 1, 2, ...). Packets of all inputs are fed in
-            timestamp order.
+            for further untagged ones), a ``{timestamp: payload}`` mapping, a list of
+            :class:`Packet`, or a list of plain payloads (stamped 0, 1, 2, ...). Packets of all
+            inputs are fed in timestamp order.
         side_packets: input side packets by port key.
         options: the calculator's options dataclass instance, or a dict of its fields.
         outputs: output port keys to connect; by default every declared output tag, a repeated one

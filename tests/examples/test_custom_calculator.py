@@ -131,7 +131,7 @@ def test_joint_angles_need_exactly_one_landmark_input():
 
 def _counts(knees, **options) -> list[int]:
     """The counts sent for a sequence of mean knee angles (None: a frame without a pose)."""
-    frames = [(t, {"left_knee": k, "right_knee": k}) for t, k in enumerate(knees) if k is not None]
+    frames = {t: {"left_knee": k, "right_knee": k} for t, k in enumerate(knees) if k is not None}
     out = run_calculator("SquatCounterCalculator", {"ANGLES": frames}, options=options or None)
     return [p.payload for p in out["COUNT"]]
 

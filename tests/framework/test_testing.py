@@ -17,8 +17,8 @@ def stamped(packets: list[Packet]) -> list[tuple[int, object]]:
 
 
 def test_gate_passes_packets_where_allow_is_true() -> None:
-    out = run_calculator("GateCalculator", {"": [(0, "a"), (10, "b"), (20, "c")],
-                                            "ALLOW": [(0, True), (10, False), (20, True)]})
+    out = run_calculator("GateCalculator", {"": {0: "a", 10: "b", 20: "c"},
+                                            "ALLOW": {0: True, 10: False, 20: True}})
     assert stamped(out[""]) == [(0, "a"), (20, "c")]
     assert stamped(out["STATE_CHANGE"]) == [(10, False), (20, True)]
 
@@ -35,8 +35,8 @@ def test_repeated_outputs_follow_the_inputs_given() -> None:
 
 
 def test_previous_loopback_sends_nothing_for_the_first_main_packet() -> None:
-    out = run_calculator("PreviousLoopbackCalculator", {"MAIN": [(0, "m0"), (5, "m1"), (9, "m2")],
-                                                        "LOOP": [(0, "l0"), (5, "l1"), (9, "l2")]})
+    out = run_calculator("PreviousLoopbackCalculator", {"MAIN": {0: "m0", 5: "m1", 9: "m2"},
+                                                        "LOOP": {0: "l0", 5: "l1", 9: "l2"}})
     assert stamped(out["PREV_LOOP"]) == [(5, "l0"), (9, "l1")]
 
 
@@ -70,7 +70,7 @@ class TestingHelperDoubleCalculator(Calculator):
 def test_a_calculator_class_runs_and_its_failure_names_the_timestamp() -> None:
     assert [p.payload for p in run_calculator(TestingHelperDoubleCalculator, {"": [1, 2]})[""]] == [2, 4]
     with pytest.raises(CalculatorError, match="ValueError: negative") as info:
-        run_calculator(TestingHelperDoubleCalculator, {"": [(3, 1), (7, -1)]})
+        run_calculator(TestingHelperDoubleCalculator, {"": {3: 1, 7: -1}})
     assert info.value.timestamp == "7"
 
 
@@ -122,3 +122,8 @@ def test_run_graph_collects_named_inner_streams_at_the_frame_timestamps() -> Non
 def test_run_graph_needs_a_stream_when_the_graph_has_several() -> None:
     with pytest.raises(GraphRunError, match="name input_stream"):
         run_graph(parse_config(GRAPH), [1, 2])
+
+
+def test_tuple_payloads_are_not_mistaken_for_timestamps() -> None:
+    out = run_calculator("PassThroughCalculator", {"": [(200, 100), (640, 480)]})
+    assert stamped(out[""]) == [(0, (200, 100)), (1, (640, 480))]
