@@ -71,9 +71,9 @@ class _Node:
         self.settled = Timestamp.UNSTARTED
         self.rank = spec.rank
         self.order = order
-        # A source has output streams and no input streams; a node with neither (one that only
-        # makes side packets) is done once opened.
-        self.source = not spec.inputs and bool(spec.outputs)
+        # A source is a calculator that declares no input streams and has outputs; a node with no
+        # input connected otherwise (side packets only, or only optional inputs) is done once opened.
+        self.source = not spec.cls.contract.inputs and bool(spec.outputs)
         self.process_bounds = spec.cls.contract.process_timestamp_bounds
         self.processed = Timestamp.UNSTARTED
         self.bounds_seen: list[int] = []
@@ -103,6 +103,11 @@ class OutputStreamPoller:
         """
         if self._graph._inline:
             self._graph._drain()
+            if self._queue.empty():
+                self._graph._raise_if_error()
+                raise GraphRunError(f"no packet on {self.stream!r} yet: with num_threads <= 1 the graph runs "
+                                    "inside add_packet and the wait calls, so add packets (or close the "
+                                    "inputs) before polling")
         try:
             packet = self._queue.get(timeout=timeout)
         except queue.Empty:

@@ -124,7 +124,7 @@ def _node_options(spec_cls: type[Calculator], node: Any, plain: dict | None, nam
     anys = [a.TypeName() for a in node.node_options]
     if opts_cls is None:
         if given or anys or plain:
-            problems.append(where.problem(key + ("options",), f"node {name!r}: {spec_cls.name} takes no options"))
+            problems.append(where.problem(key + ("options", 0), f"node {name!r}: {spec_cls.name} takes no options"))
         return None
     om = options_message(opts_cls)
     try:
@@ -144,7 +144,7 @@ def _node_options(spec_cls: type[Calculator], node: Any, plain: dict | None, nam
             return from_message(opts_cls, msg)
         return opts_cls()
     except (TypeError, ValueError) as e:
-        problems.append(where.problem(key + ("options",), f"node {name!r}: {e}"))
+        problems.append(where.problem(key + ("options", 0), f"node {name!r}: {e}"))
         return None
 
 
@@ -217,7 +217,7 @@ def validate(loaded: LoadedConfig) -> ValidatedGraph:
             else "") or c.input_stream_handler
         handler_options = None
         if handler not in INPUT_STREAM_HANDLERS:
-            problems.append(where.problem(key + ("input_stream_handler",),
+            problems.append(where.problem(key + ("input_stream_handler", 0),
                                           f"node {name!r}: unknown input stream handler {handler!r} "
                                           f"(known: {', '.join(INPUT_STREAM_HANDLERS)})"))
         elif handler == "FixedSizeInputStreamHandler":
@@ -227,13 +227,18 @@ def validate(loaded: LoadedConfig) -> ValidatedGraph:
         if node.executor and node.executor not in executors:
             problems.append(where.problem(key + ("executor", 0), f"node {name!r}: unknown executor "
                                           f"{node.executor!r} (declared: {', '.join(executors) or 'none'})"))
+        if node.max_in_flight < 0:
+            problems.append(where.problem(key + ("max_in_flight", 0), f"node {name!r}: max_in_flight must be "
+                                          f"at least 1 (0 means the default, 1), got {node.max_in_flight}"))
         options = _node_options(cls, node, loaded.plain_options.get(i), name, where, key, problems)
         if len(problems) == n_problems:
             nodes.append(NodeSpec(name, node.calculator, cls, inputs, outputs, side_in, side_out, options,
                                   handler, handler_options, node.executor, node.max_in_flight or 1, key, where))
 
     producers: dict[str, tuple[int, int]] = {}
-    for r in graph_inputs:
+    for i, r in enumerate(graph_inputs):
+        if r.name in producers:
+            problems.append(smap.problem(("input_stream", i), f"graph input_stream {r.name!r} is declared twice"))
         producers[r.name] = (-1, 0)
     for n_idx, n in enumerate(nodes):
         for slot, r in enumerate(n.outputs):
@@ -300,4 +305,11 @@ def _rank_nodes(nodes: list[NodeSpec], producers: dict[str, tuple[int, int]],
                     if not r.back_edge and producers[r.name][0] in stuck)
         problems.append(first.source_map.problem(first.key + ("input_stream", slot),
             f"cycle without a back edge through nodes {cycle_nodes}: mark the stream that closes it with "
-            f"input_stream_info {{ tag_index: \"{first.inputs[slot].tag or ''}\" back_edge: true }}"))
+            f"input_stream_info {{ tag_index: \"{_tag_index(first.inputs[slot])}\" back_edge: true }}"))
+
+
+def _tag_index(ref: StreamRef) -> str:
+    """How input_stream_info names an input: "TAG", "TAG:1", "" or ":1"."""
+    if ref.index == 0:
+        return ref.tag
+    return f"{ref.tag}:{ref.index}"

@@ -39,6 +39,11 @@ class GateCalculator(Calculator):
     )
 
     def open(self, cc: CalculatorContext) -> None:
+        signals = [f"{kind} {tag}" for tag in ("ALLOW", "DISALLOW")
+                   for kind, connected in (("stream", cc.has_input(tag)), ("side packet", (tag, 0) in cc.side_inputs))
+                   if connected]
+        if len(signals) > 1:
+            raise ValueError(f"connect only one of ALLOW and DISALLOW (as a stream or a side packet), got {', '.join(signals)}")
         self.count = cc.input_count("")
         self.fixed: bool | None = None
         if cc.side_input("ALLOW") is not None:

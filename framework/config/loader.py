@@ -224,10 +224,12 @@ class _YamlReader:
         self.loaded.source_map.positions.setdefault(key, _pos(node))
         fields = msg.DESCRIPTOR.fields_by_name
         for knode, vnode in node.value:
+            if not isinstance(knode, yaml.ScalarNode):
+                raise self.fail(knode, f"a field name must be a plain word, not a {type(knode).__name__[:-4].lower()}")
             name = self.constructor.construct_object(knode)
             if key and key[0] == "node" and len(key) == 2 and name == "options" and self._is_plain(vnode):
                 self.loaded.plain_options[key[1]] = self.constructor.construct_object(vnode, deep=True)
-                self.loaded.source_map.positions[key + ("options",)] = _pos(vnode)
+                self.loaded.source_map.positions[key + ("options", 0)] = _pos(vnode)
                 continue
             if name not in fields:
                 from difflib import get_close_matches

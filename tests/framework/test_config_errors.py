@@ -257,8 +257,6 @@ def test_same_cycle_with_a_back_edge_validates(tmp_path: Path) -> None:
     assert {n.name: n.rank for n in graph.validated.nodes} == {"merge": 0, "pass": 1}
 
 
-@pytest.mark.xfail(strict=True, reason="the cycle error's hint says tag_index \"\" (index 0) for the untagged "
-                   "input at index 1, so following it marks the wrong stream and the cycle remains")
 def test_cycle_hint_names_the_stream_that_closes_the_cycle(tmp_path: Path) -> None:
     problem = only_problem(load_error(tmp_path, CYCLE.format(info=""))[0])
     assert 'tag_index: ":1"' in problem.message
@@ -349,9 +347,6 @@ def test_options_of_the_wrong_message_type(tmp_path: Path, options: str, message
     assert message in problem.message
 
 
-@pytest.mark.xfail(strict=True, reason="validated_graph._node_options locates options problems at key+('options',) "
-                   "but the pbtxt source map records ('node', i, 'options', 0), so the problem points at "
-                   "the node's line, not the options line")
 def test_pbtxt_options_problem_points_at_the_options_line(tmp_path: Path) -> None:
     options = "options { [mediapipe.SplitVectorCalculatorOptions.ext] { element_only: true } }"
     problem = only_problem(load_error(tmp_path, GATE_NODE.format(options=options))[0])
@@ -442,24 +437,18 @@ def test_errors_derive_from_the_root_exception(tmp_path: Path) -> None:
     assert isinstance(error, posegraph.PosegraphError)
 
 
-@pytest.mark.xfail(strict=True, reason="loader._YamlReader.message looks a non-scalar YAML key up in the descriptor's "
-                   "fields dict, so an unhashable key escapes as TypeError instead of GraphConfigError")
 @pytest.mark.parametrize("text", ["? [a]\n: 1\n", "node: [{calculator: GateCalculator, {a: 1}: 2}]\n"])
 def test_yaml_non_scalar_key_is_a_config_error(tmp_path: Path, text: str) -> None:
     error, path = load_error(tmp_path, text, ".yaml")
     assert error.file == path and error.line is not None
 
 
-@pytest.mark.xfail(strict=True, reason="validate() lets a graph input_stream be declared twice: producers[name] is "
-                   "overwritten for graph inputs instead of reporting 'produced twice'")
 def test_graph_input_stream_declared_twice(tmp_path: Path) -> None:
     problem = only_problem(load_error(tmp_path, 'input_stream: "in"\ninput_stream: "in"\n')[0])
     assert (problem.line, problem.column) == (2, 15)
     assert "'in'" in problem.message
 
 
-@pytest.mark.xfail(strict=True, reason="validate() keeps a negative max_in_flight (node.max_in_flight or 1 is -1), "
-                   "so the node can never run and the graph only fails later with 'graph cannot finish'")
 def test_negative_max_in_flight(tmp_path: Path) -> None:
     text = ('input_stream: "in"\n'
             'node {\n'

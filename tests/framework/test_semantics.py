@@ -784,8 +784,6 @@ def test_poller_raises_the_graph_error(within: Callable) -> None:
     assert within(run) == ["first"]
 
 
-@pytest.mark.xfail(strict=True, reason="OutputStreamPoller.next() in inline mode (num_threads<=1) with no timeout "
-                   "blocks forever on its queue when the graph has nothing more to give yet; nothing can fill it")
 def test_poller_next_in_inline_mode_does_not_hang(within: Callable) -> None:
     def run() -> None:
         g = graph(PASS)
@@ -838,8 +836,6 @@ def test_context_manager_closes_inputs_and_finishes(within: Callable) -> None:
     assert within(run) == [(1, "x")]
 
 
-@pytest.mark.xfail(strict=True, reason="a node whose calculator has only optional inputs and none connected is run as "
-                   "a source (graph._Node.source): GateCalculator.process is called forever and the graph never finishes")
 def test_a_calculator_left_without_inputs_does_not_run_forever(within: Callable) -> None:
     text = '''
     input_stream: "in"

@@ -112,8 +112,6 @@ def test_a_dropped_frame_still_advances_the_bound_downstream(run_graph: Callable
     assert out["m"] == [(0, "a0"), (10, "a10"), (20, "b20"), (30, "b30"), (40, "a40"), (50, "b50")]
 
 
-@pytest.mark.xfail(strict=True, reason="GateCalculator documents that only one of ALLOW/DISALLOW may be connected "
-                   "(MediaPipe's GetContract fails otherwise), but nothing checks it: ALLOW silently wins")
 def test_allow_and_disallow_together_are_refused(run_graph: Callable) -> None:
     text = '''
     input_stream: "a"
