@@ -138,11 +138,12 @@ def _write_trace(graph: Any, args: argparse.Namespace) -> None:
     from posegraph import tracing
 
     if args.trace:
-        tracing.write_chrome_trace(graph.tracer, args.trace, graph_name=str(args.graph))
+        tracing.write_chrome_trace(graph.tracer, args.trace, graph_name=str(args.graph), graph=graph)
         print(f"posegraph: trace written to {args.trace} (open in ui.perfetto.dev or chrome://tracing)",
               file=sys.stderr)
-    if args.profile:
-        print(tracing.profile_table(graph.tracer), file=sys.stderr)
+    if args.profile and graph.tracer:
+        wall = (max(r[5] for r in graph.tracer) - min(r[4] for r in graph.tracer)) / 1e9
+        print(tracing.profile_table(graph.tracer, wall), file=sys.stderr)
 
 
 def cmd_parity(args: argparse.Namespace) -> int:
