@@ -504,12 +504,18 @@ class Graph:
         pending: list[int] = []
         finished = False
         try:
-            for timestamp, payload in frames:
-                self.add_packet(input_stream, payload, timestamp)
-                pending.append(timestamp)
+            try:
+                for timestamp, payload in frames:
+                    self.add_packet(input_stream, payload, timestamp)
+                    pending.append(timestamp)
+                    yield from self._settled(pending, names, received)
+                self.close_all_inputs()
+                self.wait_until_done()
+            except PosegraphError:
+                # Frames the graph finished before it failed are results too: hand them over first.
+                self._shutdown()
                 yield from self._settled(pending, names, received)
-            self.close_all_inputs()
-            self.wait_until_done()
+                raise
             finished = True
             yield from self._settled(pending, names, received)
         finally:
@@ -665,6 +671,8 @@ class Graph:
         except Stop:
             stop = True
         except Exception as e:
+            if kind == "close":
+                n.closed = True  # close ran (and failed): never call it again
             err = e if isinstance(e, CalculatorError) else CalculatorError(
                 f"{type(e).__name__}: {e}", n.name, n.spec.calculator, method, None if n.source or kind == "close"
                 else Timestamp.format(ts))

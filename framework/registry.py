@@ -14,7 +14,7 @@ import difflib
 import importlib
 import logging
 from importlib import metadata
-from typing import Callable, TypeVar, overload
+from typing import Callable, Iterable, TypeVar, overload
 
 from posegraph.calculator import Calculator
 from posegraph.errors import PosegraphError
@@ -93,9 +93,10 @@ def registered_calculators() -> list[str]:
     return sorted(_calculators)
 
 
-def closest_calculators(name: str, n: int = 3) -> list[str]:
-    """Registered names most like ``name`` (for "unknown calculator" errors)."""
-    names = registered_calculators()
+def closest_calculators(name: str, n: int = 3, extra: Iterable[str] = ()) -> list[str]:
+    """Registered names (and ``extra`` ones, e.g. subgraph types) most like ``name`` (for
+    "unknown calculator" errors)."""
+    names = sorted(set(registered_calculators()) | set(extra))
     close = difflib.get_close_matches(name, names, n=n, cutoff=0.5)
     lowered = [k for k in names if name.lower() in k.lower() and k not in close]
     return (close + lowered)[:n]

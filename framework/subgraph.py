@@ -176,6 +176,7 @@ def expand_subgraphs(loaded: LoadedConfig, search_path: Iterable[str | Path] = (
         for node in loaded.config.node:
             if get_calculator(node.calculator) is None and (error := index.broken_file_for(node.calculator)):
                 raise error
+        loaded.subgraph_types = sorted(index.types)
         return loaded
     nodes = _expand(loaded, index, ())
     config = CalculatorGraphConfig()
@@ -188,7 +189,8 @@ def expand_subgraphs(loaded: LoadedConfig, search_path: Iterable[str | Path] = (
         node_sources[i] = (n.source_map, n.key)
         if n.plain_options is not None:
             expanded.plain_options[i] = n.plain_options
-    expanded.node_sources = node_sources  # type: ignore[attr-defined]  (read by validate())
+    expanded.node_sources = node_sources
+    expanded.subgraph_types = sorted(index.types)
     return expanded
 
 
@@ -206,7 +208,7 @@ def _canonical_names(nodes: list[Any]) -> list[str]:
 
 def _expand(loaded: LoadedConfig, index: _Index, stack: tuple[str, ...]) -> list[_ExpandedNode]:
     """The nodes of ``loaded`` with every subgraph node replaced by its (expanded) nodes."""
-    sources: dict[int, tuple[SourceMap, Key]] = getattr(loaded, "node_sources", {})
+    sources: dict[int, tuple[SourceMap, Key]] = loaded.node_sources
     names = _canonical_names(list(loaded.config.node))
     out: list[_ExpandedNode] = []
     for i, node in enumerate(loaded.config.node):

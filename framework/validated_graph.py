@@ -157,7 +157,7 @@ def validate(loaded: LoadedConfig) -> ValidatedGraph:
     config, smap = loaded.config, loaded.source_map
     problems: list[ConfigProblem] = []
     nodes: list[NodeSpec] = []
-    node_maps: dict[int, tuple[SourceMap, Key]] = getattr(loaded, "node_sources", {})
+    node_maps = loaded.node_sources
 
     graph_inputs = parse_refs(list(config.input_stream), smap, (), "input_stream", problems)
     graph_outputs = parse_refs(list(config.output_stream), smap, (), "output_stream", problems)
@@ -184,7 +184,7 @@ def validate(loaded: LoadedConfig) -> ValidatedGraph:
             continue
         cls = get_calculator(node.calculator)
         if cls is None:
-            close = closest_calculators(node.calculator)
+            close = closest_calculators(node.calculator, extra=loaded.subgraph_types)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             problems.append(where.problem(key + ("calculator", 0),
                                           f"unknown calculator {node.calculator!r}{hint}"))

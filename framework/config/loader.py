@@ -45,12 +45,16 @@ class LoadedConfig:
     """A parsed graph config with where it came from.
 
     ``plain_options`` holds YAML's plain ``options: {field: value}`` mappings per node index; they are
-    typed later, against the node's calculator's options dataclass.
+    typed later, against the node's calculator's options dataclass. After subgraph expansion,
+    ``node_sources`` maps a node index to the source map and key of the file the node was written in,
+    and ``subgraph_types`` lists the subgraph types found on the search path (for suggestions).
     """
 
     config: Any
     source_map: SourceMap
     plain_options: dict[int, dict[str, Any]] = field(default_factory=dict)
+    node_sources: dict[int, tuple[SourceMap, Key]] = field(default_factory=dict)
+    subgraph_types: list[str] = field(default_factory=list)
 
     @property
     def file(self) -> str:
