@@ -169,6 +169,10 @@ class Graph:
         self._ready: list[tuple[int, int, _Node]] = []  # default executor's ready nodes
         self._ready_by_executor: dict[str, list[tuple[int, int, _Node]]] = {
             name: (self._ready if name == "" else []) for name in self._pools}
+        # Workers of an executor sleep on its own condition (sharing the graph lock), so queuing a
+        # node wakes one worker that can run it; API calls wait on self._cond.
+        self._work: dict[str, threading.Condition] = {name: threading.Condition(self._lock) for name in self._pools}
+        self._local = threading.local()
         self._counter = itertools.count()
         self._active = 0
         self._draining = False
@@ -537,9 +541,12 @@ class Graph:
     def _schedule(self, n: _Node) -> None:
         if not n.scheduled and not n.closed:
             n.scheduled = True
-            heapq.heappush(self._ready_by_executor[n.executor], (-n.rank, next(self._counter), n))
-            if not self._inline:
-                self._cond.notify_all()
+            ready = self._ready_by_executor[n.executor]
+            heapq.heappush(ready, (-n.rank, next(self._counter), n))
+            # A worker of this executor takes the next ready node itself when its call ends, so
+            # another worker is woken only for work beyond that one.
+            if not self._inline and (getattr(self._local, "executor", None) != n.executor or len(ready) > 1):
+                self._work[n.executor].notify()
 
     def _emit(self, out: _Output, packet: Packet) -> None:
         """Puts a packet on a stream (lock held)."""
@@ -569,11 +576,15 @@ class Graph:
             return
         self._draining = True
         try:
-            while self._ready and self._error is None:
+            call = None
+            while True:
                 with self._lock:
-                    _, _, n = heapq.heappop(self._ready)
-                    n.scheduled = False
-                self._step(n)
+                    if call is not None:
+                        self._end(*call)
+                    call = self._take(self._ready)
+                if call is None:
+                    return
+                call = self._call(*call)
         finally:
             self._draining = False
 
@@ -581,22 +592,26 @@ class Graph:
         return any(self._ready_by_executor.values())
 
     def _worker(self, executor: str) -> None:
+        self._local.executor = executor
         ready = self._ready_by_executor[executor]
+        work = self._work[executor]
+        call = None
         while True:
             with self._cond:
-                while not ready and not self._stopping:
-                    self._cond.wait()
-                if self._stopping:
-                    return
-                _, _, n = heapq.heappop(ready)
-                n.scheduled = False  # a wake-up from now on queues the node again
-                self._active += 1
-            try:
-                self._step(n)
-            finally:
-                with self._cond:
+                if call is not None:
+                    self._end(*call)
                     self._active -= 1
-                    self._cond.notify_all()
+                    if not self._active or self._error is not None:
+                        self._cond.notify_all()  # API waiters: idle, done, failed
+                call = None
+                while call is None:
+                    while not ready and not self._stopping:
+                        work.wait()
+                    if self._stopping:
+                        return
+                    call = self._take(ready)
+                self._active += 1
+            call = self._call(*call)
 
     def _next_task(self, n: _Node) -> tuple[str, int, list | None] | None:
         """What node ``n`` should do next (lock held): process, close, or nothing."""
@@ -638,13 +653,17 @@ class Graph:
                     self._raise_bound(out, t)
             return None
 
-    def _step(self, n: _Node) -> None:
-        with self._lock:
+    def _take(self, ready: list) -> tuple | None:
+        """Pops ready nodes until one has a call to make; marks it running (lock held)."""
+        while ready and self._error is None:
+            _, _, n = heapq.heappop(ready)
+            n.scheduled = False  # a wake-up from now on queues the node again
             task = self._next_task(n)
             if task is None:
-                return
+                continue
             kind, ts, packets = task
             n.running += 1
+            seq = -1
             if n.max_in_flight > 1:
                 seq = n.seq
                 n.seq += 1
@@ -658,6 +677,12 @@ class Graph:
                 cc = n.cc
             cc.input_timestamp = ts
             cc._inputs = packets
+            return n, kind, ts, cc, seq
+        return None
+
+    def _call(self, n: _Node, kind: str, ts: int, cc: CalculatorContext, seq: int) -> tuple | None:
+        """Runs the calculator method (no lock held); returns the arguments of :meth:`_end`, or
+        ``None`` when it failed (the graph is failed then)."""
         stop = False
         tracing = self.tracer is not None
         if tracing:
@@ -679,29 +704,32 @@ class Graph:
             if err is not e:
                 err.__cause__ = e
             self._fail(err, n)
-            return
+            return None
         finally:
             if tracing:
                 self._trace(n, method, ts, t0)
-        with self._cond:
-            n.running -= 1
-            try:
-                if n.max_in_flight > 1:
-                    n.pending[seq] = cc
-                    self._flush_pending(n)
-                else:
-                    self._deliver(n, cc, ts)
-                if kind == "close" or stop:
-                    n.closed = True
-                    for out in n.outputs:
-                        self._raise_bound(out, DONE)
-                elif n.missed or n.source or n.handler != _DEFAULT or self._has_work(n):
-                    n.missed = False
-                    self._schedule(n)
-            except PosegraphError as e:
-                self._fail(e, n)
-            except Exception as e:  # an observer callback raised
-                self._fail(GraphRunError(f"an output stream observer raised {type(e).__name__}: {e}"), n)
+        return n, kind, ts, cc, seq, stop
+
+    def _end(self, n: _Node, kind: str, ts: int, cc: CalculatorContext, seq: int, stop: bool) -> None:
+        """Delivers a finished call's packets and bounds, and queues what it woke (lock held)."""
+        n.running -= 1
+        try:
+            if n.max_in_flight > 1:
+                n.pending[seq] = cc
+                self._flush_pending(n)
+            else:
+                self._deliver(n, cc, ts)
+            if kind == "close" or stop:
+                n.closed = True
+                for out in n.outputs:
+                    self._raise_bound(out, DONE)
+            elif n.missed or n.source or n.handler != _DEFAULT or self._has_work(n):
+                n.missed = False
+                self._schedule(n)
+        except PosegraphError as e:
+            self._fail(e, n)
+        except Exception as e:  # an observer callback raised
+            self._fail(GraphRunError(f"an output stream observer raised {type(e).__name__}: {e}"), n)
 
     @staticmethod
     def _has_work(n: _Node) -> bool:
@@ -769,6 +797,8 @@ class Graph:
         with self._cond:
             self._stopping = True
             self._cond.notify_all()
+            for work in self._work.values():
+                work.notify_all()
         for t in self._workers:
             if t is not threading.current_thread():
                 t.join()

@@ -162,7 +162,9 @@ def warp_roi_to_tensor(image: np.ndarray, rect: NormalizedRect | None, *,
     if warped.ndim == 3 and warped.shape[2] == 4:
         warped = warped[..., :3]
     scale, offset = value_range_transform(*value_range)
-    tensor = warped.astype(_F) * scale + offset
+    tensor = np.multiply(warped, scale, dtype=_F)  # p * scale + offset, one rounding each, as MediaPipe
+    if offset:
+        tensor += offset
     if tensor.ndim == 2:
         tensor = tensor[..., None]
     return tensor, padding
