@@ -28,6 +28,7 @@ from posegraph.validated_graph import NodeSpec, ValidatedGraph, validate
 log = logging.getLogger(__name__)
 
 UNSET, DONE = Timestamp.UNSET, Timestamp.DONE
+MIN, MAX, PRESTREAM, POSTSTREAM = Timestamp.MIN, Timestamp.MAX, Timestamp.PRESTREAM, Timestamp.POSTSTREAM
 _DEFAULT, _IMMEDIATE, _FIXED = 0, 1, 2
 _HANDLERS = {"DefaultInputStreamHandler": _DEFAULT, "ImmediateInputStreamHandler": _IMMEDIATE,
              "FixedSizeInputStreamHandler": _FIXED}
@@ -550,15 +551,20 @@ class Graph:
 
     def _emit(self, out: _Output, packet: Packet) -> None:
         """Puts a packet on a stream (lock held)."""
-        out.bound = bound = Timestamp.next_allowed_in_stream(packet.timestamp)
+        t = packet.timestamp
+        out.bound = bound = t + 1 if MIN <= t < MAX else Timestamp.next_allowed_in_stream(t)
         for q in out.consumers:
             q.packets.append(packet)
             q.bound = bound
-            self._schedule(q.node)
-        for obs in out.observers:
-            obs(packet)
-        for poller in out.pollers:
-            poller._push(packet)
+            node = q.node
+            if not node.scheduled:
+                self._schedule(node)
+        if out.observers:
+            for obs in out.observers:
+                obs(packet)
+        if out.pollers:
+            for poller in out.pollers:
+                poller._push(packet)
 
     def _raise_bound(self, out: _Output, bound: int) -> None:
         if bound > out.bound:
@@ -755,17 +761,20 @@ class Graph:
 
     def _deliver(self, n: _Node, cc: CalculatorContext, ts: int | None) -> None:
         """Moves a call's sent packets and bounds onto the streams (lock held)."""
-        if cc._sent:
-            for slot, packet in cc._sent:
-                out = n.outputs[slot]
-                if packet.timestamp < out.bound or not Timestamp.is_allowed_in_stream(packet.timestamp):
-                    cc._sent.clear()
+        sent = cc._sent
+        if sent:
+            outputs = n.outputs
+            for slot, packet in sent:
+                out = outputs[slot]
+                t = packet.timestamp
+                if t < out.bound or not (MIN <= t <= MAX or t == PRESTREAM or t == POSTSTREAM):
+                    sent.clear()
                     raise CalculatorError(
                         f"sent a packet at {Timestamp.format(packet.timestamp)} on {out.name!r}, whose next allowed "
                         f"timestamp is {Timestamp.format(out.bound)}", n.name, n.spec.calculator, "process",
                         Timestamp.format(ts) if ts is not None else None)
                 self._emit(out, packet)
-            cc._sent.clear()
+            sent.clear()
         if cc._bounds:
             for slot, bound in cc._bounds:
                 self._raise_bound(n.outputs[slot], bound)
