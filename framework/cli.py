@@ -58,9 +58,35 @@ def parse_side_packets(items: Sequence[str], types: dict[str, Any]) -> dict[str,
     return out
 
 
+def load_calculators(specs: Sequence[str]) -> None:
+    """Imports each module name or ``.py`` file so the calculators it registers can be used.
+
+    Raises:
+        PosegraphError: the module or file cannot be imported (the message names it).
+    """
+    import importlib
+    import importlib.util
+
+    for spec in specs:
+        try:
+            if spec.endswith(".py") or Path(spec).is_file():
+                path = Path(spec).resolve()
+                module_spec = importlib.util.spec_from_file_location(f"posegraph_user_{path.stem}", path)
+                if module_spec is None or module_spec.loader is None:
+                    raise ImportError(f"not a Python file: {path}")
+                module = importlib.util.module_from_spec(module_spec)
+                sys.modules[module_spec.name] = module
+                module_spec.loader.exec_module(module)
+            else:
+                importlib.import_module(spec)
+        except Exception as e:
+            raise PosegraphError(f"--load {spec}: cannot import it: {type(e).__name__}: {e}") from e
+
+
 def _graph(args: argparse.Namespace, **kwargs: Any) -> Any:
     from posegraph.graph import Graph
 
+    load_calculators(args.load or ())
     return Graph(args.graph, search_path=args.graph_path or (), **kwargs)
 
 
@@ -101,6 +127,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     spec: str | int = int(args.input) if args.input.isdigit() and not Path(args.input).exists() else args.input
     if args.trace or args.profile:
         graph.tracer = []
+    for stream in args.dump:
+        graph.observe(stream, lambda p, s=stream: print(f"[{s} @ {p.timestamp}] {p.payload!r}", file=sys.stderr))
     stop = threading.Event()
     received: list[int] = []
 
@@ -149,6 +177,7 @@ def _write_trace(graph: Any, args: argparse.Namespace) -> None:
 def cmd_parity(args: argparse.Namespace) -> int:
     from posegraph.calculators.pose.parity import parity
 
+    load_calculators(args.load or ())
     try:
         report = parity(args.reference, args.input, graph=args.graph, open_loop=args.open_loop,
                         side_packet_items=args.side_packet, search_path=args.graph_path or (),
@@ -192,6 +221,8 @@ def build_parser() -> argparse.ArgumentParser:
     def graph_args(p: argparse.ArgumentParser) -> None:
         p.add_argument("--graph-path", action="append", metavar="DIR",
                        help="extra directory to find subgraphs in (repeatable; also POSEGRAPH_GRAPH_PATH)")
+        p.add_argument("--load", action="append", metavar="MODULE_OR_FILE",
+                       help="import a module or .py file that registers calculators (repeatable)")
 
     run = sub.add_parser("run", help="run a graph on a video, an image or a camera")
     run.add_argument("graph", help="graph config (.pbtxt or .yaml)")
@@ -203,6 +234,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--threads", type=int, default=None, help="scheduler threads (default: the config's; 1 inline)")
     run.add_argument("--trace", metavar="FILE.json", help="write a Chrome/Perfetto trace of every calculator call")
     run.add_argument("--profile", action="store_true", help="print a per-node time table at the end")
+    run.add_argument("--dump", action="append", default=[], metavar="STREAM",
+                     help="print every packet of STREAM (any stream of the expanded graph) to stderr")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     graph_args(run)
     run.set_defaults(func=cmd_run)
