@@ -2,8 +2,10 @@
 
 Frames are decoded up front (decode time reported on its own), the graph runs inline on this
 thread with smoothing on and no rendering, and every calculator call is traced. A tracked frame is
-one where the detector did not run; its wall time is compared with a bare LiteRT interpreter
-running the landmark model on the same tensor in the same process (the floor).
+one where the detector did not run. Right after each frame, a bare LiteRT interpreter runs the
+landmark model once on that frame's own input tensor (the floor); the machine's speed drifts, so
+the figure that counts is the median over tracked frames of (frame wall time / floor call), both
+measured within milliseconds of each other.
 """
 
 from __future__ import annotations
@@ -35,24 +37,24 @@ ORDER = ["decode", "preprocessing (warp)", "inference", "postprocessing", "smoot
          "framework overhead", "rendering/writing"]
 
 
-def model_floor(name: str, tensor: np.ndarray, runs: int) -> list[float]:
-    """Milliseconds per call of a bare interpreter on ``tensor`` (same thread count as the graph)."""
+def interpreter(name: str) -> Any:
+    """A bare LiteRT interpreter for a model, with the graph's thread count."""
     from ai_edge_litert.interpreter import Interpreter
 
     from posegraph.calculators.tensor.inference_calculator import default_num_threads
     from posegraph.models import model_path
 
-    interpreter = Interpreter(model_path=str(model_path(name)), num_threads=default_num_threads())
-    interpreter.allocate_tensors()
-    index = interpreter.get_input_details()[0]["index"]
-    times = []
-    for i in range(runs + 3):
-        start = time.perf_counter()
-        interpreter.set_tensor(index, tensor)
-        interpreter.invoke()
-        if i >= 3:
-            times.append((time.perf_counter() - start) * 1000)
-    return times
+    it = Interpreter(model_path=str(model_path(name)), num_threads=default_num_threads())
+    it.allocate_tensors()
+    return it
+
+
+def timed_invoke(it: Any, tensor: np.ndarray) -> float:
+    """Milliseconds for one set_tensor + invoke."""
+    start = time.perf_counter()
+    it.set_tensor(it.get_input_details()[0]["index"], tensor)
+    it.invoke()
+    return (time.perf_counter() - start) * 1000
 
 
 def run(video: Path, repeat: int = 3) -> dict[str, Any]:
@@ -73,11 +75,16 @@ def run(video: Path, repeat: int = 3) -> dict[str, Any]:
     graph.observe("pose_landmarks", lambda p: landmarks.__setitem__(p.timestamp, p.payload))
     graph.observe("pose_rect", lambda p: rois.__setitem__(p.timestamp, p.payload))
     graph.start({"smooth_landmarks": True})
+    floor_model = interpreter("pose_landmark_full")
     wall: dict[int, float] = {}
+    floor: dict[int, float] = {}
     for t, image in played:
         start = time.perf_counter()
         graph.add_packet("image", image, t)
         wall[t] = (time.perf_counter() - start) * 1000
+        if t in rois:
+            tensor, _ = warp_roi_to_tensor(image, rois[t], output_size=(256, 256))
+            floor[t] = timed_invoke(floor_model, tensor[np.newaxis])
     graph.close()
 
     stage_ms: dict[str, float] = defaultdict(float)
@@ -108,20 +115,22 @@ def run(video: Path, repeat: int = 3) -> dict[str, Any]:
     per_frame["rendering/writing"] = (time.perf_counter() - start) * 1000 / len(frames)
     out.unlink(missing_ok=True)
 
-    tracked = [wall[t] for t in wall if t not in detector_frames and t in landmarks]
-    t0, image0 = played[min(len(played) - 1, 10)]
-    tensor, _ = warp_roi_to_tensor(image0, rois.get(t0), output_size=(256, 256))
-    floor = model_floor("pose_landmark_full", tensor[None], runs=max(len(tracked), 30))
-    det_tensor, _ = warp_roi_to_tensor(image0, None, output_size=(224, 224), value_range=(-1, 1), border_mode="zero")
-    det_floor = model_floor("pose_detection", det_tensor[None], runs=30)
+    tracked_ts = [t for t in wall if t not in detector_frames and t in landmarks and t in floor]
+    tracked = [wall[t] for t in tracked_ts]
+    floors = [floor[t] for t in tracked_ts]
+    ratios = [wall[t] / floor[t] for t in tracked_ts]
+    detector = interpreter("pose_detection")
+    det_tensor, _ = warp_roi_to_tensor(played[0][1], None, output_size=(224, 224), value_range=(-1, 1),
+                                       border_mode="zero")
+    det_floor = [timed_invoke(detector, det_tensor[np.newaxis]) for _ in range(20)]
     return {
         "video": video.name, "frames": n, "width": frames[0][1].shape[1], "height": frames[0][1].shape[0],
         "per_frame_ms": {k: round(per_frame.get(k, 0.0), 3) for k in ORDER},
         "tracked_frames": len(tracked),
         "tracked_frame_ms": {"median": round(percentile(tracked, 50), 3), "p90": round(percentile(tracked, 90), 3)},
-        "landmark_model_ms": {"median": round(percentile(floor, 50), 3), "p90": round(percentile(floor, 90), 3)},
+        "landmark_model_ms": {"median": round(percentile(floors, 50), 3), "p90": round(percentile(floors, 90), 3)},
         "detector_model_ms": {"median": round(percentile(det_floor, 50), 3)},
-        "tracked_over_model": round(percentile(tracked, 50) / percentile(floor, 50), 3),
+        "tracked_over_model": round(percentile(ratios, 50), 3),
     }
 
 
@@ -131,7 +140,7 @@ def format_report(r: dict[str, Any]) -> str:
              "  stage                      ms/frame"]
     lines += [f"  {k:<26} {v:8.3f}" for k, v in r["per_frame_ms"].items()]
     lines += [f"  tracked frame (median)     {r['tracked_frame_ms']['median']:8.3f}",
-              f"  landmark model alone       {r['landmark_model_ms']['median']:8.3f}   (bare LiteRT, same run)",
+              f"  landmark model alone       {r['landmark_model_ms']['median']:8.3f}   (bare LiteRT, after each frame)",
               f"  detector model alone       {r['detector_model_ms']['median']:8.3f}",
-              f"  tracked frame / landmark model = {r['tracked_over_model']:.3f}  (goal <= 1.2)"]
+              f"  tracked frame / landmark model = {r['tracked_over_model']:.3f}  (median of per-frame ratios; goal <= 1.2)"]
     return "\n".join(lines)

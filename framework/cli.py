@@ -148,8 +148,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         if graph.tracer is not None:
             _write_trace(graph, args)
     fps = summary.frames / summary.seconds if summary.seconds else 0.0
+    dropped = f", {summary.dropped} live frames dropped to keep up" if summary.dropped else ""
     print(f"posegraph: {summary.frames} frames ({summary.frames_with_pose} with a pose) in "
-          f"{summary.seconds:.2f} s, {fps:.1f} frames/s", file=sys.stderr)
+          f"{summary.seconds:.2f} s, {fps:.1f} frames/s{dropped}", file=sys.stderr)
     if received:
         print(f"posegraph: stopped by signal {received[0]}; outputs hold the {summary.frames} finished frames",
               file=sys.stderr)

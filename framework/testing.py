@@ -10,8 +10,9 @@ its :class:`~posegraph.CalculatorError` as a real run would.
 from __future__ import annotations
 
 import dataclasses
+import threading
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from posegraph.calculator import Calculator
 from posegraph.config.loader import LoadedConfig, SourceMap
@@ -206,3 +207,33 @@ def run_graph(config: str | Path | LoadedConfig | Graph | Any, frames: Sequence[
             graph.add_packet(input_stream or inputs[0], frame, t)
     graph.close()
     return [{name: seen[name].get(t) for name in outputs} for t in timestamps]
+
+
+def call_with_timeout(fn: Callable[[], Any], timeout: float = 20.0) -> Any:
+    """``fn()`` run on a daemon thread: its result, or what it raised; a hang becomes an error.
+
+    Guards tests of graphs that could hang::
+
+        call_with_timeout(lambda: graph.wait_until_done(), timeout=5)
+
+    Raises:
+        TimeoutError: ``fn`` is still running after ``timeout`` seconds (the thread is left behind,
+            as a daemon).
+        BaseException: whatever ``fn`` raised.
+    """
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = fn()
+        except BaseException as e:  # handed back to the caller's thread below
+            outcome["error"] = e
+
+    thread = threading.Thread(target=target, name="posegraph-testing-guard", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        raise TimeoutError(f"{getattr(fn, '__name__', fn)!r} still running after {timeout} s: it hangs")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")

@@ -28,15 +28,31 @@ _END = object()
 
 @dataclass
 class RunSummary:
-    """What a run did: frames written, frames with a pose, wall seconds, and why it ended early
-    (``truncated`` input, or ``stopped`` by a signal), if it did."""
+    """What a run did: frames written, frames with a pose, live frames dropped because the graph was
+    behind, wall seconds, and why it ended early (``truncated`` input, or ``stopped`` by a signal)."""
 
     frames: int = 0
     frames_with_pose: int = 0
+    dropped: int = 0
     seconds: float = 0.0
     truncated: bool = False
     input_error: str | None = None
     stopped: bool = False
+
+
+def _put_latest(frames: queue.Queue[Any], frame: SourceFrame, summary: RunSummary) -> None:
+    """Queues a live frame; when the graph is behind, the oldest waiting frame is dropped instead,
+    so what the graph sees stays current (latest frame wins)."""
+    while True:
+        try:
+            frames.put_nowait(frame)
+            return
+        except queue.Full:
+            try:
+                frames.get_nowait()
+                summary.dropped += 1
+            except queue.Empty:
+                pass
 
 
 def tagged_output(graph: Graph, tag: str) -> str | None:
@@ -91,7 +107,10 @@ def run_media(graph: Graph, source: MediaSource, *, output: str | Path | None = 
             for frame in source:
                 if stop.is_set():
                     break
-                frames_in.put(frame)
+                if source.is_live:
+                    _put_latest(frames_in, frame, summary)
+                else:
+                    frames_in.put(frame)  # a file loses nothing: wait for the graph
         except BaseException as e:  # handed to the graph thread, raised there
             frames_in.put(e)
         frames_in.put(_END)

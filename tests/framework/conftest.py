@@ -2,31 +2,19 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Any, Callable
 
 import pytest
 
+from posegraph.testing import call_with_timeout
+
 
 def run_within(fn: Callable[[], Any], timeout: float = 20.0) -> Any:
-    """Runs ``fn`` on a daemon thread and returns its result, failing the test if it is still running
-    after ``timeout`` seconds (a hang) and re-raising whatever it raised."""
-    outcome: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            outcome["value"] = fn()
-        except BaseException as e:  # handed back to the test's thread below
-            outcome["error"] = e
-
-    thread = threading.Thread(target=target, name="test-guard", daemon=True)
-    thread.start()
-    thread.join(timeout)
-    if thread.is_alive():
-        pytest.fail(f"{getattr(fn, '__name__', fn)!r} still running after {timeout} s: the graph hangs")
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome.get("value")
+    """``fn()`` with a hang guard: fails the test if it is still running after ``timeout`` seconds."""
+    try:
+        return call_with_timeout(fn, timeout)
+    except TimeoutError as e:
+        pytest.fail(f"{e}: the graph hangs")
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,30 +13,19 @@ from typing import Any
 import cv2
 import pytest
 
+from posegraph.testing import call_with_timeout
+
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]
 POSE_GRAPH = REPO_ROOT / "graphs" / "pose_tracking.pbtxt"
 
 
 def within(seconds: float, body: Callable[[], Any]) -> Any:
-    """``body()`` on a helper thread; fails the test if it has not returned after ``seconds``
-    (a hang), re-raises what it raised."""
-    outcome: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            outcome["value"] = body()
-        except BaseException as e:  # handed back to the test thread
-            outcome["error"] = e
-
-    thread = threading.Thread(target=run, name="robustness-deadline", daemon=True)
-    thread.start()
-    thread.join(seconds)
-    if thread.is_alive():
-        pytest.fail(f"still running after {seconds} s: the graph hangs")
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome.get("value")
+    """``body()`` with a hang guard: fails the test if it has not returned after ``seconds``."""
+    try:
+        return call_with_timeout(body, seconds)
+    except TimeoutError as e:
+        pytest.fail(f"{e}: the graph hangs")
 
 
 def posegraph_cli(*args: str | Path, timeout: float = 180, env: dict[str, str] | None = None,
