@@ -36,8 +36,9 @@ class ImageToTensorCalculatorOptions:
         output_tensor_float_range: the range [0, 255] maps onto.
         border_mode: fill outside the image (MediaPipe's default on CPU is replicate).
         opencv_threads: threads OpenCV may use (``cv2.setNumThreads``, which is process-wide), set
-            when the node opens; 0 leaves OpenCV's setting alone. The default, 1, keeps OpenCV's
-            pool from competing with the inference threads: a 256x256 warp gains nothing from it.
+            when the node opens; 0 (the default) leaves OpenCV's setting alone. The warp runs while
+            the model's threads are idle, so OpenCV's own pool (one thread per core) is the faster
+            choice for the pose graph (``python -m benchmarks``).
     """
 
     output_tensor_width: int = 256
@@ -45,7 +46,7 @@ class ImageToTensorCalculatorOptions:
     keep_aspect_ratio: bool = False
     output_tensor_float_range: FloatRange = FloatRange()
     border_mode: BorderMode = BorderMode.BORDER_REPLICATE
-    opencv_threads: int = 1
+    opencv_threads: int = 0
 
 
 @register_calculator
