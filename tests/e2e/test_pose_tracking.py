@@ -85,3 +85,9 @@ def test_cli_run_writes_video_and_jsonl(data, tmp_path):
     cap = cv2.VideoCapture(str(out))
     assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 65
     cap.release()
+
+
+def test_thread_pool_gives_the_same_landmarks_as_one_thread(data):
+    inline = parity(data / "reference" / "pose_squats.smooth.json", str(data / SQUATS))
+    pooled = parity(data / "reference" / "pose_squats.smooth.json", str(data / SQUATS), num_threads=2)
+    assert pooled == inline

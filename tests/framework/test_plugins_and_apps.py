@@ -1,0 +1,49 @@
+"""Calculators shipped by another pip package (entry points), and several graphs in one process."""
+
+from __future__ import annotations
+
+import sys
+import threading
+
+from posegraph import Graph, registry
+
+
+def test_an_entry_point_package_registers_its_calculators(tmp_path, monkeypatch):
+    package = tmp_path / "posegraph_plugin_demo"
+    package.mkdir()
+    (package / "__init__.py").write_text(
+        "from posegraph import Calculator, Contract, Port, register_calculator\n"
+        "@register_calculator\n"
+        "class PluginDemoNegateCalculator(Calculator):\n"
+        "    contract = Contract(inputs={'': Port(int)}, outputs={'': Port(int)})\n"
+        "    def process(self, cc):\n"
+        "        cc.send('', -cc.value(''))\n")
+    dist = tmp_path / "posegraph_plugin_demo-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: posegraph-plugin-demo\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[posegraph.calculators]\ndemo = posegraph_plugin_demo\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(registry, "_loaded_plugins", False)
+    monkeypatch.delitem(sys.modules, "posegraph_plugin_demo", raising=False)
+
+    graph = Graph.from_string('input_stream: "a"\noutput_stream: "b"\n'
+                              'node { calculator: "PluginDemoNegateCalculator" input_stream: "a" output_stream: "b" }')
+    assert [out["b"] for _, out in graph.process_frames([(0, 1), (1, 2)])] == [-1, -2]
+
+
+def test_several_graphs_run_at_once_in_one_process():
+    text = ('input_stream: "a"\noutput_stream: "c"\n'
+            'node { calculator: "PassThroughCalculator" input_stream: "a" output_stream: "b" }\n'
+            'node { calculator: "PassThroughCalculator" input_stream: "b" output_stream: "c" }')
+    results: dict[int, list] = {}
+
+    def run(k: int) -> None:
+        graph = Graph.from_string(text, num_threads=2 if k % 2 else 1)
+        results[k] = [out["c"] for _, out in graph.process_frames((t, (k, t)) for t in range(200))]
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert results == {k: [(k, t) for t in range(200)] for k in range(4)}
