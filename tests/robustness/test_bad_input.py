@@ -281,7 +281,7 @@ CONFIGS = {
                     '  input_stream: "b"\n  output_stream: "a"\n}\nnode {\n  calculator: "PassThroughCalculator"\n'
                     '  input_stream: "a"\n  output_stream: "b"\n}\n',
                     r"5:17: cycle without a back edge through nodes 'MergeCalculator', 'PassThroughCalculator': "
-                    r"mark the stream that closes it with input_stream_info \{ tag_index: \"\" back_edge: true \}"),
+                    r"mark the stream that closes it with input_stream_info \{ tag_index: \":1\" back_edge: true \}"),
     "unknown_calculator.pbtxt": ('input_stream: "in"\n' + PASS.replace("PassThrough", "NoSuch"),
                                  r"3:15: unknown calculator 'NoSuchCalculator'; did you mean .*PassThroughCalculator"),
     "unknown_subgraph.pbtxt": ('input_stream: "in"\nnode {\n  calculator: "PoseLandmarkByRoiX"\n'
