@@ -1,6 +1,7 @@
 """Runs every benchmark and prints its figures (ratios are what count: machines are noisy).
 
     python -m benchmarks [--video PATH] [--memory-frames 10000] [--skip-memory] [--json]
+                         [--mediapipe-python PATH]
 """
 
 from __future__ import annotations
@@ -20,12 +21,18 @@ def main() -> int:
     parser.add_argument("--memory-frames", type=int, default=10_000, help="frames of the long run (memory)")
     parser.add_argument("--skip-memory", action="store_true", help="leave out the long memory run")
     parser.add_argument("--json", action="store_true", help="also print each section as a JSON line")
+    parser.add_argument("--mediapipe-python", metavar="PATH",
+                        help="Python of a separate environment with mediapipe==0.10.21: adds the comparison")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     print(f"machine: {machine()}")
     sections = [("pose_pipeline", lambda: pose_pipeline.run(args.video), pose_pipeline.format_report),
                 ("scheduler", scheduler.run, scheduler.format_report),
                 ("overlap", lambda: overlap.run(args.video), overlap.format_report)]
+    if args.mediapipe_python:
+        from benchmarks import versus_mediapipe
+        sections.insert(0, ("versus_mediapipe", lambda: versus_mediapipe.run(args.mediapipe_python, args.video),
+                            versus_mediapipe.format_report))
     if not args.skip_memory:
         from benchmarks import memory
         sections.append(("memory", lambda: memory.run(args.video, args.memory_frames), memory.format_report))

@@ -1,0 +1,61 @@
+"""posegraph against MediaPipe 0.10.21 itself, back to back, on the same video.
+
+MediaPipe is never a dependency of posegraph: point ``--mediapipe-python`` at the Python of a
+separate environment that has it (``python -m venv mp && mp/bin/pip install mediapipe==0.10.21``).
+Both run the full landmark model with smoothing off on frames decoded up front; MediaPipe is timed
+by ``../shared/tools/mediapipe_reference.py`` (its ``process`` calls only), posegraph by the same
+loop over ``add_packet``. Runs alternate, ``rounds`` times, and the ratio of medians is reported.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import REPO, decode
+
+TOOL = REPO.parent / "shared" / "tools" / "mediapipe_reference.py"
+
+
+def mediapipe_ms(python: str, video: Path) -> float:
+    """MediaPipe's ms per frame, as the reference tool prints it."""
+    with tempfile.TemporaryDirectory() as tmp:
+        proc = subprocess.run([python, str(TOOL), str(video), str(Path(tmp) / "ref.json")], capture_output=True,
+                              text=True, timeout=600, check=True)
+    match = re.search(r"\(([\d.]+) ms/frame\)", proc.stdout)
+    if match is None:
+        raise RuntimeError(f"unexpected output from {TOOL.name}: {proc.stdout!r}")
+    return float(match.group(1))
+
+
+def posegraph_ms(frames: list[tuple[int, Any]]) -> float:
+    from posegraph import Graph
+
+    graph = Graph(REPO / "graphs" / "pose_tracking.pbtxt")
+    graph.start({"smooth_landmarks": False})
+    start = time.perf_counter()
+    for t, image in frames:
+        graph.add_packet("image", image, t)
+    graph.close()
+    return (time.perf_counter() - start) * 1000 / len(frames)
+
+
+def run(python: str, video: Path, rounds: int = 3) -> dict[str, Any]:
+    frames, _ = decode(video)
+    mp, pg = [], []
+    for _ in range(rounds):
+        mp.append(mediapipe_ms(python, video))
+        pg.append(posegraph_ms(frames))
+    return {"video": video.name, "rounds": rounds, "mediapipe_ms": mp, "posegraph_ms": [round(v, 2) for v in pg],
+            "speedup": round(statistics.median(mp) / statistics.median(pg), 2)}
+
+
+def format_report(r: dict[str, Any]) -> str:
+    return (f"versus MediaPipe 0.10.21 ({r['video']}, smoothing off, frames decoded up front, {r['rounds']} alternating "
+            f"rounds): MediaPipe {r['mediapipe_ms']} ms/frame, posegraph {r['posegraph_ms']} ms/frame; "
+            f"posegraph is {r['speedup']}x as fast (ratio of medians)")
