@@ -205,12 +205,19 @@ class Graph:
     # --- construction helpers ------------------------------------------------------------------
     @classmethod
     def from_file(cls, path: str | Path, **kwargs: Any) -> "Graph":
-        """A graph from a ``.pbtxt`` or ``.yaml`` file."""
+        """A graph from a ``.pbtxt`` or ``.yaml`` file.
+
+        Example: ``Graph.from_file("graphs/pose_tracking.pbtxt", num_threads=2)``
+        """
         return cls(load_config(path), **kwargs)
 
     @classmethod
     def from_string(cls, text: str, syntax: str = "pbtxt", **kwargs: Any) -> "Graph":
-        """A graph from config text (``syntax`` ``"pbtxt"`` or ``"yaml"``)."""
+        """A graph from config text (``syntax`` ``"pbtxt"`` or ``"yaml"``).
+
+        Example: ``Graph.from_string('input_stream: "a"\nnode { calculator: "PassThroughCalculator" '
+        'input_stream: "a" output_stream: "b" }')``
+        """
         return cls(parse_config(text, syntax), **kwargs)
 
     # --- introspection -------------------------------------------------------------------------
@@ -251,6 +258,8 @@ class Graph:
         The callback runs on a scheduler thread and must not block; an exception it raises fails
         the graph.
 
+        Example: ``graph.observe("pose_landmarks", lambda p: results.append((p.timestamp, p.payload)))``
+
         Raises:
             GraphRunError: unknown stream, or the graph already started.
         """
@@ -258,7 +267,15 @@ class Graph:
         self._streams[stream].observers.append(callback)
 
     def poller(self, stream: str) -> OutputStreamPoller:
-        """An :class:`OutputStreamPoller` for ``stream`` (call before :meth:`start`)."""
+        """An :class:`OutputStreamPoller` for ``stream`` (call before :meth:`start`).
+
+        Example (thread pool; inline graphs run inside ``add_packet``, so poll after adding)::
+
+            poller = graph.poller("pose_landmarks")
+            graph.start()
+            graph.add_packet("image", frame, 0)
+            packet = poller.next(timeout=5.0)
+        """
         self._check_observable(stream)
         poller = OutputStreamPoller(self, stream)
         self._streams[stream].pollers.append(poller)
@@ -394,7 +411,10 @@ class Graph:
         self._raise_if_error()
 
     def close_input_stream(self, stream: str) -> None:
-        """Closes graph input ``stream``: its bound becomes Done."""
+        """Closes graph input ``stream``: its bound becomes Done (MediaPipe's CloseInputStream).
+
+        Example: ``graph.close_input_stream("image"); graph.wait_until_done()``
+        """
         out = self._graph_inputs.get(stream)
         if out is None:
             raise GraphRunError(f"no graph input stream {stream!r}")
@@ -410,6 +430,8 @@ class Graph:
 
     def wait_until_idle(self, timeout: float | None = None) -> None:
         """Returns once no node has work left with the packets given so far.
+
+        Example: ``graph.add_packet("image", frame, t); graph.wait_until_idle(); use(latest)``
 
         Raises:
             TimeoutError: still busy after ``timeout`` seconds.
@@ -457,7 +479,10 @@ class Graph:
         self.wait_until_done()
 
     def cancel(self) -> None:
-        """Stops the run now: no further ``process`` calls; open nodes are closed."""
+        """Stops the run now: no further ``process`` calls; open nodes are closed.
+
+        Example: ``graph.cancel()`` from a UI's stop button; the next call on the graph raises.
+        """
         with self._cond:
             if self._error is None:
                 self._error = GraphRunError("graph cancelled")
