@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import struct
 from collections.abc import Callable
 from pathlib import Path
 
@@ -81,3 +82,45 @@ def tflite_model() -> Callable[[str], Callable[[np.ndarray], list[np.ndarray]]]:
         return cache[name]
 
     return load
+
+
+def _boxes(data: bytes | bytearray, start: int, end: int):
+    """(type, offset, header size, size) of the ISO-BMFF boxes in data[start:end]."""
+    i = start
+    while i < end:
+        size, kind = struct.unpack(">I4s", data[i:i + 8])
+        header = 8
+        if size == 1:
+            size, header = struct.unpack(">Q", data[i + 8:i + 16])[0], 16
+        yield kind, i, header, size
+        i += size
+
+
+def faststart(data: bytes) -> bytes:
+    """The mp4 with its moov box moved before mdat (chunk offsets patched), as a streamable
+    file is laid out, so that cutting its tail loses frames rather than the index."""
+    top = {kind: (i, size) for kind, i, _, size in _boxes(data, 0, len(data))}
+    moov_at, moov_size = top[b"moov"]
+    moov = bytearray(data[moov_at:moov_at + moov_size])
+
+    def patch(start: int, end: int) -> None:
+        for kind, i, header, size in _boxes(moov, start, end):
+            if kind in (b"trak", b"mdia", b"minf", b"stbl"):
+                patch(i + header, i + size)
+            elif kind == b"stco":
+                (count,) = struct.unpack(">I", moov[i + 12:i + 16])
+                for k in range(count):
+                    at = i + 16 + 4 * k
+                    (offset,) = struct.unpack(">I", moov[at:at + 4])
+                    moov[at:at + 4] = struct.pack(">I", offset + moov_size)
+
+    patch(8, moov_size)
+    ftyp_end = sum(top[b"ftyp"])
+    return data[:ftyp_end] + bytes(moov) + data[ftyp_end:moov_at] + data[moov_at + moov_size:]
+
+
+@pytest.fixture(scope="session")
+def streamable_squats(shared_data: Path) -> bytes:
+    """The shared squat video with its index moved to the front (:func:`faststart`): cutting its
+    tail then loses frames, not the whole file, which is how tests build a truncated video."""
+    return faststart((shared_data / "media" / "pose_squats.mp4").read_bytes())

@@ -21,41 +21,6 @@ MEDIA = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "media"
 SQUATS = MEDIA / "pose_squats.mp4"
 
 
-def _boxes(data: bytes | bytearray, start: int, end: int):
-    """(type, offset, header size, size) of the ISO-BMFF boxes in data[start:end]."""
-    i = start
-    while i < end:
-        size, kind = struct.unpack(">I4s", data[i:i + 8])
-        header = 8
-        if size == 1:
-            size, header = struct.unpack(">Q", data[i + 8:i + 16])[0], 16
-        yield kind, i, header, size
-        i += size
-
-
-def faststart(data: bytes) -> bytes:
-    """The mp4 with its moov box moved before mdat (chunk offsets patched), as a streamable
-    file is laid out, so that cutting its tail loses frames rather than the index."""
-    top = {kind: (i, size) for kind, i, _, size in _boxes(data, 0, len(data))}
-    moov_at, moov_size = top[b"moov"]
-    moov = bytearray(data[moov_at:moov_at + moov_size])
-
-    def patch(start: int, end: int) -> None:
-        for kind, i, header, size in _boxes(moov, start, end):
-            if kind in (b"trak", b"mdia", b"minf", b"stbl"):
-                patch(i + header, i + size)
-            elif kind == b"stco":
-                (count,) = struct.unpack(">I", moov[i + 12:i + 16])
-                for k in range(count):
-                    at = i + 16 + 4 * k
-                    (offset,) = struct.unpack(">I", moov[at:at + 4])
-                    moov[at:at + 4] = struct.pack(">I", offset + moov_size)
-
-    patch(8, moov_size)
-    ftyp_end = sum(top[b"ftyp"])
-    return data[:ftyp_end] + bytes(moov) + data[ftyp_end:moov_at] + data[moov_at + moov_size:]
-
-
 # --- sources -------------------------------------------------------------------------------------
 
 def test_jpeg_is_one_rgb_frame_at_zero():
@@ -159,17 +124,17 @@ def test_video_cut_before_its_index_cannot_be_opened(tmp_path):
         open_source(path)
 
 
-def test_video_whose_frames_are_all_cut(tmp_path):
-    data = faststart(SQUATS.read_bytes())
-    mdat = next(i for kind, i, _, _ in _boxes(data, 0, len(data)) if kind == b"mdat")
+def test_video_whose_frames_are_all_cut(tmp_path, streamable_squats):
+    data = streamable_squats
+    mdat = data.index(b"mdat") - 4  # the frames' box starts with its 4-byte size, then "mdat"
     path = tmp_path / "no_frames.mp4"
     path.write_bytes(data[: mdat + 8])
     with pytest.raises(MediaError, match=rf"^{path}: the video states 65 frames but not even"):
         open_source(path)
 
 
-def test_truncated_video_yields_frames_before_the_damage(tmp_path, caplog):
-    data = faststart(SQUATS.read_bytes())
+def test_truncated_video_yields_frames_before_the_damage(tmp_path, caplog, streamable_squats):
+    data = streamable_squats
     path = tmp_path / "truncated.mp4"
     path.write_bytes(data[: len(data) // 2])
     with caplog.at_level(logging.WARNING, logger="posegraph.calculators.video.io"):
