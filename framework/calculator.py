@@ -24,10 +24,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
+from posegraph.packet import Packet
 from posegraph.timestamp import Timestamp
 
 if TYPE_CHECKING:
-    from posegraph.packet import Packet
+    from posegraph.stream_handlers import InputQueue
 
 
 @dataclass(frozen=True)
@@ -129,14 +130,21 @@ class CalculatorContext:
         self._sent: list[tuple[int, Packet]] = []
         self._bounds: list[tuple[int, int]] = []
         self._side_out: dict[int, Any] = {}
-        self._queues: list[Any] = []
+        self._queues: list[InputQueue] = []
+
+    def fork(self) -> "CalculatorContext":
+        """A fresh context for the same node (options, side packets, wiring), for a concurrent call."""
+        cc = CalculatorContext(self.node_name, self.options, self.side_inputs, self._in_slots, self._out_slots,
+                               self._out_side_slots)
+        cc._queues = self._queues
+        return cc
 
     # inputs
     def has_input(self, tag: str = "", index: int = 0) -> bool:
         """Whether the tag is connected on this node."""
         return (tag, index) in self._in_slots
 
-    def input(self, tag: str = "", index: int = 0) -> "Packet | None":
+    def input(self, tag: str = "", index: int = 0) -> Packet | None:
         """The packet on input ``tag``/``index`` at the input timestamp, or ``None`` (empty or unconnected)."""
         slot = self._in_slots.get((tag, index))
         return None if slot is None else self._inputs[slot]
@@ -163,10 +171,7 @@ class CalculatorContext:
 
     def input_count(self, tag: str = "") -> int:
         """How many indexes of ``tag`` are connected."""
-        n = 0
-        while (tag, n) in self._in_slots:
-            n += 1
-        return n
+        return _count(self._in_slots, tag)
 
     def side_input(self, tag: str = "", index: int = 0, default: Any = None) -> Any:
         """The input side packet's value, or ``default`` when the tag is not connected."""
@@ -179,10 +184,7 @@ class CalculatorContext:
 
     def output_count(self, tag: str = "") -> int:
         """How many indexes of output ``tag`` are connected."""
-        n = 0
-        while (tag, n) in self._out_slots:
-            n += 1
-        return n
+        return _count(self._out_slots, tag)
 
     def send(self, tag: str, payload: Any, index: int = 0, timestamp: int | None = None) -> None:
         """Sends ``payload`` on output ``tag``/``index`` at ``timestamp`` (default: the input timestamp).
@@ -192,10 +194,9 @@ class CalculatorContext:
         """
         slot = self._out_slots.get((tag, index))
         if slot is not None:
-            from posegraph.packet import Packet
             self._sent.append((slot, Packet(payload, self.input_timestamp if timestamp is None else timestamp)))
 
-    def send_packet(self, tag: str, packet: "Packet", index: int = 0) -> None:
+    def send_packet(self, tag: str, packet: Packet, index: int = 0) -> None:
         """Sends an existing packet (payload and timestamp) on output ``tag``/``index``."""
         slot = self._out_slots.get((tag, index))
         if slot is not None:
@@ -212,3 +213,11 @@ class CalculatorContext:
         slot = self._out_side_slots.get((tag, index))
         if slot is not None:
             self._side_out[slot] = value
+
+
+def _count(slots: dict[tuple[str, int], int], tag: str) -> int:
+    """How many consecutive indexes of ``tag`` (from 0) the slot table holds."""
+    n = 0
+    while (tag, n) in slots:
+        n += 1
+    return n

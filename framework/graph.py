@@ -49,15 +49,15 @@ class _Output:
 
 class _Node:
     __slots__ = ("spec", "name", "calc", "cc", "queues", "outputs", "handler", "offset", "trigger", "target",
-                 "max_in_flight", "running", "scheduled", "opened", "closed", "settled", "rank", "order",
+                 "max_in_flight", "running", "scheduled", "opened", "closed", "settled", "rank",
                  "source", "pending", "seq", "process_bounds", "processed", "bounds_seen", "missed", "executor")
 
-    def __init__(self, spec: NodeSpec, order: int) -> None:
+    def __init__(self, spec: NodeSpec) -> None:
         self.spec = spec
         self.name = spec.name
         self.calc: Calculator | None = None
         self.cc: CalculatorContext | None = None
-        self.queues: list[InputQueue] = [InputQueue(self, r.back_edge) for r in spec.inputs]
+        self.queues: list[InputQueue] = [InputQueue(self) for _ in spec.inputs]
         self.outputs: list[_Output] = []
         self.handler = _HANDLERS[spec.input_stream_handler]
         self.offset = spec.cls.contract.timestamp_offset
@@ -71,7 +71,6 @@ class _Node:
         self.closed = False
         self.settled = Timestamp.UNSTARTED
         self.rank = spec.rank
-        self.order = order
         # A source is a calculator that declares no input streams and has outputs; a node with no
         # input connected otherwise (side packets only, or only optional inputs) is done once opened.
         self.source = not spec.cls.contract.inputs and bool(spec.outputs)
@@ -176,6 +175,7 @@ class Graph:
         self._local = threading.local()
         self._counter = itertools.count()
         self._active = 0
+        self._throttled = 0  # add_packet calls waiting for a full input queue to drain
         self._draining = False
         self._error: PosegraphError | None = None
         self._started = False
@@ -184,7 +184,7 @@ class Graph:
         self._stopping = False
         self.tracer: list[tuple[str, str, int, int, int, int]] | None = None
 
-        self._nodes = [_Node(spec, i) for i, spec in enumerate(self.validated.nodes)]
+        self._nodes = [_Node(spec) for spec in self.validated.nodes]
         self._streams: dict[str, _Output] = {}
         for n in self._nodes:
             for r in n.spec.outputs:
@@ -366,12 +366,8 @@ class Graph:
         t0 = time.perf_counter_ns()
         try:
             n.calc.open(n.cc)
-        except PosegraphError as e:
-            if isinstance(e, CalculatorError):
-                raise
-            raise CalculatorError(str(e), spec.name, spec.calculator, "open") from e
         except Exception as e:
-            raise CalculatorError(f"{type(e).__name__}: {e}", spec.name, spec.calculator, "open") from e
+            raise _calculator_error(e, n, "open", None) from e
         finally:
             self._trace(n, "open", UNSET, t0)
         n.opened = True
@@ -403,8 +399,12 @@ class Graph:
                 raise GraphRunError(f"input stream {stream!r}: timestamp {Timestamp.format(timestamp)} is not "
                                     f"after the last one (next allowed: {Timestamp.format(out.bound)})")
             if not self._inline and self.max_queue_size > 0:
-                while (self._error is None and any(len(q.packets) >= self.max_queue_size for q in out.consumers)):
-                    self._cond.wait(0.1)
+                while self._error is None and any(len(q.packets) >= self.max_queue_size for q in out.consumers):
+                    self._throttled += 1  # workers wake this thread after every call while it waits
+                    try:
+                        self._cond.wait()
+                    finally:
+                        self._throttled -= 1
             self._emit(out, Packet(payload, timestamp))
         if self._inline:
             self._drain()
@@ -565,7 +565,7 @@ class Graph:
 
     # --- scheduling ----------------------------------------------------------------------------
     def _schedule(self, n: _Node) -> None:
-        if not n.scheduled and not n.closed:
+        if not n.scheduled and not n.closed and self._error is None:
             n.scheduled = True
             ready = self._ready_by_executor[n.executor]
             heapq.heappush(ready, (-n.rank, next(self._counter), n))
@@ -632,8 +632,8 @@ class Graph:
                 if call is not None:
                     self._end(*call)
                     self._active -= 1
-                    if not self._active or self._error is not None:
-                        self._cond.notify_all()  # API waiters: idle, done, failed
+                    if not self._active or self._error is not None or self._throttled:
+                        self._cond.notify_all()  # API waiters: idle, done, failed, or a full input queue
                 call = None
                 while call is None:
                     while not ready and not self._stopping:
@@ -641,6 +641,8 @@ class Graph:
                     if self._stopping:
                         return
                     call = self._take(ready)
+                    if call is None and self._error is not None:
+                        ready.clear()  # a failed graph runs nothing more: wait for shutdown
                 self._active += 1
             call = self._call(*call)
 
@@ -699,10 +701,7 @@ class Graph:
                 seq = n.seq
                 n.seq += 1
                 n.pending[seq] = None
-                base = n.cc
-                cc = CalculatorContext(n.name, base.options, base.side_inputs, base._in_slots, base._out_slots,
-                                       base._out_side_slots)
-                cc._queues = n.queues
+                cc = n.cc.fork()
                 self._schedule(n)
             else:
                 cc = n.cc
@@ -729,12 +728,7 @@ class Graph:
         except Exception as e:
             if kind == "close":
                 n.closed = True  # close ran (and failed): never call it again
-            err = e if isinstance(e, CalculatorError) else CalculatorError(
-                f"{type(e).__name__}: {e}", n.name, n.spec.calculator, method, None if n.source or kind == "close"
-                else Timestamp.format(ts))
-            if err is not e:
-                err.__cause__ = e
-            self._fail(err, n)
+            self._fail(_calculator_error(e, n, method, None if n.source or kind == "close" else ts), n)
             return None
         finally:
             if tracing:
@@ -816,7 +810,7 @@ class Graph:
             if self._error is None:
                 self._error = err
             if n is not None:
-                n.running = max(n.running - 1, 0) if n.running else 0
+                n.running = max(n.running - 1, 0)
             for ready in self._ready_by_executor.values():
                 ready.clear()
             self._cond.notify_all()
@@ -855,6 +849,16 @@ class Graph:
     def _trace(self, n: _Node, method: str, ts: int, t0: int) -> None:
         if self.tracer is not None:
             self.tracer.append((n.name, method, ts, threading.get_ident(), t0, time.perf_counter_ns()))
+
+
+def _calculator_error(e: Exception, n: _Node, method: str, ts: int | None) -> CalculatorError:
+    """``e`` as the CalculatorError naming node, calculator, method and input timestamp (itself if
+    it already is one); the original is kept as ``__cause__``."""
+    if isinstance(e, CalculatorError):
+        return e
+    err = CalculatorError(f"{type(e).__name__}: {e}", n.name, n.spec.calculator, method, None if ts is None else Timestamp.format(ts))
+    err.__cause__ = e
+    return err
 
 
 def _remaining(deadline: float | None) -> float | None:

@@ -35,9 +35,7 @@ def _attrs(**attrs: str | None) -> str:
 
 def _tag(ref: StreamRef) -> str | None:
     """The tag shown at an arrow's end: ``TAG`` or ``TAG:i``; nothing for untagged index 0."""
-    if not ref.tag:
-        return f":{ref.index}" if ref.index else None
-    return f"{ref.tag}:{ref.index}" if ref.index else ref.tag
+    return ref.tag_index or None
 
 
 def to_dot(graph: "Graph | ValidatedGraph", name: str | None = None) -> str:

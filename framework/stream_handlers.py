@@ -21,14 +21,12 @@ DONE = Timestamp.DONE
 class InputQueue:
     """One node input: queued packets and the upstream stream's timestamp bound."""
 
-    __slots__ = ("packets", "bound", "node", "back_edge", "dropped")
+    __slots__ = ("packets", "bound", "node")
 
-    def __init__(self, node: object, back_edge: bool) -> None:
+    def __init__(self, node: object) -> None:
         self.packets: deque[Packet] = deque()
         self.bound = Timestamp.UNSTARTED
         self.node = node
-        self.back_edge = back_edge
-        self.dropped = 0
 
 
 def default_next(queues: list[InputQueue]) -> tuple[int, list | None]:
@@ -80,5 +78,4 @@ def fixed_size_next(queues: list[InputQueue], trigger: int, target: int) -> tupl
         for q in queues:
             while q.packets and q.packets[0].timestamp < keep_from:
                 q.packets.popleft()
-                q.dropped += 1
     return default_next(queues)

@@ -31,7 +31,7 @@ from posegraph.config.loader import Key, LoadedConfig, SourceMap, load_config
 from posegraph.config.schema import CalculatorGraphConfig
 from posegraph.errors import ConfigProblem, GraphConfigError
 from posegraph.registry import get_calculator
-from posegraph.validated_graph import parse_refs
+from posegraph.validated_graph import format_tag_index, parse_refs
 
 log = logging.getLogger(__name__)
 
@@ -242,10 +242,6 @@ def _entry(entry: str, counters: dict[str, int]) -> tuple[str, int, str]:
     return tag, index, parts[-1]
 
 
-def _tag_index(tag: str, index: int) -> str:
-    return f"{tag}:{index}" if index else tag
-
-
 def _instantiate(parent: Any, parent_name: str, smap: SourceMap, key: Key, sub: LoadedConfig,
                  inner: list[_ExpandedNode]) -> list[_ExpandedNode]:
     """The subgraph's expanded nodes, renamed and wired for one parent node."""
@@ -262,10 +258,10 @@ def _instantiate(parent: Any, parent_name: str, smap: SourceMap, key: Key, sub: 
         given = parse_refs(list(getattr(parent, field_name)), smap, key, field_name, problems)
         for j, r in enumerate(given):
             if (r.tag, r.index) not in declared:
-                shown = ", ".join(_tag_index(t, i) or "(untagged)" for t, i in declared) or "none"
+                shown = ", ".join(format_tag_index(t, i) or "(untagged)" for t, i in declared) or "none"
                 problems.append(smap.problem(key + (field_name, j),
                                 f"node {parent_name!r}: subgraph {parent.calculator!r} ({sub.file}) has no "
-                                f"{field_name.replace('_', ' ')} {_tag_index(r.tag, r.index) or '(untagged)'} "
+                                f"{field_name.replace('_', ' ')} {format_tag_index(r.tag, r.index) or '(untagged)'} "
                                 f"(it declares: {shown})"))
         connected = {(r.tag, r.index): r.name for r in given}
         for tag_index, inner_name in declared.items():
@@ -282,7 +278,7 @@ def _instantiate(parent: Any, parent_name: str, smap: SourceMap, key: Key, sub: 
     parent_inputs = [_entry(e, counters) for e in parent.input_stream]
     for info in parent.input_stream_info:
         if info.back_edge:
-            back_edges |= {name for tag, idx, name in parent_inputs if _tag_index(tag, idx) == info.tag_index}
+            back_edges |= {name for tag, idx, name in parent_inputs if format_tag_index(tag, idx) == info.tag_index}
 
     names = _canonical_names([n.config for n in inner])
     out = []
@@ -303,12 +299,12 @@ def _instantiate(parent: Any, parent_name: str, smap: SourceMap, key: Key, sub: 
                 stream = renames.get(inner_key, inner_key[1])
                 if field_name in _REMOVABLE and inner_key in removed:
                     dropped.append(j)
-                    dropped_tags.add(_tag_index(tag, idx))
+                    dropped_tags.add(format_tag_index(tag, idx))
                     continue
                 kept.append(entry[: len(entry) - len(entry.split(":")[-1])] + stream)
                 if field_name == "input_stream" and stream in back_edges and not any(
-                        i.tag_index == _tag_index(tag, idx) for i in node.input_stream_info):
-                    node.input_stream_info.add(tag_index=_tag_index(tag, idx), back_edge=True)
+                        i.tag_index == format_tag_index(tag, idx) for i in node.input_stream_info):
+                    node.input_stream_info.add(tag_index=format_tag_index(tag, idx), back_edge=True)
             del getattr(node, field_name)[:]
             getattr(node, field_name).extend(kept)
             if dropped:

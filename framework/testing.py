@@ -21,17 +21,17 @@ from posegraph.errors import GraphConfigError, GraphRunError
 from posegraph.graph import Graph
 from posegraph.packet import Packet
 from posegraph.registry import closest_calculators, get_calculator, register_calculator
-from posegraph.validated_graph import _TAG_INDEX
+from posegraph.validated_graph import format_tag_index, parse_tag_index
 
 DEFAULT_STEP_US = 33_333  # 30 frames per second
 
 
 def _tag_index(key: str) -> tuple[str, int]:
     """``"TAG"``, ``"TAG:1"``, ``""`` or ``":1"`` as (tag, index)."""
-    m = _TAG_INDEX.match(key)
-    if not m:
+    port = parse_tag_index(key)
+    if port is None:
         raise ValueError(f"bad port key {key!r}: use 'TAG', 'TAG:index', '' (untagged) or ':index'")
-    return m.group(1) or "", int(m.group(2) or 0)
+    return port
 
 
 def _stream_name(prefix: str, tag: str, index: int) -> str:
@@ -121,7 +121,7 @@ def run_calculator(calculator: str | type[Calculator], inputs: Mapping[str, Sequ
         outputs = []
         for tag, port in contract.outputs.items():
             n = sum(1 for t, _ in in_ports.values() if t == tag) if port.repeated else 1
-            outputs += [f"{tag}:{i}" if i else tag for i in range(max(n, 1))]
+            outputs += [format_tag_index(tag, i) for i in range(max(n, 1))]
     out_ports = {key: _tag_index(key) for key in outputs}
 
     config = CalculatorGraphConfig()

@@ -22,6 +22,17 @@ INPUT_STREAM_HANDLERS = ("DefaultInputStreamHandler", "ImmediateInputStreamHandl
                          "FixedSizeInputStreamHandler")
 
 
+def format_tag_index(tag: str, index: int) -> str:
+    """How MediaPipe names a port in ``input_stream_info``: ``"TAG"``, ``"TAG:1"``, ``""`` or ``":1"``."""
+    return f"{tag}:{index}" if index else tag
+
+
+def parse_tag_index(text: str) -> tuple[str, int] | None:
+    """``(tag, index)`` of a ``"TAG"``, ``"TAG:1"``, ``""`` or ``":1"`` port name; ``None`` if malformed."""
+    m = _TAG_INDEX.match(text)
+    return (m.group(1) or "", int(m.group(2) or 0)) if m else None
+
+
 @dataclass(frozen=True)
 class StreamRef:
     """One ``TAG:index:name`` entry of a node or graph (tag ``""`` when untagged)."""
@@ -33,7 +44,8 @@ class StreamRef:
 
     @property
     def tag_index(self) -> str:
-        return f"{self.tag}:{self.index}" if self.tag else f":{self.index}"
+        """The port's name as ``input_stream_info`` writes it (see :func:`format_tag_index`)."""
+        return format_tag_index(self.tag, self.index)
 
 
 @dataclass
@@ -55,9 +67,6 @@ class NodeSpec:
     key: Key
     source_map: SourceMap
     rank: int = 0
-
-    def where(self, message: str) -> ConfigProblem:
-        return self.source_map.problem(self.key, message)
 
 
 @dataclass
@@ -203,14 +212,13 @@ def validate(loaded: LoadedConfig) -> ValidatedGraph:
                      "output_side_packet", problems)
         back = set()
         for j, info in enumerate(node.input_stream_info):
-            m = _TAG_INDEX.match(info.tag_index)
-            tag, idx = (m.group(1) or "", int(m.group(2) or 0)) if m else (None, 0)
-            if not any(r.tag == tag and r.index == idx for r in inputs):
+            port = parse_tag_index(info.tag_index)
+            if port not in {(r.tag, r.index) for r in inputs}:
                 problems.append(where.problem(key + ("input_stream_info", j),
                                               f"node {name!r}: input_stream_info names {info.tag_index!r}, "
                                               "which is not one of its input streams"))
             elif info.back_edge:
-                back.add((tag, idx))
+                back.add(port)
         inputs = [StreamRef(r.tag, r.index, r.name, (r.tag, r.index) in back) for r in inputs]
         handler = node.input_stream_handler.input_stream_handler or (
             config.input_stream_handler.input_stream_handler if c.input_stream_handler == "DefaultInputStreamHandler"
@@ -305,11 +313,4 @@ def _rank_nodes(nodes: list[NodeSpec], producers: dict[str, tuple[int, int]],
                     if not r.back_edge and producers[r.name][0] in stuck)
         problems.append(first.source_map.problem(first.key + ("input_stream", slot),
             f"cycle without a back edge through nodes {cycle_nodes}: mark the stream that closes it with "
-            f"input_stream_info {{ tag_index: \"{_tag_index(first.inputs[slot])}\" back_edge: true }}"))
-
-
-def _tag_index(ref: StreamRef) -> str:
-    """How input_stream_info names an input: "TAG", "TAG:1", "" or ":1"."""
-    if ref.index == 0:
-        return ref.tag
-    return f"{ref.tag}:{ref.index}"
+            f"input_stream_info {{ tag_index: \"{first.inputs[slot].tag_index}\" back_edge: true }}"))
