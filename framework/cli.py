@@ -92,19 +92,14 @@ def _graph(args: argparse.Namespace, **kwargs: Any) -> Any:
 
 def ensure_models(graph: Any) -> None:
     """Fetches (with a message) the manifest models the graph's inference nodes name, if missing."""
-    from posegraph.models import MODELS, default_cache_dir, fetch, model_path
+    from posegraph.models import MODELS, default_cache_dir, fetch, missing_models, model_path
 
     needed = sorted({n.options.model_path for n in graph.validated.nodes
                      if n.calculator == "InferenceCalculator" and n.options.model_path in MODELS})
-    missing = []
+    missing = missing_models(needed)
     for name in needed:
-        try:
-            model_path(name)
-        except ModelError as e:
-            if "missing" not in str(e).lower() and "does not exist" not in str(e).lower() \
-                    and "not found" not in str(e).lower():
-                raise
-            missing.append(name)
+        if name not in missing:
+            model_path(name)  # present: verify it now (a damaged file is an error, not a fetch)
     if missing:
         print(f"posegraph: first use: fetching models {', '.join(missing)} (see `posegraph models fetch`)",
               file=sys.stderr)
@@ -171,8 +166,7 @@ def _write_trace(graph: Any, args: argparse.Namespace) -> None:
         print(f"posegraph: trace written to {args.trace} (open in ui.perfetto.dev or chrome://tracing)",
               file=sys.stderr)
     if args.profile and graph.tracer:
-        wall = (max(r[5] for r in graph.tracer) - min(r[4] for r in graph.tracer)) / 1e9
-        print(tracing.profile_table(graph.tracer, wall), file=sys.stderr)
+        print(tracing.profile_table(graph.tracer), file=sys.stderr)
 
 
 def cmd_parity(args: argparse.Namespace) -> int:

@@ -103,12 +103,17 @@ class ProfileRow:
     share: float
 
 
-def profile_rows(records: Iterable[TraceRecord], wall_seconds: float) -> list[ProfileRow]:
+def profile_rows(records: Iterable[TraceRecord], wall_seconds: float | None = None) -> list[ProfileRow]:
     """One :class:`ProfileRow` per node, the most expensive first (ties by name).
+
+    ``wall_seconds`` defaults to the span of the records, first call's start to last call's end.
 
     Raises:
         ValueError: ``wall_seconds`` is not positive.
     """
+    records = list(records)
+    if wall_seconds is None:
+        wall_seconds = (max(r[5] for r in records) - min(r[4] for r in records)) / 1e9 if records else 0.0
     if wall_seconds <= 0:
         raise ValueError(f"wall_seconds must be positive, got {wall_seconds}")
     durations: dict[str, list[float]] = {}
@@ -119,14 +124,9 @@ def profile_rows(records: Iterable[TraceRecord], wall_seconds: float) -> list[Pr
     return sorted(rows, key=lambda r: (-r.total_ms, r.node))
 
 
-def profile_table(records: Iterable[TraceRecord], wall_seconds: float) -> str:
-    """A plain-text table of :func:`profile_rows`, with a total line::
-
-        node                      calls   total ms   mean ms    max ms   % wall
-        InferenceCalculator          30    512.301    17.077    20.114     61.2
-        ...
-        total                       190    701.220                         83.8
-    """
+def profile_table(records: Iterable[TraceRecord], wall_seconds: float | None = None) -> str:
+    """A plain-text table of :func:`profile_rows` (columns node, calls, total ms, mean ms, max ms,
+    % wall), most expensive first, with a total line; ``wall_seconds`` as in :func:`profile_rows`."""
     rows = profile_rows(records, wall_seconds)
     width = max([len("node"), len("total")] + [len(r.node) for r in rows])
     lines = [f"{'node':<{width}}  {'calls':>6}  {'total ms':>10}  {'mean ms':>9}  {'max ms':>9}  {'% wall':>6}"]

