@@ -21,15 +21,12 @@ import numpy as np
 
 from posegraph import Graph
 from posegraph.calculators.formats import NormalizedRect
+from posegraph.subgraph import builtin_graph_dir
 
-GRAPHS = Path(__file__).resolve().parents[2] / "graphs"
 
-
-def _bundled_graph(name: str) -> Path:
-    from importlib import resources
-
-    path = Path(str(resources.files("posegraph.graphs").joinpath(name)))
-    return path if path.exists() else GRAPHS / name
+def bundled_graph(name: str) -> Path:
+    """A graph shipped with posegraph, e.g. ``bundled_graph("pose_tracking.pbtxt")``."""
+    return builtin_graph_dir() / name
 
 
 def _stats(values: Sequence[float]) -> dict[str, float | None]:
@@ -80,14 +77,14 @@ def compare(reference: dict[str, Any], ours: list[dict[str, Any]]) -> dict[str, 
     }
 
 
-def _frames(media: str) -> tuple[list[tuple[int, np.ndarray]], Any]:
+def _frames(media: str) -> list[tuple[int, np.ndarray]]:
     from posegraph.calculators.video.io import open_source
 
     with open_source(media) as source:
         frames = [(f.timestamp_us, f.image) for f in source]
         if source.truncated:
             raise ValueError(f"{media} is damaged: {source.error}")
-    return frames, source
+    return frames
 
 
 def _detection_dict(detection: Any) -> dict[str, Any] | None:
@@ -96,33 +93,35 @@ def _detection_dict(detection: Any) -> dict[str, Any] | None:
     return {"score": float(detection.score), "keypoints": np.asarray(detection.keypoints).tolist()}
 
 
-def closed_loop(reference: dict[str, Any], media: str, graph_path: str | Path, side_packets: dict[str, Any],
-                search_path: Iterable[str | Path] = (), num_threads: int | None = None) -> list[dict[str, Any]]:
-    """Runs the tracking graph on ``media``; per-frame landmarks, world landmarks and detections."""
+def _result(landmarks: Any, world: Any) -> dict[str, Any]:
+    return {"landmarks": None if landmarks is None else landmarks.data, "world": None if world is None else world.data}
+
+
+def run_closed_loop(graph: Graph, media: str, side_packets: dict[str, Any]) -> list[dict[str, Any]]:
+    """Runs a tracking graph on ``media``; per frame its landmarks, world landmarks and, when the
+    graph has a DETECTION output, its detection."""
     from posegraph.calculators.video.runner import tagged_output
 
-    frames, _ = _frames(media)
-    graph = Graph(graph_path, search_path=search_path, num_threads=num_threads)
     names = {tag: tagged_output(graph, tag) for tag in ("LANDMARKS", "WORLD_LANDMARKS", "DETECTION")}
-    outputs = [n for n in names.values() if n]
     results = []
-    for _, out in graph.process_frames(iter(frames), outputs=outputs, side_packets=side_packets):
-        lm, world = out.get(names["LANDMARKS"]), out.get(names["WORLD_LANDMARKS"])
-        results.append({"landmarks": None if lm is None else lm.data, "world": None if world is None else world.data,
-                        "detection": _detection_dict(out.get(names["DETECTION"])) if names["DETECTION"] else None})
+    for _, out in graph.process_frames(iter(_frames(media)), outputs=[n for n in names.values() if n],
+                                       side_packets=side_packets):
+        result = _result(out.get(names["LANDMARKS"]), out.get(names["WORLD_LANDMARKS"]))
+        if names["DETECTION"]:
+            result["detection"] = _detection_dict(out[names["DETECTION"]])
+        results.append(result)
     return results
 
 
-def open_loop(reference: dict[str, Any], media: str, side_packets: dict[str, Any],
-              num_threads: int | None = None) -> list[dict[str, Any]]:
+def run_open_loop(graph: Graph, reference: dict[str, Any], media: str,
+                  side_packets: dict[str, Any]) -> list[dict[str, Any]]:
     """Feeds each frame's reference ROI to the landmark stage, and the frames where the reference
-    ran the detector to the detector (graphs/pose_open_loop.pbtxt)."""
-    frames, _ = _frames(media)
-    graph = Graph(_bundled_graph("pose_open_loop.pbtxt"), num_threads=num_threads)
+    ran the detector to the detector, of ``graph`` (graphs/pose_open_loop.pbtxt)."""
+    frames = _frames(media)
     got: dict[str, dict[int, Any]] = {"pose_landmarks": {}, "pose_world_landmarks": {}, "pose_detection": {}}
     for name, store in got.items():
         graph.observe(name, lambda p, store=store: store.__setitem__(p.timestamp, p.payload))
-    graph.start({k: v for k, v in side_packets.items() if k in graph.side_packet_types})
+    graph.start(side_packets)
     for (t, image), ref in zip(frames, reference["frames"]):
         graph.add_packet("image", image, t)
         if ref.get("roi") is not None:
@@ -130,12 +129,8 @@ def open_loop(reference: dict[str, Any], media: str, side_packets: dict[str, Any
         if ref.get("detection") is not None:
             graph.add_packet("detector_image", image, t)
     graph.close()
-    results = []
-    for t, _ in frames:
-        lm, world = got["pose_landmarks"].get(t), got["pose_world_landmarks"].get(t)
-        results.append({"landmarks": None if lm is None else lm.data, "world": None if world is None else world.data,
-                        "detection": _detection_dict(got["pose_detection"].get(t))})
-    return results
+    return [{**_result(got["pose_landmarks"].get(t), got["pose_world_landmarks"].get(t)),
+             "detection": _detection_dict(got["pose_detection"].get(t))} for t, _ in frames]
 
 
 def parity(reference_path: str | Path, media: str, *, graph: str | Path | None = None, open_loop: bool = False,
@@ -143,8 +138,8 @@ def parity(reference_path: str | Path, media: str, *, graph: str | Path | None =
            num_threads: int | None = None) -> dict[str, Any]:
     """The ``posegraph parity`` report: a JSON-able dict (see :func:`compare`) plus what was run.
 
-    Side packets default to the reference's own mode (``smooth``, ``static``); ``NAME=VALUE``
-    items override them.
+    Side packets default to the reference's own mode (``smooth``, ``static``) where the graph takes
+    them; ``NAME=VALUE`` items override them.
 
     Raises:
         ValueError: the media and the reference disagree on frame count or size.
@@ -156,16 +151,19 @@ def parity(reference_path: str | Path, media: str, *, graph: str | Path | None =
     if open_loop and reference.get("smooth"):
         raise ValueError(f"{reference_path} holds smoothed landmarks; open-loop parity compares single frames "
                          "without smoothing, so use a reference made with smoothing off (e.g. pose_squats.raw.json)")
-    graph_path = Path(graph) if graph else _bundled_graph("pose_tracking.pbtxt")
-    types = {"smooth_landmarks": bool, "static_image_mode": bool, "min_detection_confidence": float,
-             "min_tracking_confidence": float}
-    side_packets = {"smooth_landmarks": bool(reference.get("smooth", False)),
-                    "static_image_mode": bool(reference.get("static", False))}
+    if open_loop:
+        runner = Graph(bundled_graph("pose_open_loop.pbtxt"), num_threads=num_threads)
+    else:
+        runner = Graph(graph or bundled_graph("pose_tracking.pbtxt"), search_path=search_path, num_threads=num_threads)
+    types = runner.side_packet_types
+    mode = {"smooth_landmarks": bool(reference.get("smooth", False)),
+            "static_image_mode": bool(reference.get("static", False))}
+    side_packets = {name: value for name, value in mode.items() if name in types}
     side_packets.update(parse_side_packets(side_packet_items, types))
     if open_loop:
-        ours = globals()["open_loop"](reference, media, side_packets, num_threads)
+        ours = run_open_loop(runner, reference, media, side_packets)
     else:
-        ours = closed_loop(reference, media, graph_path, side_packets, search_path, num_threads)
+        ours = run_closed_loop(runner, media, side_packets)
     report = {"reference": Path(reference_path).name, "input": Path(media).name,
               "mode": "open_loop" if open_loop else "closed_loop", "side_packets": side_packets}
     report.update(compare(reference, ours))

@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from posegraph.calculators.pose.parity import _bundled_graph, closed_loop, compare, parity
+from posegraph import Graph
+from posegraph.calculators.pose.parity import bundled_graph, compare, parity, run_closed_loop
 
 HERE = Path(__file__).resolve().parent
 FLIP = range(45, 49)
@@ -40,8 +41,7 @@ def _reference(mode: str) -> dict:
 @pytest.mark.parametrize("mode", ["raw", "smooth"])
 def test_lost_and_found_like_mediapipe(clip, mode):
     reference = _reference(mode)
-    ours = closed_loop(reference, clip, _bundled_graph("pose_tracking.pbtxt"),
-                       {"smooth_landmarks": mode == "smooth"})
+    ours = run_closed_loop(Graph(bundled_graph("pose_tracking.pbtxt")), clip, {"smooth_landmarks": mode == "smooth"})
     report = compare(reference, ours)
     assert report["frames_with_pose"] == {"reference": 60, "posegraph": 60}
     assert report["presence_mismatch_frames"] == []
