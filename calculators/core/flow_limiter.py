@@ -60,7 +60,7 @@ class FlowLimiterCalculator(Calculator):
         if any(p is not None for p in packets):
             self.waiting.append((cc.input_timestamp, packets))
             if len(self.waiting) > cc.options.max_in_queue + self._free(cc):
-                self._drop(cc, *self.waiting.popleft())
+                self._drop(cc, self.waiting.popleft()[0])
         while self.waiting and self._free(cc):
             t, frame = self.waiting.popleft()
             self.in_flight.append(t)
@@ -77,7 +77,7 @@ class FlowLimiterCalculator(Calculator):
     def _free(self, cc: CalculatorContext) -> int:
         return max(cc.options.max_in_flight - len(self.in_flight), 0)
 
-    def _drop(self, cc: CalculatorContext, t: int, frame: list[Packet | None]) -> None:
+    def _drop(self, cc: CalculatorContext, t: int) -> None:
         for i in range(self.count):
             cc.set_next_timestamp_bound("", t + 1, i)
         cc.send("ALLOW", False, timestamp=t)

@@ -35,10 +35,6 @@ class ImageToTensorCalculatorOptions:
         keep_aspect_ratio: letterbox instead of stretching (padding reported on LETTERBOX_PADDING).
         output_tensor_float_range: the range [0, 255] maps onto.
         border_mode: fill outside the image (MediaPipe's default on CPU is replicate).
-        opencv_threads: threads OpenCV may use (``cv2.setNumThreads``, which is process-wide), set
-            when the node opens; 0 (the default) leaves OpenCV's setting alone. The warp runs while
-            the model's threads are idle, so OpenCV's own pool (one thread per core) is the faster
-            choice for the pose graph (``python -m benchmarks``).
     """
 
     output_tensor_width: int = 256
@@ -46,7 +42,6 @@ class ImageToTensorCalculatorOptions:
     keep_aspect_ratio: bool = False
     output_tensor_float_range: FloatRange = FloatRange()
     border_mode: BorderMode = BorderMode.BORDER_REPLICATE
-    opencv_threads: int = 0
 
 
 @register_calculator
@@ -71,10 +66,6 @@ class ImageToTensorCalculator(Calculator):
         self.range = (o.output_tensor_float_range.min, o.output_tensor_float_range.max)
         self.border = "zero" if o.border_mode == BorderMode.BORDER_ZERO else "replicate"
         self.needs_rect = cc.has_input("NORM_RECT")
-        if o.opencv_threads > 0:
-            import cv2
-
-            cv2.setNumThreads(o.opencv_threads)
 
     def process(self, cc: CalculatorContext) -> None:
         image = cc.value("IMAGE")

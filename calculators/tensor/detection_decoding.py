@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from posegraph.calculators.tensor.landmark_decoding import sigmoid
+
 __all__ = ["DecodedDetections", "decode_detections"]
 
 
@@ -71,9 +73,7 @@ def decode_detections(raw_boxes: np.ndarray, raw_scores: np.ndarray, anchors: np
             f"{n} anchors, got shapes {np.shape(raw_boxes)} and {np.shape(raw_scores)}") from exc
 
     thresh = np.float32(score_clipping_thresh)
-    clipped = np.clip(logits, -thresh, thresh)
-    with np.errstate(over="ignore"):  # exp(100) is inf in float32: the score is then 0
-        scores = np.float32(1.0) / (np.float32(1.0) + np.exp(-clipped))
+    scores = sigmoid(np.clip(logits, -thresh, thresh))
     keep = scores >= np.float32(min_score_thresh)
     if not keep.any():
         return DecodedDetections(np.zeros(0, np.float32), np.zeros((0, 4), np.float32),

@@ -22,8 +22,9 @@ class RectTransformationCalculatorOptions:
 
 @register_calculator
 class RectTransformationCalculator(Calculator):
-    """Sends the NORM_RECT transformed: made square on its long side in pixels (``square_long``),
-    then scaled, then shifted along its own rotated axes. IMAGE_SIZE is ``(width, height)``.
+    """Sends the NORM_RECT transformed: shifted along its own rotated axes (in units of its size),
+    made square on its long side in pixels (``square_long``), then scaled. IMAGE_SIZE is
+    ``(width, height)``.
     Math: ``posegraph.calculators.util.rect_geometry.transform_rect``."""
 
     contract = Contract(inputs={"NORM_RECT": Port(NormalizedRect), "IMAGE_SIZE": Port(tuple)},

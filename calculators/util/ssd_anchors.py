@@ -11,8 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["SsdAnchorsOptions", "generate_anchors", "POSE_DETECTOR_ANCHOR_OPTIONS",
-           "pose_detector_anchors"]
+__all__ = ["SsdAnchorsOptions", "generate_anchors"]
 
 
 @dataclass(frozen=True)
@@ -47,21 +46,6 @@ class SsdAnchorsOptions:
     reduce_boxes_in_lowest_layer: bool = False
     interpolated_scale_aspect_ratio: float = 1.0
     fixed_anchor_size: bool = False
-
-
-#: The BlazePose detector's anchors (MediaPipe's pose_detection_cpu graph): 2254 anchors.
-POSE_DETECTOR_ANCHOR_OPTIONS = SsdAnchorsOptions(
-    input_size_width=224,
-    input_size_height=224,
-    min_scale=0.1484375,
-    max_scale=0.75,
-    num_layers=5,
-    strides=(8, 16, 32, 32, 32),
-    aspect_ratios=(1.0,),
-    anchor_offset_x=0.5,
-    anchor_offset_y=0.5,
-    fixed_anchor_size=True,
-)
 
 
 def _scale(min_scale: float, max_scale: float, stride_index: int, num_strides: int) -> np.float32:
@@ -137,8 +121,3 @@ def generate_anchors(options: SsdAnchorsOptions) -> np.ndarray:
         blocks.append(block.reshape(-1, 4))
         layer_id = last
     return np.concatenate(blocks, axis=0)
-
-
-def pose_detector_anchors() -> np.ndarray:
-    """The BlazePose detector's 2254 anchors, float32 (2254, 4); see ``generate_anchors``."""
-    return generate_anchors(POSE_DETECTOR_ANCHOR_OPTIONS)

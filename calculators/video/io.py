@@ -1,7 +1,7 @@
 """Reading frames from images, videos and cameras; writing videos, images and landmark JSONL.
 
-Plain helpers on numpy arrays with no dependency on the graph framework: the source and sink
-calculators wrap them. Every frame crossing this module is RGB, uint8, shape (H, W, 3); OpenCV's
+Plain helpers on numpy arrays with no dependency on the graph framework; ``runner.py`` (what
+``posegraph run`` does) and the examples use them. Every frame crossing this module is RGB, uint8, shape (H, W, 3); OpenCV's
 BGR stays inside. OpenCV failures become :class:`MediaError` saying what failed and where.
 """
 

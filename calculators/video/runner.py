@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from posegraph import Graph, GraphRunError, PosegraphError
-from posegraph.calculators.video.io import (JsonlLandmarkWriter, MediaSink, MediaSource, SourceFrame, check_writable,
-                                           open_sink)
+from posegraph import Graph, GraphRunError
+from posegraph.calculators.video.io import (DEFAULT_FPS, JsonlLandmarkWriter, MediaSink, MediaSource, SourceFrame,
+                                           check_writable, open_sink)
 from posegraph.calculators.util.render import draw_landmark_list
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ def run_media(graph: Graph, source: MediaSource, *, output: str | Path | None = 
 
     if landmarks:
         check_writable(Path(landmarks))  # before the sink creates its file
-    sink: MediaSink | None = open_sink(output, source.fps or 30.0, (source.width, source.height)) if output else None
+    sink: MediaSink | None = open_sink(output, source.fps or DEFAULT_FPS, (source.width, source.height)) if output else None
     writer = None
     try:
         writer = JsonlLandmarkWriter(landmarks) if landmarks else None

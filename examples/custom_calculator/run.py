@@ -43,8 +43,7 @@ def count_squats(video: str | Path, print_angles: bool = False) -> int:
             text = "  ".join(f"{k}={v:5.1f}" for k, v in shown.items()) if shown else "no pose"
             print(f"t={packet.timestamp / 1e6:7.3f}s  {text}  count={count}")
 
-    source = open_source(str(video))
-    with Graph.from_file(GRAPH) as graph:
+    with open_source(str(video)) as source, Graph.from_file(GRAPH) as graph:
         graph.observe("joint_angles", on_angles)
         graph.observe("squat_count", on_count)
         graph.start({"smooth_landmarks": True})

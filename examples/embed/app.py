@@ -40,8 +40,7 @@ def run(video: str | Path, smooth: bool = True) -> tuple[int, int]:
     """
     results: dict[int, Packet] = {}
     frames = with_pose = 0
-    source = open_source(str(video))
-    with Graph.from_file(GRAPH) as graph:
+    with open_source(str(video)) as source, Graph.from_file(GRAPH) as graph:
         # Observers run on the graph's thread: keep them short, hand the packet over and return.
         graph.observe("pose_landmarks", lambda packet: results.__setitem__(packet.timestamp, packet))
         graph.start({"smooth_landmarks": smooth, "min_detection_confidence": 0.5, "min_tracking_confidence": 0.5})

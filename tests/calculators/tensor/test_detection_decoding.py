@@ -9,7 +9,8 @@ from posegraph.calculators.tensor.detection_decoding import decode_detections
 from posegraph.calculators.util.nms import weighted_nms
 from posegraph.calculators.util.rect_geometry import (remove_detection_letterbox,
                                                       roi_from_alignment_points)
-from posegraph.calculators.util.ssd_anchors import pose_detector_anchors
+from posegraph.calculators.util.ssd_anchors import generate_anchors
+from posegraph.calculators.util.ssd_anchors_calculator import SsdAnchorsCalculatorOptions
 
 
 def _anchors(n):
@@ -57,7 +58,7 @@ def test_detector_on_pose_jpg_matches_mediapipe_golden(shared_data, tflite_model
 
     tensor, padding = letterbox_to_tensor(rgb)
     boxes, scores = run(tensor)
-    decoded = decode_detections(boxes, scores, pose_detector_anchors())
+    decoded = decode_detections(boxes, scores, generate_anchors(SsdAnchorsCalculatorOptions()))
     detections = weighted_nms(decoded.scores, decoded.boxes, decoded.keypoints, iou_threshold=0.3)
     assert len(detections) == 1
     detection = remove_detection_letterbox(detections[0], padding)

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from posegraph.calculators.util.ssd_anchors import (SsdAnchorsOptions, generate_anchors,
-                                                    pose_detector_anchors)
+from posegraph.calculators.util.ssd_anchors import SsdAnchorsOptions, generate_anchors
+from posegraph.calculators.util.ssd_anchors_calculator import SsdAnchorsCalculatorOptions
 
 # The configs of MediaPipe's ssd_anchors_calculator_test for its two golden files.
 FACE_256 = SsdAnchorsOptions(input_size_width=256, input_size_height=256, min_scale=0.1171875,
@@ -26,7 +26,7 @@ def test_matches_mediapipe_golden(shared_data, index, options):
 
 
 def test_pose_detector_anchors_layout():
-    anchors = pose_detector_anchors()
+    anchors = generate_anchors(SsdAnchorsCalculatorOptions())
     assert anchors.shape == (2254, 4)
     # 28x28x2, then 14x14x2, then 7x7x6; rows outer, columns inner, w = h = 1.
     np.testing.assert_allclose(anchors[:2, :2], [[0.5 / 28, 0.5 / 28]] * 2, rtol=1e-6)
