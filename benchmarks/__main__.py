@@ -18,7 +18,8 @@ from benchmarks.common import SHARED_VIDEO, machine
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("--video", type=Path, default=SHARED_VIDEO)
-    parser.add_argument("--memory-frames", type=int, default=10_000, help="frames of the long run (memory)")
+    parser.add_argument("--memory-frames", type=int, default=10_000,
+                        help="frames of the long run (benchmarks/soak.py) that measures memory")
     parser.add_argument("--skip-memory", action="store_true", help="leave out the long memory run")
     parser.add_argument("--json", action="store_true", help="also print each section as a JSON line")
     parser.add_argument("--mediapipe-python", metavar="PATH",
@@ -34,8 +35,9 @@ def main() -> int:
         sections.insert(0, ("versus_mediapipe", lambda: versus_mediapipe.run(args.mediapipe_python, args.video),
                             versus_mediapipe.format_report))
     if not args.skip_memory:
-        from benchmarks import memory
-        sections.append(("memory", lambda: memory.run(args.video, args.memory_frames), memory.format_report))
+        from benchmarks import soak
+        sections.append(("memory", lambda: soak.run(args.memory_frames, video=args.video),
+                         lambda r: "memory (soak): " + "; ".join(soak.report_lines(r))))
     for name, run, fmt in sections:
         result = run()
         print(fmt(result), flush=True)

@@ -41,20 +41,5 @@ def decode(path: Path) -> tuple[list[tuple[int, np.ndarray]], float]:
     return frames, (time.perf_counter() - start) * 1000 / max(len(frames), 1)
 
 
-def rss_mb() -> float:
-    """This process's resident set size in MiB (Linux /proc)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def peak_rss_mb() -> float:
-    """Peak resident set size of this process so far, in MiB."""
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(values, dtype=np.float64), q)) if values else float("nan")

@@ -17,7 +17,7 @@ from benchmarks.common import REPO, decode
 def run(video: Path) -> dict[str, Any]:
     from posegraph import Graph
     from posegraph.calculators.util.render import draw_landmark_list
-    from posegraph.calculators.video.io import JsonlLandmarkWriter, open_sink, open_source
+    from posegraph.calculators.video.io import DEFAULT_FPS, JsonlLandmarkWriter, open_sink, open_source
     from posegraph.calculators.video.runner import run_media
 
     graph_path = REPO / "graphs" / "pose_tracking.pbtxt"
@@ -30,7 +30,7 @@ def run(video: Path) -> dict[str, Any]:
         results = list(graph.process_frames(iter(frames), outputs=["pose_landmarks", "pose_world_landmarks"]))
         graph_ms = (time.perf_counter() - start) * 1000 / len(frames)
         start = time.perf_counter()
-        sink = open_sink(Path(tmp) / "seq.mp4", 30.0, (frames[0][1].shape[1], frames[0][1].shape[0]))
+        sink = open_sink(Path(tmp) / "seq.mp4", DEFAULT_FPS, (frames[0][1].shape[1], frames[0][1].shape[0]))
         with JsonlLandmarkWriter(Path(tmp) / "seq.jsonl") as writer:
             for i, ((t, image), (_, out)) in enumerate(zip(frames, results)):
                 pose, world = out["pose_landmarks"], out["pose_world_landmarks"]

@@ -60,9 +60,9 @@ def timed_invoke(it: Any, tensor: np.ndarray) -> float:
 def run(video: Path, repeat: int = 3) -> dict[str, Any]:
     """Measures the pipeline on ``video`` (played ``repeat`` times back to back)."""
     from posegraph import Graph
-    from posegraph.calculators.image.image_to_tensor import warp_roi_to_tensor
+    from posegraph.calculators.image.image_to_tensor import letterbox_to_tensor, warp_roi_to_tensor
     from posegraph.calculators.util.render import draw_landmark_list
-    from posegraph.calculators.video.io import open_sink
+    from posegraph.calculators.video.io import DEFAULT_FPS, open_sink
 
     frames, decode_ms = decode(video)
     step = frames[1][0] if len(frames) > 1 else 33_333
@@ -107,7 +107,7 @@ def run(video: Path, repeat: int = 3) -> dict[str, Any]:
 
     # Rendering and writing, on the graph's own results.
     out = Path("/tmp") / f"posegraph-bench-{time.time_ns()}.mp4"
-    sink = open_sink(out, 30.0, (frames[0][1].shape[1], frames[0][1].shape[0]))
+    sink = open_sink(out, DEFAULT_FPS, (frames[0][1].shape[1], frames[0][1].shape[0]))
     start = time.perf_counter()
     for t, image in played[: len(frames)]:
         sink.write(draw_landmark_list(image, landmarks.get(t)))
@@ -120,8 +120,7 @@ def run(video: Path, repeat: int = 3) -> dict[str, Any]:
     floors = [floor[t] for t in tracked_ts]
     ratios = [wall[t] / floor[t] for t in tracked_ts]
     detector = interpreter("pose_detection")
-    det_tensor, _ = warp_roi_to_tensor(played[0][1], None, output_size=(224, 224), value_range=(-1, 1),
-                                       border_mode="zero")
+    det_tensor, _ = letterbox_to_tensor(played[0][1])
     det_floor = [timed_invoke(detector, det_tensor[np.newaxis]) for _ in range(20)]
     return {
         "video": video.name, "frames": n, "width": frames[0][1].shape[1], "height": frames[0][1].shape[0],

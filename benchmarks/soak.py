@@ -40,6 +40,67 @@ def threads_and_fds() -> tuple[int, int]:
     return len(os.listdir("/proc/self/task")), len(os.listdir("/proc/self/fd"))
 
 
+def run(frames: int = 10_000, threads: int | None = None, video: Path = VIDEO) -> dict:
+    """Runs the soak; returns frames, poses, seconds and RSS/threads/fds after the warm-up
+    (``start``), at the last frame (``end``) and after the graph closed (``closed``)."""
+    from posegraph import Graph
+    from posegraph.calculators.video.io import DEFAULT_FPS, open_source
+
+    with open_source(video) as source:
+        clip = [frame.image for frame in source]
+        step_us = round(1e6 / (source.fps or DEFAULT_FPS))
+    graph = Graph(GRAPH, num_threads=threads)
+    warmup = min(WARMUP_FRAMES, frames)
+    start: dict[str, float] = {}
+    end: dict[str, float] = {}
+    poses = 0
+
+    def looped() -> Iterator[tuple[int, np.ndarray]]:
+        for i in range(frames):
+            yield i * step_us, clip[i % len(clip)]
+
+    started = time.perf_counter()
+    for i, (_, out) in enumerate(graph.process_frames(looped(), outputs=["pose_landmarks"])):
+        poses += out["pose_landmarks"] is not None
+        if i + 1 in (warmup, frames):
+            rss, _ = rss_mb()
+            n_threads, fds = threads_and_fds()
+            (start if i + 1 == warmup and not start else end).update(rss=rss, threads=n_threads, fds=fds)
+        if (i + 1) % 1000 == 0:
+            print(f"soak: {i + 1} frames, RSS {rss_mb()[0]:.1f} MiB", file=sys.stderr, flush=True)
+    seconds = time.perf_counter() - started
+    if not end:  # a run no longer than the warm-up
+        end = dict(start)
+    threads_closed, fds_closed = threads_and_fds()
+    return {"frames": frames, "poses": poses, "seconds": seconds, "warmup": warmup, "start": start, "end": end,
+            "rss_peak": max(rss_mb()[1], end["rss"]), "closed": {"threads": threads_closed, "fds": fds_closed}}
+
+
+def report_lines(r: dict, max_rss_growth_mb: float = 64.0) -> list[str]:
+    """The soak's figures, one line each (what ``python benchmarks/soak.py`` prints)."""
+    start, end, closed = r["start"], r["end"], r["closed"]
+    return [f"frames: {r['frames']} ({r['poses']} with a pose) in {r['seconds']:.1f} s, "
+            f"{r['frames'] / r['seconds']:.1f} frames/s",
+            f"rss_mb: start {start['rss']:.1f} (after {r['warmup']} warm-up frames), end {end['rss']:.1f}, "
+            f"peak {r['rss_peak']:.1f}, growth {end['rss'] - start['rss']:+.1f} (bound {max_rss_growth_mb:g})",
+            f"threads: start {start['threads']}, end {end['threads']}, after close {closed['threads']}",
+            f"open_files: start {start['fds']}, end {end['fds']}, after close {closed['fds']}"]
+
+
+def problems(r: dict, max_rss_growth_mb: float = 64.0) -> list[str]:
+    """What grew that should not have; empty when the soak passed."""
+    start, end = r["start"], r["end"]
+    found = []
+    growth = end["rss"] - start["rss"]
+    if growth > max_rss_growth_mb:
+        found.append(f"RSS grew {growth:.1f} MiB, more than {max_rss_growth_mb:g}")
+    for what, key in (("threads", "threads"), ("open files", "fds")):
+        if end[key] > start[key] or r["closed"][key] > start[key]:
+            found.append(f"{what} grew: {start[key]} after the warm-up, {end[key]} at the end, "
+                         f"{r['closed'][key]} after close")
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--frames", type=int, default=10_000, help="frames to run (default 10000)")
@@ -48,54 +109,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="allowed RSS growth after the warm-up, MiB (default 64)")
     parser.add_argument("--video", type=Path, default=VIDEO)
     args = parser.parse_args(argv)
-
-    from posegraph import Graph
-    from posegraph.calculators.video.io import open_source
-
-    with open_source(args.video) as source:
-        clip = [frame.image for frame in source]
-        step_us = round(1e6 / (source.fps or 30.0))
-    graph = Graph(GRAPH, num_threads=args.threads)
-    warmup = min(WARMUP_FRAMES, args.frames)
-    start: dict[str, float] = {}
-    end: dict[str, float] = {}
-    poses = 0
-
-    def frames() -> Iterator[tuple[int, np.ndarray]]:
-        for i in range(args.frames):
-            yield i * step_us, clip[i % len(clip)]
-
-    started = time.perf_counter()
-    for i, (_, out) in enumerate(graph.process_frames(frames(), outputs=["pose_landmarks"])):
-        poses += out["pose_landmarks"] is not None
-        if i + 1 in (warmup, args.frames):
-            rss, _ = rss_mb()
-            threads, fds = threads_and_fds()
-            (start if i + 1 == warmup and not start else end).update(rss=rss, threads=threads, fds=fds)
-        if (i + 1) % 1000 == 0:
-            print(f"soak: {i + 1} frames, RSS {rss_mb()[0]:.1f} MiB", file=sys.stderr, flush=True)
-    seconds = time.perf_counter() - started
-    if not end:  # a run no longer than the warm-up
-        end = dict(start)
-    rss_peak = max(rss_mb()[1], end["rss"])
-    threads_closed, fds_closed = threads_and_fds()
-    growth = end["rss"] - start["rss"]
-
-    print(f"frames: {args.frames} ({poses} with a pose) in {seconds:.1f} s, {args.frames / seconds:.1f} frames/s")
-    print(f"rss_mb: start {start['rss']:.1f} (after {warmup} warm-up frames), end {end['rss']:.1f}, "
-          f"peak {rss_peak:.1f}, growth {growth:+.1f} (bound {args.max_rss_growth_mb:g})")
-    print(f"threads: start {start['threads']}, end {end['threads']}, after close {threads_closed}")
-    print(f"open_files: start {start['fds']}, end {end['fds']}, after close {fds_closed}")
-    problems = []
-    if growth > args.max_rss_growth_mb:
-        problems.append(f"RSS grew {growth:.1f} MiB, more than {args.max_rss_growth_mb:g}")
-    for what, key, closed in (("threads", "threads", threads_closed), ("open files", "fds", fds_closed)):
-        if end[key] > start[key] or closed > start[key]:
-            problems.append(f"{what} grew: {start[key]} after the warm-up, {end[key]} at the end, "
-                            f"{closed} after close")
-    for problem in problems:
+    result = run(args.frames, args.threads, args.video)
+    for line in report_lines(result, args.max_rss_growth_mb):
+        print(line)
+    found = problems(result, args.max_rss_growth_mb)
+    for problem in found:
         print(f"soak: FAILED: {problem}", file=sys.stderr)
-    return 1 if problems else 0
+    return 1 if found else 0
 
 
 if __name__ == "__main__":
