@@ -55,17 +55,20 @@ def pose_models() -> Path:
 
 @pytest.fixture(scope="session")
 def tflite_model() -> Callable[[str], Callable[[np.ndarray], list[np.ndarray]]]:
-    """``tflite_model(file_name)`` -> ``run(input_hwc) -> outputs``: the model from
-    ``$POSEGRAPH_MODEL_DIR`` (default ``~/.cache/posegraph/models``) on LiteRT; skips the test when
-    the file is absent."""
+    """``tflite_model(file_name)`` -> ``run(input_hwc) -> outputs``: the verified model from the
+    model cache (``posegraph.models``) on LiteRT; skips (or fails, strictly) when it is missing or
+    damaged."""
     cache: dict[str, Callable[[np.ndarray], list[np.ndarray]]] = {}
 
     def load(name: str) -> Callable[[np.ndarray], list[np.ndarray]]:
         if name not in cache:
-            path = _model_dir() / name
-            if not path.is_file():
-                skip_or_fail(f"model {name} not found in {path.parent}; set POSEGRAPH_MODEL_DIR "
-                             f"or run `posegraph models fetch`")
+            from posegraph import ModelError
+            from posegraph.models import model_path
+
+            try:  # verified against the manifest's checksum, not just present
+                path = model_path(name.removesuffix(".tflite"))
+            except ModelError as e:
+                skip_or_fail(str(e))
             from ai_edge_litert.interpreter import Interpreter
 
             interpreter = Interpreter(model_path=str(path), num_threads=2)

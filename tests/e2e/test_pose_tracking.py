@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from posegraph.calculators.pose.parity import parity
+from posegraph.calculators.video.io import open_source
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 SQUATS = "media/pose_squats.mp4"
@@ -32,9 +33,19 @@ def _check_detection(report):
     assert det["score_max_abs"] <= 0.01
 
 
+_CLOSED_LOOP: dict[str, dict] = {}
+
+
+def closed_loop_report(data, reference: str) -> dict:
+    """The inline closed-loop parity report on the squat video, computed once per reference."""
+    if reference not in _CLOSED_LOOP:
+        _CLOSED_LOOP[reference] = parity(data / "reference" / reference, str(data / SQUATS))
+    return _CLOSED_LOOP[reference]
+
+
 @pytest.mark.parametrize("reference", ["pose_squats.raw.json", "pose_squats.smooth.json"])
 def test_closed_loop_squats(data, reference):
-    report = parity(data / "reference" / reference, str(data / SQUATS))
+    report = closed_loop_report(data, reference)
     assert report["frames"] == 65
     assert report["presence_mismatch_frames"] == []
     assert report["landmark_px"]["median"] <= 1.0
@@ -76,18 +87,15 @@ def test_cli_run_writes_video_and_jsonl(data, tmp_path):
     reference = json.loads((data / "reference" / "pose_squats.smooth.json").read_text())
     fps = reference["fps"]
     assert [l["timestamp_us"] for l in lines] == [round(i * 1e6 / fps) for i in range(65)]
-    for line, ref in zip(lines, reference["frames"]):
-        assert (line["pose_landmarks"] is None) == (ref["landmarks"] is None)
-        assert len(line["pose_landmarks"]) == 33 and len(line["pose_landmarks"][0]) == 5
+    assert all(ref["landmarks"] is not None for ref in reference["frames"])  # a pose in every frame
+    for line in lines:
+        assert len(line["pose_landmarks"]) == 33 and all(len(lm) == 5 for lm in line["pose_landmarks"])
         assert len(line["pose_world_landmarks"]) == 33
-    import cv2
-
-    cap = cv2.VideoCapture(str(out))
-    assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 65
-    cap.release()
+    with open_source(str(out)) as video:  # every frame decodes, not just a count in the header
+        assert sum(1 for _ in video) == 65
 
 
 def test_thread_pool_gives_the_same_landmarks_as_one_thread(data):
-    inline = parity(data / "reference" / "pose_squats.smooth.json", str(data / SQUATS))
+    inline = closed_loop_report(data, "pose_squats.smooth.json")
     pooled = parity(data / "reference" / "pose_squats.smooth.json", str(data / SQUATS), num_threads=2)
     assert pooled == inline

@@ -9,7 +9,7 @@ Tolerances: presence and detector frames exactly as MediaPipe's; detections with
 1 px median overall and 9 px p99 outside frames 45-48: there the landmark model runs on the last
 upright ROI over an upside-down person, an input far outside what it was trained on, whose output
 swings by tens of pixels with last-bit changes of the input (posegraph's open-loop error on those
-same frames is 0.12 px at most); the test reports those frames' error and bounds it only loosely.
+same frames is 0.12 px at most); there the test bounds the median at 1.5 times what was measured.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from posegraph import Graph
@@ -54,7 +53,8 @@ def test_lost_and_found_like_mediapipe(clip, mode):
     steady_report = compare({**reference, "frames": [reference["frames"][i] for i in steady]}, [ours[i] for i in steady])
     assert steady_report["landmark_px"]["p99"] <= 9.0
     flip_report = compare({**reference, "frames": [reference["frames"][i] for i in FLIP]}, [ours[i] for i in FLIP])
-    assert flip_report["landmark_px"]["median"] <= 50.0  # reported, loosely bounded: see the module docstring
+    # Measured 19.8 px (raw) and 19.2 px (smooth) median there: bounded at 1.5x, see the module docstring.
+    assert flip_report["landmark_px"]["median"] <= 30.0
 
 
 def test_open_loop_on_the_clip(clip):

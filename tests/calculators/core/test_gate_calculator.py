@@ -6,7 +6,7 @@ from typing import Callable
 
 import pytest
 
-from posegraph import PosegraphError
+from posegraph import CalculatorError, PosegraphError
 
 STREAM_GATE = '''
 input_stream: "a"
@@ -120,5 +120,6 @@ def test_allow_and_disallow_together_are_refused(run_graph: Callable) -> None:
     node { calculator: "GateCalculator" input_stream: "a" input_stream: "ALLOW:allow"
            input_stream: "DISALLOW:disallow" output_stream: "ga" }
     '''
-    with pytest.raises(PosegraphError):
+    with pytest.raises(CalculatorError, match="connect only one of ALLOW and DISALLOW") as info:
         run_graph(text, [("a", 1, 0), ("allow", True, 0), ("disallow", True, 0)], ["ga"])
+    assert info.value.method == "open"
