@@ -33,7 +33,7 @@ def decode(path: Path) -> tuple[list[tuple[int, np.ndarray]], float]:
     """All frames of a video as ``(timestamp_us, rgb)`` plus the decode time in ms per frame."""
     import time
 
-    from posegraph.calculators.video.io import open_source
+    from posegraph.app.media import open_source
 
     start = time.perf_counter()
     with open_source(str(path)) as source:

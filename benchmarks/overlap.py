@@ -12,15 +12,16 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import REPO, decode
+from posegraph import graphs
 
 
 def run(video: Path) -> dict[str, Any]:
     from posegraph import Graph
-    from posegraph.calculators.util.render import draw_landmark_list
-    from posegraph.calculators.video.io import DEFAULT_FPS, JsonlLandmarkWriter, open_sink, open_source
-    from posegraph.calculators.video.runner import run_media
+    from posegraph.calculators.pose.render import draw_landmark_list
+    from posegraph.app.media import DEFAULT_FPS, JsonlLandmarkWriter, open_sink, open_source
+    from posegraph.app.runner import run_media
 
-    graph_path = REPO / "graphs" / "pose_tracking.pbtxt"
+    graph_path = graphs.path("pose_tracking")
     with tempfile.TemporaryDirectory() as tmp:
         # Sequential: decode everything, run the graph, then render and write everything. Both runs
         # include starting the graph (creating the interpreters), not parsing the config.

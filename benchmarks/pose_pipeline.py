@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.common import REPO, decode, percentile
+from posegraph import graphs
 
 STAGES = {
     "ImageToTensorCalculator": "preprocessing (warp)",
@@ -61,14 +62,14 @@ def run(video: Path, repeat: int = 3) -> dict[str, Any]:
     """Measures the pipeline on ``video`` (played ``repeat`` times back to back)."""
     from posegraph import Graph
     from posegraph.calculators.image.image_to_tensor import letterbox_to_tensor, warp_roi_to_tensor
-    from posegraph.calculators.util.render import draw_landmark_list
-    from posegraph.calculators.video.io import DEFAULT_FPS, open_sink
+    from posegraph.calculators.pose.render import draw_landmark_list
+    from posegraph.app.media import DEFAULT_FPS, open_sink
 
     frames, decode_ms = decode(video)
     step = frames[1][0] if len(frames) > 1 else 33_333
     played = [(k * len(frames) * step + t, image) for k in range(repeat) for t, image in frames]
 
-    graph = Graph(REPO / "graphs" / "pose_tracking.pbtxt")
+    graph = Graph(graphs.path("pose_tracking"))
     graph.tracer = []
     landmarks: dict[int, Any] = {}
     rois: dict[int, Any] = {}

@@ -22,10 +22,11 @@ from pathlib import Path
 from typing import Iterator
 
 import numpy as np
+from posegraph import graphs
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 VIDEO = REPO_ROOT.parent / "shared" / "data" / "media" / "pose_squats.mp4"
-GRAPH = REPO_ROOT / "graphs" / "pose_tracking.pbtxt"
+GRAPH = graphs.path("pose_tracking")
 WARMUP_FRAMES = 100
 
 
@@ -44,7 +45,7 @@ def run(frames: int = 10_000, threads: int | None = None, video: Path = VIDEO) -
     """Runs the soak; returns frames, poses, seconds and RSS/threads/fds after the warm-up
     (``start``), at the last frame (``end``) and after the graph closed (``closed``)."""
     from posegraph import Graph
-    from posegraph.calculators.video.io import DEFAULT_FPS, open_source
+    from posegraph.app.media import DEFAULT_FPS, open_source
 
     with open_source(video) as source:
         clip = [frame.image for frame in source]

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import REPO, decode
+from posegraph import graphs
 
 TOOL = REPO.parent / "shared" / "tools" / "mediapipe_reference.py"
 
@@ -36,7 +37,7 @@ def mediapipe_ms(python: str, video: Path) -> float:
 def posegraph_ms(frames: list[tuple[int, Any]]) -> float:
     from posegraph import Graph
 
-    graph = Graph(REPO / "graphs" / "pose_tracking.pbtxt")
+    graph = Graph(graphs.path("pose_tracking"))
     graph.start({"smooth_landmarks": False})
     start = time.perf_counter()
     for t, image in frames:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import angles  # noqa: F401  (registers JointAnglesCalculator and SquatCounterCalculator)
 from posegraph import Graph, Packet, PosegraphError
-from posegraph.calculators.video.io import open_source
+from posegraph.app.media import open_source
 
 HERE = Path(__file__).resolve().parent
 GRAPH = HERE / "squat_counter.yaml"

@@ -22,11 +22,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from posegraph import graphs
 from posegraph import Graph, Packet, PosegraphError
-from posegraph.calculators.video.io import open_source
+from posegraph.app.media import open_source
 
 REPO = Path(__file__).resolve().parents[2]
-GRAPH = REPO / "graphs" / "pose_tracking.pbtxt"
+GRAPH = graphs.path("pose_tracking")
 DEFAULT_VIDEO = REPO.parent / "shared" / "data" / "media" / "pose_squats.mp4"
 NOSE = 0  # MediaPipe's landmark 0
 

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from posegraph.calculators.pose.parity import parity
-from posegraph.calculators.video.io import open_source
+from posegraph import graphs
+from posegraph.app.parity import parity
+from posegraph.app.media import open_source
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 SQUATS = "media/pose_squats.mp4"
@@ -78,7 +79,7 @@ def test_open_loop_refuses_smoothed_reference(data):
 
 def test_cli_run_writes_video_and_jsonl(data, tmp_path):
     out, lms = tmp_path / "out.mp4", tmp_path / "out.jsonl"
-    proc = subprocess.run([sys.executable, "-m", "posegraph.cli", "run", str(REPO_ROOT / "graphs" / "pose_tracking.pbtxt"),
+    proc = subprocess.run([sys.executable, "-m", "posegraph.app.cli", "run", str(graphs.path("pose_tracking")),
                            "--input", str(data / SQUATS), "--output", str(out), "--landmarks", str(lms), "-q"],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from posegraph import Graph
-from posegraph.calculators.pose.parity import bundled_graph, compare, parity, run_closed_loop
+from posegraph.app.parity import bundled_graph, compare, parity, run_closed_loop
 
 HERE = Path(__file__).resolve().parent
 FLIP = range(45, 49)

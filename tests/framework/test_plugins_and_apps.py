@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 import threading
 
-from posegraph import Graph, registry
+from posegraph import Graph
+from posegraph.framework import registry
 
 
 def test_an_entry_point_package_registers_its_calculators(tmp_path, monkeypatch):

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-import posegraph.show as show
+import posegraph.framework.show as show
+from posegraph import graphs
 from posegraph import Graph, PosegraphError
-from posegraph.show import BACK_EDGE_COLOR, render, to_dot
+from posegraph.framework.show import BACK_EDGE_COLOR, render, to_dot
 
-GRAPHS = Path(__file__).resolve().parents[2] / "graphs"
+GRAPHS = graphs.directory()
 _STRING = r'"(?:[^"\\]|\\.)*"'
 _NODE = re.compile(rf"^\s*({_STRING}) \[(.*)\];$")
 _EDGE = re.compile(rf"^\s*({_STRING}) -> ({_STRING}) \[(.*)\];$")

@@ -8,12 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from posegraph import graphs
 from posegraph import Calculator, CalculatorContext, Contract, Graph, GraphConfigError, Port, register_calculator
 from posegraph.calculators.formats import NormalizedLandmarkList
-from posegraph.config.loader import load_config
-from posegraph.subgraph import GRAPH_PATH_ENV, expand_subgraphs, find_subgraphs
+from posegraph.framework.config.loader import load_config
+from posegraph.framework.subgraph import GRAPH_PATH_ENV, expand_subgraphs, find_subgraphs
 
-GRAPHS = Path(__file__).resolve().parents[2] / "graphs"
+GRAPHS = graphs.directory()
 
 
 @register_calculator
@@ -354,7 +355,7 @@ def test_pose_tracking_yaml_expands_to_the_same_nodes_and_wiring_as_the_pbtxt() 
 
 
 def test_pose_renderer_subgraph_draws_as_the_calculator_does() -> None:
-    from posegraph.calculators.util.render import draw_pose
+    from posegraph.calculators.pose.render import draw_pose
 
     rng = np.random.default_rng(0)
     data = np.zeros((33, 5), np.float32)

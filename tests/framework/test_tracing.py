@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from posegraph import Calculator, CalculatorContext, Contract, Graph, Port, register_calculator
-from posegraph.tracing import ProfileRow, profile_rows, profile_table, write_chrome_trace
+from posegraph.framework.tracing import ProfileRow, profile_rows, profile_table, write_chrome_trace
 
 SLEEP_S = 0.002
 

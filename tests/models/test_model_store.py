@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from posegraph.errors import ModelError
+from posegraph.framework.errors import ModelError
 from posegraph.models import (
     MODELS, ModelSpec, add_parser, default_cache_dir, fetch, fetch_command, model_path,
 )

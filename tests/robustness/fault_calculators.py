@@ -5,7 +5,7 @@ Imported by the robustness tests, and run as a script in a subprocess::
     python fault_calculators.py out=FAULTY.pbtxt fail=process at=600000 delay=0.2 -- run GRAPH --input ...
 
 The script writes to FAULTY.pbtxt a copy of GRAPH whose IMAGE input goes through a ``FaultCalculator`` node named
-``fault`` before anything else reads it, then calls ``posegraph.cli.main`` with the remaining
+``fault`` before anything else reads it, then calls ``posegraph.app.cli.main`` with the remaining
 arguments (GRAPH replaced by that copy) and exits with its status.
 """
 
@@ -75,7 +75,7 @@ node {{
 
 
 def main(argv: list[str]) -> int:
-    from posegraph.cli import main as cli_main
+    from posegraph.app.cli import main as cli_main
 
     split = argv.index("--")
     settings = dict(item.split("=", 1) for item in argv[:split])

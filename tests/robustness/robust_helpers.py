@@ -13,11 +13,12 @@ from typing import Any
 import cv2
 import pytest
 
+from posegraph import graphs
 from posegraph.testing import call_with_timeout
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]
-POSE_GRAPH = REPO_ROOT / "graphs" / "pose_tracking.pbtxt"
+POSE_GRAPH = graphs.path("pose_tracking")
 
 
 def within(seconds: float, body: Callable[[], Any]) -> Any:
@@ -30,8 +31,8 @@ def within(seconds: float, body: Callable[[], Any]) -> Any:
 
 def posegraph_cli(*args: str | Path, timeout: float = 180, env: dict[str, str] | None = None,
                   cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """``python -m posegraph.cli ARGS`` in a subprocess, its output captured."""
-    return subprocess.run([sys.executable, "-m", "posegraph.cli", *map(str, args)], capture_output=True,
+    """``python -m posegraph.app.cli ARGS`` in a subprocess, its output captured."""
+    return subprocess.run([sys.executable, "-m", "posegraph.app.cli", *map(str, args)], capture_output=True,
                           text=True, timeout=timeout, env={**os.environ, **(env or {})}, cwd=cwd)
 
 

@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 import pytest
 
+from posegraph import graphs
 from posegraph import CalculatorError, Graph, ModelError, SidePacketError
 from robust_helpers import POSE_GRAPH, REPO_ROOT, jsonl_records, posegraph_cli, video_frame_count
 
@@ -121,7 +122,7 @@ def test_frame_with_no_person(tmp_path, pose_models, kind):
 
 MEASURED_RUN = """
 import resource, sys
-from posegraph.cli import main
+from posegraph.app.cli import main
 status = main(sys.argv[1:])
 print("peak_rss_kb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
 sys.exit(status)
@@ -207,7 +208,7 @@ def test_missing_model_through_the_graph_api(model_dir, monkeypatch):
 
 def test_model_whose_tensors_do_not_match_the_graph(tmp_path, pose_models, shared_data):
     """The detector where the landmark model belongs: a subgraph of the same type, first on the path."""
-    subgraph = (REPO_ROOT / "graphs" / "pose_landmark_by_roi.pbtxt").read_text()
+    subgraph = graphs.path("pose_landmark_by_roi").read_text()
     assert 'model_path: "pose_landmark_full"' in subgraph
     (tmp_path / "pose_landmark_by_roi.pbtxt").write_text(
         subgraph.replace('model_path: "pose_landmark_full"', 'model_path: "pose_detection"'))

@@ -1,1 +1,0 @@
-"""Bundled graph configs (.pbtxt/.yaml): the pose tracking graph and its subgraphs."""

@@ -1,0 +1,24 @@
+"""posegraph: MediaPipe's calculator-graph model in Python.
+
+The public surface: build a :class:`Graph` from a ``.pbtxt``/``.yaml`` config, write calculators by
+subclassing :class:`Calculator` and declaring a :class:`Contract`, register them with
+:func:`register_calculator`. Every error posegraph raises derives from :class:`PosegraphError`.
+"""
+
+from posegraph.framework.calculator import Calculator, CalculatorContext, Contract, Port, Stop
+from posegraph.framework.config.loader import LoadedConfig, load_config, parse_config
+from posegraph.framework.errors import (CalculatorError, ConfigProblem, GraphConfigError, GraphRunError, MediaError,
+                              ModelError, PosegraphError, SidePacketError)
+from posegraph.framework.graph import Graph, OutputStreamPoller
+from posegraph.framework.packet import Packet
+from posegraph.framework.registry import get_calculator, register_calculator, registered_calculators
+from posegraph.framework.timestamp import Timestamp
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Calculator", "CalculatorContext", "CalculatorError", "ConfigProblem", "Contract", "Graph",
+    "GraphConfigError", "GraphRunError", "LoadedConfig", "MediaError", "ModelError", "OutputStreamPoller",
+    "Packet", "Port", "PosegraphError", "SidePacketError", "Stop", "Timestamp", "get_calculator",
+    "load_config", "parse_config", "register_calculator", "registered_calculators",
+]

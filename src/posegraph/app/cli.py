@@ -1,0 +1,298 @@
+"""The ``posegraph`` command line: run a graph on media, check parity, validate and draw graphs,
+fetch models.
+
+Exit status: 0 on success; 1 when the run failed or its input was damaged (every frame finished
+before that is written); 2 for a bad config, side packet, model or path; 128 + N when stopped
+by signal N (outputs finalised).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any, Sequence
+
+from posegraph.framework.errors import (CalculatorError, GraphConfigError, MediaError, ModelError, PosegraphError,
+                              SidePacketError)
+
+log = logging.getLogger("posegraph")
+
+
+def parse_side_packets(items: Sequence[str], types: dict[str, Any]) -> dict[str, Any]:
+    """``NAME=VALUE`` strings to typed values, by the type the graph's nodes declare for NAME.
+
+    bool accepts true/false/1/0/yes/no/on/off; int and float their usual forms; anything else is
+    kept as a string.
+
+    Raises:
+        SidePacketError: malformed item, unknown name, or a value that does not parse as its type.
+    """
+    out: dict[str, Any] = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        if not sep or not name:
+            raise SidePacketError(f"--side-packet {item!r}: expected NAME=VALUE")
+        if name not in types:
+            raise SidePacketError(f"--side-packet {name}: the graph has no side packet {name!r} "
+                                  f"(it takes: {', '.join(sorted(types)) or 'none'})")
+        kind = types[name]
+        try:
+            if kind is bool:
+                lowered = text.strip().lower()
+                if lowered not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
+                    raise ValueError(text)
+                out[name] = lowered in ("true", "1", "yes", "on")
+            elif kind is int:
+                out[name] = int(text)
+            elif kind is float:
+                out[name] = float(text)
+            else:
+                out[name] = text
+        except ValueError:
+            raise SidePacketError(f"--side-packet {name}={text}: {name} takes a {kind.__name__}") from None
+    return out
+
+
+def load_calculators(specs: Sequence[str]) -> None:
+    """Imports each module name or ``.py`` file so the calculators it registers can be used.
+
+    Raises:
+        PosegraphError: the module or file cannot be imported (the message names it).
+    """
+    import importlib
+    import importlib.util
+
+    for spec in specs:
+        try:
+            if spec.endswith(".py") or Path(spec).is_file():
+                path = Path(spec).resolve()
+                module_spec = importlib.util.spec_from_file_location(f"posegraph_user_{path.stem}", path)
+                if module_spec is None or module_spec.loader is None:
+                    raise ImportError(f"not a Python file: {path}")
+                module = importlib.util.module_from_spec(module_spec)
+                sys.modules[module_spec.name] = module
+                module_spec.loader.exec_module(module)
+            else:
+                importlib.import_module(spec)
+        except Exception as e:
+            raise PosegraphError(f"--load {spec}: cannot import it: {type(e).__name__}: {e}") from e
+
+
+def graph_file(spec: str) -> Path:
+    """The config file ``spec`` names: a path, else the bundled graph of that name
+    (``pose_tracking`` is ``posegraph.graphs.path("pose_tracking")``); a path that exists wins."""
+    from posegraph import graphs
+
+    path = Path(spec)
+    if path.exists() or path.suffix:
+        return path
+    try:
+        return graphs.path(spec)
+    except KeyError:
+        return path  # loading it reports the missing file
+
+
+def _graph(args: argparse.Namespace, **kwargs: Any) -> Any:
+    from posegraph.framework.graph import Graph
+
+    load_calculators(args.load or ())
+    return Graph(graph_file(args.graph), search_path=args.graph_path or (), **kwargs)
+
+
+def ensure_models(graph: Any) -> None:
+    """Fetches (with a message) the manifest models the graph's inference nodes name, if missing."""
+    from posegraph.models import MODELS, default_cache_dir, fetch, missing_models, model_path
+
+    needed = sorted({n.options.model_path for n in graph.validated.nodes
+                     if n.calculator == "InferenceCalculator" and n.options.model_path in MODELS})
+    missing = missing_models(needed)
+    for name in needed:
+        if name not in missing:
+            model_path(name)  # present: verify it now (a damaged file is an error, not a fetch)
+    if missing:
+        print(f"posegraph: first use: fetching models {', '.join(missing)} (see `posegraph models fetch`)",
+              file=sys.stderr)
+        try:
+            fetch(missing)
+        except ModelError as e:
+            files = ", ".join(str(default_cache_dir() / MODELS[name].file) for name in missing)
+            raise ModelError(f"model file(s) {files} missing, and fetching them failed: {e}") from e
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from posegraph.app.media import check_writable, open_source
+    from posegraph.app.runner import run_media
+
+    if args.trace:
+        check_writable(Path(args.trace))
+    graph = _graph(args, num_threads=args.threads)
+    side_packets = parse_side_packets(args.side_packet, graph.side_packet_types)
+    ensure_models(graph)
+    spec: str | int = int(args.input) if args.input.isdigit() and not Path(args.input).exists() else args.input
+    if args.trace or args.profile:
+        graph.tracer = []
+    for stream in args.dump:
+        graph.observe(stream, lambda p, s=stream: print(f"[{s} @ {p.timestamp}] {p.payload!r}", file=sys.stderr))
+    stop = threading.Event()
+    received: list[int] = []
+
+    def on_signal(signum: int, frame: Any) -> None:
+        received.append(signum)
+        stop.set()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)} \
+        if threading.current_thread() is threading.main_thread() else {}
+    try:
+        with open_source(spec) as source:
+            summary = run_media(graph, source, output=args.output, landmarks=args.landmarks,
+                                side_packets=side_packets, progress=not args.quiet, stop=stop)
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        if graph.tracer is not None:
+            _write_trace(graph, args)
+    fps = summary.frames / summary.seconds if summary.seconds else 0.0
+    dropped = f", {summary.dropped} live frames dropped to keep up" if summary.dropped else ""
+    print(f"posegraph: {summary.frames} frames ({summary.frames_with_pose} with a pose) in "
+          f"{summary.seconds:.2f} s, {fps:.1f} frames/s{dropped}", file=sys.stderr)
+    if received:
+        print(f"posegraph: stopped by signal {received[0]}; outputs hold the {summary.frames} finished frames",
+              file=sys.stderr)
+        return 128 + received[0]
+    if summary.truncated:
+        print(f"posegraph: error: input {args.input} is damaged after frame {summary.frames - 1}: "
+              f"{summary.input_error}; the {summary.frames} frames before it were processed and written",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+def _write_trace(graph: Any, args: argparse.Namespace) -> None:
+    from posegraph.framework import tracing
+
+    if args.trace:
+        tracing.write_chrome_trace(graph.tracer, args.trace, graph_name=str(args.graph), graph=graph)
+        print(f"posegraph: trace written to {args.trace} (open in ui.perfetto.dev or chrome://tracing)",
+              file=sys.stderr)
+    if args.profile and graph.tracer:
+        print(tracing.profile_table(graph.tracer), file=sys.stderr)
+
+
+def cmd_parity(args: argparse.Namespace) -> int:
+    from posegraph.app.parity import parity
+
+    load_calculators(args.load or ())
+    try:
+        report = parity(args.reference, args.input, graph=graph_file(args.graph) if args.graph else None, open_loop=args.open_loop,
+                        side_packet_items=args.side_packet, search_path=args.graph_path or (),
+                        num_threads=args.threads)
+    except (OSError, ValueError, KeyError) as e:
+        print(f"posegraph: error: parity: {e}", file=sys.stderr)
+        return 2
+    print(json.dumps(report))
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    graph = _graph(args)
+    print(f"{args.graph}: OK ({len(graph.validated.nodes)} nodes after expansion)")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from posegraph.framework import show
+
+    dot = show.to_dot(_graph(args))
+    if args.output and Path(args.output).suffix.lower() in (".svg", ".png", ".pdf"):
+        show.render(dot, args.output)
+        print(f"posegraph: wrote {args.output}", file=sys.stderr)
+    elif args.output:
+        Path(args.output).write_text(dot)
+    else:
+        sys.stdout.write(dot)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from posegraph import __version__
+    from posegraph.models import add_parser as add_models_parser
+
+    parser = argparse.ArgumentParser(prog="posegraph", description="MediaPipe-style calculator graphs in Python.")
+    parser.add_argument("--version", action="version", version=f"posegraph {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def graph_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--graph-path", action="append", metavar="DIR",
+                       help="extra directory to find subgraphs in (repeatable; also POSEGRAPH_GRAPH_PATH)")
+        p.add_argument("--load", action="append", metavar="MODULE_OR_FILE",
+                       help="import a module or .py file that registers calculators (repeatable)")
+
+    run = sub.add_parser("run", help="run a graph on a video, an image or a camera")
+    run.add_argument("graph", help="graph config (.pbtxt or .yaml), or a bundled graph's name (pose_tracking)")
+    run.add_argument("--input", required=True, help="video or image file, or a camera index (0, 1, ...)")
+    run.add_argument("--output", help="write the annotated video or image here")
+    run.add_argument("--landmarks", help="write one JSON line of landmarks per frame here (.jsonl)")
+    run.add_argument("--side-packet", action="append", default=[], metavar="NAME=VALUE",
+                     help="set an input side packet (repeatable), e.g. smooth_landmarks=false")
+    run.add_argument("--threads", type=int, default=None, help="scheduler threads (default: the config's; 1 inline)")
+    run.add_argument("--trace", metavar="FILE.json", help="write a Chrome/Perfetto trace of every calculator call")
+    run.add_argument("--profile", action="store_true", help="print a per-node time table at the end")
+    run.add_argument("--dump", action="append", default=[], metavar="STREAM",
+                     help="print every packet of STREAM (any stream of the expanded graph) to stderr")
+    run.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    graph_args(run)
+    run.set_defaults(func=cmd_run)
+
+    par = sub.add_parser("parity", help="compare the pose pipeline with a MediaPipe reference (one JSON line)")
+    par.add_argument("reference", help="reference JSON (schema of spec section 10)")
+    par.add_argument("--input", required=True, help="the media the reference was made on")
+    par.add_argument("--graph", default=None, help="pose graph to check (default: the bundled pose_tracking)")
+    par.add_argument("--open-loop", action="store_true",
+                     help="feed the reference's ROI to the landmark stage per frame, and check the detector")
+    par.add_argument("--side-packet", action="append", default=[], metavar="NAME=VALUE")
+    par.add_argument("--threads", type=int, default=None)
+    graph_args(par)
+    par.set_defaults(func=cmd_parity)
+
+    val = sub.add_parser("validate", help="check a graph config; lists every problem with file:line:column")
+    val.add_argument("graph")
+    graph_args(val)
+    val.set_defaults(func=cmd_validate)
+
+    show_p = sub.add_parser("show", help="draw the expanded graph (Graphviz DOT; SVG/PNG with `dot`)")
+    show_p.add_argument("graph")
+    show_p.add_argument("-o", "--output", help=".dot, .svg, .png or .pdf (default: DOT on stdout)")
+    graph_args(show_p)
+    show_p.set_defaults(func=cmd_show)
+
+    add_models_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``posegraph`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="posegraph: %(levelname)s: %(message)s")
+    try:
+        return args.func(args)
+    except (GraphConfigError, SidePacketError, ModelError, MediaError) as e:
+        print(f"posegraph: error: {e}", file=sys.stderr)
+        return 2
+    except CalculatorError as e:
+        print(f"posegraph: error: {e}", file=sys.stderr)
+        return 2 if isinstance(e.__cause__, ModelError) else 1
+    except PosegraphError as e:
+        print(f"posegraph: error: {e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

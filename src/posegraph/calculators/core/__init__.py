@@ -1,0 +1,1 @@
+"""Generic calculators that route packets: gate, merge, previous loopback, presence, split, flow limiter, constants."""

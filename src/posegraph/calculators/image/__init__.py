@@ -1,0 +1,1 @@
+"""Image calculators: image properties, image or ROI to tensor (and the warp they share)."""

@@ -1,0 +1,203 @@
+"""Image to tensor: the rotated-ROI warp and the letterbox, as MediaPipe 0.10.21's
+ImageToTensorCalculator does them on the CPU (its OpenCV converter).
+
+The ROI rectangle (centre, size and rotation in pixels) is mapped corner to corner onto the output
+tensor: corners from OpenCV's ``boxPoints`` in float32, ``getPerspectiveTransform`` and
+``warpPerspective`` (bilinear, on uint8), then one multiply-add per value into the output range.
+With ``keep_aspect_ratio`` the ROI is first enlarged to the tensor's aspect ratio and the padding
+fractions ``[left, top, right, bottom]`` are returned, to undo the letterbox later.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import cv2
+import numpy as np
+
+from posegraph.calculators.formats import NormalizedRect
+
+__all__ = ["RotatedRect", "BorderMode", "roi_in_pixels", "pad_roi", "value_range_transform",
+           "warp_roi_to_tensor", "letterbox_to_tensor", "roi_to_image_matrix",
+           "warp_tensor_to_image"]
+
+_F = np.float32
+BorderMode = Literal["replicate", "zero"]
+_CV_BORDER = {"replicate": cv2.BORDER_REPLICATE, "zero": cv2.BORDER_CONSTANT}
+
+
+@dataclass(frozen=True)
+class RotatedRect:
+    """A rotated rectangle in pixels of an image (MediaPipe's RotatedRect): centre, size, rotation
+    in radians (clockwise in the image). Values are float32-exact."""
+
+    center_x: float
+    center_y: float
+    width: float
+    height: float
+    rotation: float
+
+
+def roi_in_pixels(rect: NormalizedRect | None, image_size: tuple[int, int]) -> RotatedRect:
+    """A normalized ROI in pixels of a ``(W, H)`` image (MediaPipe's GetRoi, float32); ``None``
+    means the whole image."""
+    w, h = _F(image_size[0]), _F(image_size[1])
+    if rect is None:
+        return RotatedRect(float(_F(0.5) * w), float(_F(0.5) * h), float(w), float(h), 0.0)
+    return RotatedRect(float(_F(rect.x_center) * w), float(_F(rect.y_center) * h),
+                       float(_F(rect.width) * w), float(_F(rect.height) * h),
+                       float(_F(rect.rotation)))
+
+
+def pad_roi(roi: RotatedRect, output_size: tuple[int, int],
+            keep_aspect_ratio: bool) -> tuple[RotatedRect, np.ndarray]:
+    """Enlarge a ROI to the tensor's aspect ratio (MediaPipe's PadRoi, float32).
+
+    Args:
+        roi: the ROI in pixels.
+        output_size: the tensor's ``(width, height)``.
+        keep_aspect_ratio: without it the ROI is returned unchanged with zero padding.
+
+    Returns:
+        The padded ROI and float32 (4,) padding ``[left, top, right, bottom]`` as fractions of the
+        tensor.
+
+    Raises:
+        ValueError: if the ROI or the output size is not positive.
+    """
+    if not keep_aspect_ratio:
+        return roi, np.zeros(4, _F)
+    if output_size[0] <= 0 or output_size[1] <= 0:
+        raise ValueError(f"pad_roi: output size must be positive, got {output_size}")
+    if not (roi.width > 0 and roi.height > 0):
+        raise ValueError(f"pad_roi: ROI width and height must be > 0, got {roi}")
+    tensor_aspect = _F(output_size[1]) / _F(output_size[0])
+    roi_aspect = _F(roi.height) / _F(roi.width)
+    vertical = horizontal = _F(0.0)
+    if tensor_aspect > roi_aspect:
+        new_w, new_h = _F(roi.width), _F(roi.width) * tensor_aspect
+        vertical = (_F(1.0) - roi_aspect / tensor_aspect) / _F(2.0)
+    else:
+        new_w, new_h = _F(roi.height) / tensor_aspect, _F(roi.height)
+        horizontal = (_F(1.0) - tensor_aspect / roi_aspect) / _F(2.0)
+    padded = RotatedRect(roi.center_x, roi.center_y, float(new_w), float(new_h), roi.rotation)
+    return padded, np.array([horizontal, vertical, horizontal, vertical], _F)
+
+
+def value_range_transform(range_min: float, range_max: float) -> tuple[np.float32, np.float32]:
+    """``(scale, offset)`` mapping [0, 255] onto ``[range_min, range_max]``
+    (MediaPipe's GetValueRangeTransformation, float32).
+
+    Raises:
+        ValueError: if ``range_min >= range_max``.
+    """
+    if not range_min < range_max:
+        raise ValueError(f"value range must have min < max, got [{range_min}, {range_max}]")
+    scale = (_F(range_max) - _F(range_min)) / _F(255.0)
+    return scale, _F(range_min) - _F(0.0) * scale
+
+
+def _box_corners(roi: RotatedRect) -> np.ndarray:
+    """The ROI's corners as OpenCV's boxPoints gives them (float32; bottom-left, top-left,
+    top-right, bottom-right for rotation 0). The angle in degrees is computed as MediaPipe does."""
+    angle = float(_F(float(_F(roi.rotation) * _F(180.0)) / math.pi))
+    return cv2.boxPoints(((roi.center_x, roi.center_y), (roi.width, roi.height), angle))
+
+
+def roi_to_image_matrix(roi: RotatedRect, output_size: tuple[int, int]) -> np.ndarray:
+    """The 3x3 float64 perspective matrix mapping tensor pixels ``(u, v)`` to image pixels, i.e. the
+    inverse of the warp's matrix (rows: x, y, w)."""
+    out_w, out_h = _F(output_size[0]), _F(output_size[1])
+    dst = np.array([[0, out_h], [0, 0], [out_w, 0], [out_w, out_h]], _F)
+    return cv2.getPerspectiveTransform(dst, _box_corners(roi))
+
+
+def warp_roi_to_tensor(image: np.ndarray, rect: NormalizedRect | None, *,
+                       output_size: tuple[int, int] = (256, 256),
+                       value_range: tuple[float, float] = (0.0, 1.0),
+                       border_mode: BorderMode = "replicate",
+                       keep_aspect_ratio: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Crop a rotated ROI of an image into a float32 tensor (MediaPipe 0.10.21's
+    ImageToTensorCalculator, OpenCV converter).
+
+    Tensor pixel ``(u, v)`` samples image point ``c + R(rotation) @ ((u/W_t - 0.5) * w,
+    (v/H_t - 0.5) * h)`` (corner to corner, no half-pixel shift), bilinear on uint8, then
+    ``value * scale + offset``.
+
+    Args:
+        image: uint8 RGB (H, W, 3), RGBA (H, W, 4; alpha dropped) or gray (H, W).
+        rect: the ROI normalized to the image; ``None`` for the whole image.
+        output_size: tensor ``(width, height)``.
+        value_range: the output range that [0, 255] maps onto.
+        border_mode: ``"replicate"`` or ``"zero"`` (pixels outside the image).
+        keep_aspect_ratio: enlarge the ROI to the tensor's aspect ratio instead of stretching.
+
+    Returns:
+        ``(tensor, padding)``: float32 (H_t, W_t, C) tensor, C = 3 (1 for gray input), and float32
+        (4,) letterbox padding ``[left, top, right, bottom]`` as fractions of the tensor.
+
+    Raises:
+        ValueError: on a non-uint8 image, an unknown border mode, or an empty or NaN ROI.
+    """
+    image = np.asarray(image)
+    if image.dtype != np.uint8 or image.ndim not in (2, 3):
+        raise ValueError(f"warp_roi_to_tensor: expected a uint8 (H, W[, C]) image, got "
+                         f"{image.dtype} {image.shape}")
+    if border_mode not in _CV_BORDER:
+        raise ValueError(f"warp_roi_to_tensor: border_mode must be 'replicate' or 'zero', "
+                         f"got {border_mode!r}")
+    roi = roi_in_pixels(rect, (image.shape[1], image.shape[0]))
+    values = (roi.center_x, roi.center_y, roi.width, roi.height, roi.rotation)
+    if any(math.isnan(v) for v in values) or roi.width <= 0 or roi.height <= 0:
+        raise ValueError(f"warp_roi_to_tensor: the ROI must have positive size and no NaN, got "
+                         f"{rect}")
+    roi, padding = pad_roi(roi, output_size, keep_aspect_ratio)
+    out_w, out_h = output_size
+    dst = np.array([[0, out_h], [0, 0], [out_w, 0], [out_w, out_h]], _F)
+    matrix = cv2.getPerspectiveTransform(_box_corners(roi), dst)
+    warped = cv2.warpPerspective(image, matrix, (int(out_w), int(out_h)), flags=cv2.INTER_LINEAR,
+                                 borderMode=_CV_BORDER[border_mode], borderValue=0)
+    if warped.ndim == 3 and warped.shape[2] == 4:
+        warped = warped[..., :3]
+    scale, offset = value_range_transform(*value_range)
+    tensor = np.multiply(warped, scale, dtype=_F)  # p * scale + offset, one rounding each, as MediaPipe
+    if offset:
+        tensor += offset
+    if tensor.ndim == 2:
+        tensor = tensor[..., None]
+    return tensor, padding
+
+
+def letterbox_to_tensor(image: np.ndarray, *, output_size: tuple[int, int] = (224, 224),
+                        value_range: tuple[float, float] = (-1.0, 1.0)
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """The whole image letterboxed into a tensor, zero border (the BlazePose detector's input:
+    224x224, [-1, 1], so the padding reads -1.0). See ``warp_roi_to_tensor`` for the returns."""
+    return warp_roi_to_tensor(image, None, output_size=output_size, value_range=value_range,
+                              border_mode="zero", keep_aspect_ratio=True)
+
+
+def warp_tensor_to_image(tensor: np.ndarray, rect: NormalizedRect,
+                         image_size: tuple[int, int], *,
+                         keep_aspect_ratio: bool = True) -> np.ndarray:
+    """Map a float tensor made from ``rect`` back onto the full image, zero outside the ROI (the
+    inverse of ``warp_roi_to_tensor``; MediaPipe's segmentation path warps its mask back this way).
+
+    Args:
+        tensor: float32 (H_t, W_t) tensor, e.g. a mask probability.
+        rect: the ROI the tensor was cropped from, normalized to the image.
+        image_size: ``(W, H)`` of the image in pixels.
+        keep_aspect_ratio: as given to ``warp_roi_to_tensor``.
+
+    Returns:
+        float32 (H, W) array: the tensor resampled bilinearly into image pixels.
+    """
+    tensor = np.asarray(tensor, _F)
+    out_size = (tensor.shape[1], tensor.shape[0])
+    roi, _ = pad_roi(roi_in_pixels(rect, image_size), out_size, keep_aspect_ratio)
+    matrix = roi_to_image_matrix(roi, out_size)
+    return cv2.warpPerspective(tensor, matrix, (int(image_size[0]), int(image_size[1])),
+                               flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                               borderValue=0)

@@ -1,0 +1,1 @@
+"""The BlazePose wing: landmark decoding, smoothing, visibility gating, segmentation, the skeleton drawing."""

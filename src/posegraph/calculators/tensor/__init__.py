@@ -1,0 +1,1 @@
+"""Tensor calculators: inference, detector tensor decoding, activations."""

@@ -1,0 +1,99 @@
+"""InferenceCalculator: runs a TFLite model with LiteRT and XNNPACK (MediaPipe's InferenceCalculatorCpu)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from posegraph import Calculator, CalculatorContext, Contract, ModelError, Port
+
+
+@dataclass(frozen=True)
+class InferenceCalculatorOptions:
+    """Options of :class:`InferenceCalculator`.
+
+    Attributes:
+        model_path: a model name from posegraph's manifest (``"pose_detection"``,
+            ``"pose_landmark_full"``), MediaPipe's in-package path
+            (``"mediapipe/modules/pose_detection/pose_detection.tflite"``), or a ``.tflite`` file path.
+        num_threads: interpreter threads; 0 picks one per core, at most 4.
+    """
+
+    model_path: str = ""
+    num_threads: int = 0
+
+
+def resolve_model(model: str) -> Path:
+    """The verified file for a manifest name, MediaPipe in-package path or file path.
+
+    Raises:
+        ModelError: unknown name, or a missing/corrupt file (the message says how to fix it).
+    """
+    from posegraph.models import MODELS, model_path
+
+    if not model:
+        raise ModelError("InferenceCalculator needs options.model_path (a model name or a .tflite file)")
+    name = Path(model).name.removesuffix(".tflite")
+    if model in MODELS or (not Path(model).exists() and name in MODELS):
+        return model_path(model if model in MODELS else name)
+    path = Path(model).expanduser()
+    if not path.is_file():
+        raise ModelError(f"model file {path} does not exist (known model names: {', '.join(sorted(MODELS))})")
+    return path
+
+
+def default_num_threads() -> int:
+    """One interpreter thread per core available to this process, at most 4."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 4))
+
+
+class InferenceCalculator(Calculator):
+    """Runs the model on TENSORS (a list of float32 arrays, one per model input) and sends the
+    model's outputs, in the model's order, as TENSORS (a list of float32 arrays, copied).
+
+    The interpreter is created once, in ``open``. Input shapes are checked against the model's.
+
+    Raises (in ``open``/``process``, reported as CalculatorError):
+        ModelError: the model file is missing, corrupt, or its inputs do not match the tensors given.
+    """
+
+    contract = Contract(inputs={"TENSORS": Port(list)}, outputs={"TENSORS": Port(list)},
+                        options=InferenceCalculatorOptions)
+
+    def open(self, cc: CalculatorContext) -> None:
+        from ai_edge_litert.interpreter import Interpreter
+
+        self.path = resolve_model(cc.options.model_path)
+        threads = cc.options.num_threads or default_num_threads()
+        try:
+            self.interpreter = Interpreter(model_path=str(self.path), num_threads=threads)
+            self.interpreter.allocate_tensors()
+        except (ValueError, RuntimeError) as e:
+            raise ModelError(f"cannot load model {self.path}: {e}. If it is a posegraph model, "
+                             "run `posegraph models fetch` to download a verified copy") from e
+        self.inputs = [(d["index"], tuple(int(n) for n in d["shape"])) for d in self.interpreter.get_input_details()]
+        self.outputs = [d["index"] for d in self.interpreter.get_output_details()]
+
+    def process(self, cc: CalculatorContext) -> None:
+        tensors = cc.value("TENSORS")
+        if len(tensors) != len(self.inputs):
+            raise ModelError(f"model {self.path} takes {len(self.inputs)} input tensor(s), got {len(tensors)}")
+        for (index, shape), tensor in zip(self.inputs, tensors):
+            if tuple(tensor.shape) != shape:
+                raise ModelError(f"model {self.path} expects an input of shape {list(shape)}, got "
+                                 f"{list(tensor.shape)}: the graph feeds this model the wrong tensor")
+            self.interpreter.set_tensor(index, np.ascontiguousarray(tensor, dtype=np.float32))
+        self.interpreter.invoke()
+        cc.send("TENSORS", [self.interpreter.get_tensor(i) for i in self.outputs])
+
+    def close(self, cc: CalculatorContext) -> None:
+        # Dropping the interpreter releases its threads and the mapped model file now, not
+        # whenever the finished graph is garbage-collected.
+        self.interpreter = None

@@ -1,0 +1,54 @@
+"""AlignmentPointsRectsCalculator: a rotated ROI from two alignment points (MediaPipe's)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from posegraph import Calculator, CalculatorContext, Contract, Port
+from posegraph.calculators.formats import Detection, NormalizedLandmarkList, NormalizedRect
+from posegraph.calculators.util.rect_geometry import rect_from_alignment_points
+
+
+@dataclass(frozen=True)
+class AlignmentPointsRectsCalculatorOptions:
+    """MediaPipe's DetectionsToRectsCalculatorOptions fields used for alignment points.
+
+    Attributes:
+        rotation_vector_start_keypoint_index: the centre point (BlazePose: 0, the hip centre).
+        rotation_vector_end_keypoint_index: the point whose distance sets the size and whose
+            direction sets the rotation (BlazePose: 1).
+        rotation_vector_target_angle_degrees: the direction that counts as upright (90: up).
+    """
+
+    rotation_vector_start_keypoint_index: int = 0
+    rotation_vector_end_keypoint_index: int = 1
+    rotation_vector_target_angle_degrees: float = 90.0
+
+
+class AlignmentPointsRectsCalculator(Calculator):
+    """Sends NORM_RECT: centre at the start point, size 2x the start-end distance in pixels (square
+    in pixels), rotation from the start-end direction. The points come from DETECTION's keypoints
+    or NORM_LANDMARKS (e.g. BlazePose's two auxiliary landmarks); IMAGE_SIZE is ``(width, height)``.
+    Math: ``posegraph.calculators.util.rect_geometry.rect_from_alignment_points``."""
+
+    contract = Contract(
+        inputs={"DETECTION": Port(Detection, optional=True), "NORM_LANDMARKS": Port(NormalizedLandmarkList, optional=True),
+                "IMAGE_SIZE": Port(tuple)},
+        outputs={"NORM_RECT": Port(NormalizedRect)},
+        options=AlignmentPointsRectsCalculatorOptions,
+    )
+
+    def open(self, cc: CalculatorContext) -> None:
+        if cc.has_input("DETECTION") == cc.has_input("NORM_LANDMARKS"):
+            raise ValueError("connect exactly one of DETECTION and NORM_LANDMARKS")
+        self.tag = "DETECTION" if cc.has_input("DETECTION") else "NORM_LANDMARKS"
+
+    def process(self, cc: CalculatorContext) -> None:
+        value, size = cc.value(self.tag), cc.value("IMAGE_SIZE")
+        if value is None or size is None:
+            return
+        points = value.keypoints if self.tag == "DETECTION" else value.data[:, :2]
+        o = cc.options
+        cc.send("NORM_RECT", rect_from_alignment_points(
+            points[o.rotation_vector_start_keypoint_index], points[o.rotation_vector_end_keypoint_index], size,
+            target_angle_degrees=o.rotation_vector_target_angle_degrees))

@@ -1,0 +1,292 @@
+"""Reading graph configs: protobuf text format (``.pbtxt``) and YAML, into one schema.
+
+Both syntaxes produce the same ``CalculatorGraphConfig`` message plus a :class:`SourceMap` that
+remembers where each node and each stream entry stood, so that later checks (unknown calculator,
+dangling stream, cycle, ...) can point at ``file:line:column`` too.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from google.protobuf import descriptor, text_format
+
+from posegraph.framework.config.schema import CalculatorGraphConfig
+from posegraph.framework.errors import ConfigProblem, GraphConfigError
+
+Key = tuple  # e.g. ("node", 2, "input_stream", 0)
+
+
+@dataclass
+class SourceMap:
+    """1-based (line, column) of config entries, keyed by their path in the message.
+
+    Keys are tuples of field names and repeated-field indexes, e.g. ``("node", 2)`` for the third
+    node and ``("node", 2, "input_stream", 0)`` for its first input stream.
+    """
+
+    file: str
+    positions: dict[Key, tuple[int, int]] = field(default_factory=dict)
+
+    def problem(self, key: Key, message: str) -> ConfigProblem:
+        """A problem located at ``key``, or at its nearest recorded ancestor."""
+        while key and key not in self.positions:
+            key = key[:-1]
+        line, col = self.positions.get(key, (None, None))
+        return ConfigProblem(self.file, line, col, message)
+
+
+@dataclass
+class LoadedConfig:
+    """A parsed graph config with where it came from.
+
+    ``plain_options`` holds YAML's plain ``options: {field: value}`` mappings per node index; they are
+    typed later, against the node's calculator's options dataclass. After subgraph expansion,
+    ``node_sources`` maps a node index to the source map and key of the file the node was written in,
+    and ``subgraph_types`` lists the subgraph types found on the search path (for suggestions).
+    """
+
+    config: Any
+    source_map: SourceMap
+    plain_options: dict[int, dict[str, Any]] = field(default_factory=dict)
+    node_sources: dict[int, tuple[SourceMap, Key]] = field(default_factory=dict)
+    subgraph_types: list[str] = field(default_factory=list)
+
+    @property
+    def file(self) -> str:
+        return self.source_map.file
+
+
+def load_config(path: str | Path) -> LoadedConfig:
+    """Reads a graph config file; the syntax follows the extension (``.yaml``/``.yml``, else text format).
+
+    Raises:
+        GraphConfigError: the file cannot be read, or has a syntax error, unknown field or wrong
+            type (with file, line and column).
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise GraphConfigError(f"cannot read graph config: {e.strerror if isinstance(e, OSError) else e}",
+                               str(path)) from e
+    syntax = "yaml" if path.suffix.lower() in (".yaml", ".yml") else "pbtxt"
+    return parse_config(text, syntax, str(path))
+
+
+def parse_config(text: str, syntax: str = "pbtxt", file: str = "<string>") -> LoadedConfig:
+    """Parses graph config text. ``syntax`` is ``"pbtxt"`` or ``"yaml"``.
+
+    Raises:
+        GraphConfigError: syntax errors, unknown fields and wrong types, with file, line and column.
+    """
+    if syntax == "yaml":
+        return _parse_yaml(text, file)
+    if syntax != "pbtxt":
+        raise ValueError(f"unknown config syntax {syntax!r} (use 'pbtxt' or 'yaml')")
+    _load_named_calculators(text)  # their options messages must exist before options can be parsed
+    config = CalculatorGraphConfig()
+    try:
+        text_format.Parse(text, config)
+    except text_format.ParseError as e:
+        message = re.sub(r"^\d+:\d+ : ", "", str(e))
+        unknown = re.match(r'Extension "([\w.]+)" not registered', message)
+        if unknown:
+            message = (f"unknown options [{unknown.group(1)}]: no registered calculator declares options "
+                       f"of that name (a calculator's options message is mediapipe.<OptionsDataclassName>)")
+        raise GraphConfigError(message, file, e.GetLine(), e.GetColumn()) from None
+    return LoadedConfig(config, SourceMap(file, _pbtxt_positions(text)))
+
+
+_CALCULATOR_FIELD = re.compile(r'\bcalculator\s*:\s*"([^"]+)"')
+
+
+def _load_named_calculators(text: str) -> None:
+    """Loads the calculators a pbtxt names (and so derives their options messages); unknown names
+    are left for validation to report with their position."""
+    from posegraph.framework.registry import get_calculator
+
+    for name in set(_CALCULATOR_FIELD.findall(text)):
+        get_calculator(name)
+
+
+# --- text format positions -------------------------------------------------------------------
+
+_TOKEN = re.compile(r"""
+    (?P<space>\s+) | (?P<comment>\#[^\n]*) |
+    (?P<string>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*') |
+    (?P<word>[A-Za-z0-9_.+\-]+) | (?P<punct>.)""", re.VERBOSE)
+
+
+def _tokens(text: str) -> list[tuple[str, int, int]]:
+    out = []
+    line, line_start = 1, 0
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup
+        if kind in ("word", "string", "punct"):
+            out.append((m.group(), line, m.start() - line_start + 1))
+        newlines = m.group().count("\n")
+        if newlines:
+            line += newlines
+            line_start = m.start() + m.group().rindex("\n") + 1
+    return out
+
+
+def _pbtxt_positions(text: str) -> dict[Key, tuple[int, int]]:
+    """Walks already-validated text-format tokens and records where each field occurrence starts."""
+    toks = _tokens(text)
+    positions: dict[Key, tuple[int, int]] = {}
+    i = 0
+
+    def walk(prefix: Key, closer: str | None) -> None:
+        nonlocal i
+        counts: dict[str, int] = {}
+        while i < len(toks) and toks[i][0] != closer:
+            name, line, col = toks[i]
+            if name in (";", ","):
+                i += 1
+                continue
+            if name == "[":  # extension or Any type URL: skip to the closing bracket
+                while toks[i][0] != "]":
+                    i += 1
+            i += 1
+            if i < len(toks) and toks[i][0] == ":":
+                i += 1
+            values = []
+            if toks[i][0] == "[":  # list syntax: field: [a, b]
+                i += 1
+                while toks[i][0] != "]":
+                    if toks[i][0] != ",":
+                        values.append(toks[i])
+                        if toks[i][0] in ("{", "<"):
+                            positions[prefix + (name, counts.get(name, 0) + len(values) - 1)] = toks[i][1:]
+                            opener = toks[i][0]
+                            i += 1
+                            walk(prefix + (name, counts.get(name, 0) + len(values) - 1), "}" if opener == "{" else ">")
+                    i += 1
+                i += 1
+            elif toks[i][0] in ("{", "<"):
+                key = prefix + (name, counts.get(name, 0))
+                positions[key] = (line, col)
+                opener = toks[i][0]
+                i += 1
+                walk(key, "}" if opener == "{" else ">")
+                i += 1
+                counts[name] = counts.get(name, 0) + 1
+                continue
+            else:
+                values.append(toks[i])
+                i += 1
+                while i < len(toks) and toks[i][0].startswith(("\"", "'")) and toks[i - 1][0].startswith(("\"", "'")):
+                    i += 1  # adjacent string literals concatenate
+            for _, vline, vcol in values:
+                positions[prefix + (name, counts.get(name, 0))] = (vline, vcol)
+                counts[name] = counts.get(name, 0) + 1
+
+    walk((), None)
+    return positions
+
+
+# --- YAML ------------------------------------------------------------------------------------
+
+_FD = descriptor.FieldDescriptor
+
+
+def _parse_yaml(text: str, file: str) -> LoadedConfig:
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        what = getattr(e, "problem", None) or str(e)
+        raise GraphConfigError(f"YAML syntax error: {what}", file,
+                               mark.line + 1 if mark else None, mark.column + 1 if mark else None) from None
+    loaded = LoadedConfig(CalculatorGraphConfig(), SourceMap(file))
+    if root is None:
+        return loaded
+    _YamlReader(loaded, file).message(root, loaded.config, ())
+    return loaded
+
+
+def _is_repeated(fd: Any) -> bool:
+    # protobuf >= 6 has FieldDescriptor.is_repeated; earlier releases only the label.
+    repeated = getattr(fd, "is_repeated", None)
+    return bool(repeated) if repeated is not None else fd.label == _FD.LABEL_REPEATED
+
+
+def _pos(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+class _YamlReader:
+    """Fills a message from composed YAML nodes, checking names and types against its descriptor."""
+
+    def __init__(self, loaded: LoadedConfig, file: str) -> None:
+        self.loaded = loaded
+        self.file = file
+        self.constructor = yaml.SafeLoader("")
+
+    def fail(self, node: yaml.Node, message: str) -> GraphConfigError:
+        return GraphConfigError(message, self.file, *_pos(node))
+
+    def message(self, node: yaml.Node, msg: Any, key: Key) -> None:
+        if not isinstance(node, yaml.MappingNode):
+            raise self.fail(node, f"expected a mapping for {msg.DESCRIPTOR.name}, got {node.tag.rsplit(':', 1)[-1]}")
+        self.loaded.source_map.positions.setdefault(key, _pos(node))
+        fields = msg.DESCRIPTOR.fields_by_name
+        for knode, vnode in node.value:
+            if not isinstance(knode, yaml.ScalarNode):
+                raise self.fail(knode, f"a field name must be a plain word, not a {type(knode).__name__[:-4].lower()}")
+            name = self.constructor.construct_object(knode)
+            if key and key[0] == "node" and len(key) == 2 and name == "options" and self._is_plain(vnode):
+                self.loaded.plain_options[key[1]] = self.constructor.construct_object(vnode, deep=True)
+                self.loaded.source_map.positions[key + ("options", 0)] = _pos(vnode)
+                continue
+            if name not in fields:
+                from difflib import get_close_matches
+                close = get_close_matches(str(name), list(fields), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise self.fail(knode, f"unknown field {name!r} in {msg.DESCRIPTOR.name}{hint}")
+            fd = fields[name]
+            if _is_repeated(fd):
+                items = vnode.value if isinstance(vnode, yaml.SequenceNode) else [vnode]
+                target = getattr(msg, name)
+                for j, item in enumerate(items):
+                    if fd.type == _FD.TYPE_MESSAGE:
+                        self.message(item, target.add(), key + (name, j))
+                    else:
+                        self.loaded.source_map.positions[key + (name, j)] = _pos(item)
+                        target.append(self.scalar(item, fd))
+            elif fd.type == _FD.TYPE_MESSAGE:
+                self.message(vnode, getattr(msg, name), key + (name, 0))
+            else:
+                self.loaded.source_map.positions[key + (name, 0)] = _pos(vnode)
+                setattr(msg, name, self.scalar(vnode, fd))
+
+    @staticmethod
+    def _is_plain(node: yaml.Node) -> bool:
+        return isinstance(node, yaml.MappingNode) and not any(
+            isinstance(k, yaml.ScalarNode) and str(k.value).startswith("[") for k, _ in node.value)
+
+    def scalar(self, node: yaml.Node, fd: Any) -> Any:
+        if not isinstance(node, yaml.ScalarNode):
+            raise self.fail(node, f"field {fd.name!r} takes a single value, not a {type(node).__name__[:-4].lower()}")
+        value = self.constructor.construct_object(node)
+        expected = {_FD.TYPE_STRING: str, _FD.TYPE_BOOL: bool}.get(fd.type)
+        if fd.type in (_FD.TYPE_INT32, _FD.TYPE_INT64, _FD.TYPE_UINT32, _FD.TYPE_UINT64):
+            ok = isinstance(value, int) and not isinstance(value, bool)
+            kind = "an integer"
+        elif fd.type in (_FD.TYPE_FLOAT, _FD.TYPE_DOUBLE):
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+            kind = "a number"
+        elif expected is not None:
+            ok = isinstance(value, expected)
+            kind = "a string" if expected is str else "true or false"
+        else:
+            raise self.fail(node, f"field {fd.name!r} cannot be given in YAML")
+        if not ok:
+            raise self.fail(node, f"field {fd.name!r} takes {kind}, got {value!r}")
+        return value

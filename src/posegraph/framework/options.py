@@ -1,0 +1,185 @@
+"""Calculator options: declared once as a dataclass, usable from every config syntax.
+
+A calculator declares its options as a (frozen) dataclass. From it posegraph derives a protobuf
+message named, by default, ``mediapipe.<DataclassName>``, with an ``ext`` extension of
+``mediapipe.CalculatorOptions``, so that a graph config can give the options in any of the forms
+MediaPipe users write:
+
+- ``options { [mediapipe.GateCalculatorOptions.ext] { empty_packets_as_allow: true } }``
+- ``node_options: { [type.googleapis.com/mediapipe.GateCalculatorOptions] { ... } }``
+- in YAML, a plain mapping: ``options: {empty_packets_as_allow: true}``
+
+Field types map as: ``bool`` -> bool, ``int`` -> int64, ``float`` -> double, ``str`` -> string,
+an ``enum.Enum`` -> a proto enum of the member names, a nested dataclass -> a nested message, and
+``tuple[T, ...]``/``list[T]`` of those -> a repeated field. ``X | None`` is ``X``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import hashlib
+import types
+import typing
+from typing import Any
+
+from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+
+import posegraph.framework.config.schema  # noqa: F401  (mediapipe.CalculatorOptions must be in the pool)
+
+_FDP = descriptor_pb2.FieldDescriptorProto
+_SCALARS = {bool: _FDP.TYPE_BOOL, int: _FDP.TYPE_INT64, float: _FDP.TYPE_DOUBLE, str: _FDP.TYPE_STRING}
+_OPTIONS_FILE = "posegraph/config/calculator_options.proto"
+
+_built: dict[type, "OptionsMessage"] = {}
+_by_proto_name: dict[str, type] = {}
+
+
+@dataclasses.dataclass(frozen=True)
+class OptionsMessage:
+    """The protobuf side of an options dataclass."""
+
+    dataclass: type
+    full_name: str
+    message_class: type
+    extension: Any
+
+
+def _unwrap(tp: Any) -> tuple[Any, bool]:
+    """Returns (element type, repeated) for a field annotation, dropping ``| None``."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(args) != 1:
+            raise TypeError(f"unsupported union {tp!r} in options")
+        return _unwrap(args[0])
+    if origin in (tuple, list):
+        args = [a for a in typing.get_args(tp) if a is not Ellipsis]
+        if len(args) != 1:
+            raise TypeError(f"options sequences must be tuple[T, ...] or list[T], not {tp!r}")
+        return args[0], True
+    return tp, False
+
+
+def _extension_number(full_name: str) -> int:
+    """A stable extension number per message name, outside protobuf's reserved 19000-19999."""
+    n = int.from_bytes(hashlib.sha256(full_name.encode()).digest()[:4], "big") % 500_000_000
+    return 20_000 + n
+
+
+def _describe(cls: type, msg: descriptor_pb2.DescriptorProto, scope: str) -> None:
+    hints = typing.get_type_hints(cls)
+    for number, f in enumerate(dataclasses.fields(cls), start=1):
+        tp, repeated = _unwrap(hints[f.name])
+        field = msg.field.add(name=f.name, number=number,
+                              label=_FDP.LABEL_REPEATED if repeated else _FDP.LABEL_OPTIONAL)
+        if tp in _SCALARS:
+            field.type = _SCALARS[tp]
+        elif isinstance(tp, type) and issubclass(tp, enum.Enum):
+            enum_proto = msg.enum_type.add(name=tp.__name__)
+            for i, member in enumerate(tp):
+                enum_proto.value.add(name=member.name, number=i)
+            field.type = _FDP.TYPE_ENUM
+            field.type_name = f".{scope}.{tp.__name__}"
+        elif dataclasses.is_dataclass(tp):
+            nested = msg.nested_type.add(name=tp.__name__)
+            _describe(tp, nested, f"{scope}.{tp.__name__}")
+            field.type = _FDP.TYPE_MESSAGE
+            field.type_name = f".{scope}.{tp.__name__}"
+        else:
+            raise TypeError(f"{cls.__name__}.{f.name}: unsupported options field type {tp!r}")
+
+
+def options_message(cls: type, full_name: str | None = None) -> OptionsMessage:
+    """Derives (once) and returns the protobuf message for an options dataclass.
+
+    Raises:
+        TypeError: a field's type cannot be expressed, or another dataclass took the same name.
+    """
+    if cls in _built:
+        return _built[cls]
+    if not dataclasses.is_dataclass(cls):
+        raise TypeError(f"options must be a dataclass, not {cls!r}")
+    full_name = full_name or getattr(cls, "__proto_name__", None) or f"mediapipe.{cls.__name__}"
+    if full_name in _by_proto_name and _by_proto_name[full_name] is not cls:
+        raise TypeError(f"options message name {full_name!r} is already used by "
+                        f"{_by_proto_name[full_name].__qualname__}; set __proto_name__ on {cls.__qualname__}")
+    package, _, name = full_name.rpartition(".")
+    file = descriptor_pb2.FileDescriptorProto(name=f"posegraph/options/{full_name}.proto", package=package,
+                                              syntax="proto2", dependency=[_OPTIONS_FILE])
+    msg = file.message_type.add(name=name)
+    _describe(cls, msg, full_name)
+    msg.extension.add(name="ext", number=_extension_number(full_name), label=_FDP.LABEL_OPTIONAL,
+                      type=_FDP.TYPE_MESSAGE, type_name=f".{full_name}", extendee=".mediapipe.CalculatorOptions")
+    pool = descriptor_pool.Default()
+    pool.Add(file)
+    descriptor = pool.FindMessageTypeByName(full_name)
+    built = OptionsMessage(cls, full_name, message_factory.GetMessageClass(descriptor),
+                           pool.FindExtensionByName(f"{full_name}.ext"))
+    _built[cls] = built
+    _by_proto_name[full_name] = cls
+    return built
+
+
+def from_message(cls: type, message: Any) -> Any:
+    """Converts a parsed options message to an instance of its dataclass (unset fields keep defaults)."""
+    hints = typing.get_type_hints(cls)
+    values = {}
+    for f in dataclasses.fields(cls):
+        tp, repeated = _unwrap(hints[f.name])
+        if repeated:
+            items = list(getattr(message, f.name))
+            if not items:
+                continue
+            values[f.name] = tuple(_value(tp, v) for v in items)
+        elif message.HasField(f.name):
+            values[f.name] = _value(tp, getattr(message, f.name))
+    return cls(**values)
+
+
+def _value(tp: Any, v: Any) -> Any:
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return list(tp)[v]
+    if dataclasses.is_dataclass(tp):
+        return from_message(tp, v)
+    return tp(v)
+
+
+def from_mapping(cls: type, mapping: dict[str, Any], where: str = "options") -> Any:
+    """Builds an options dataclass from a plain mapping (the YAML form), checking names and types.
+
+    Raises:
+        TypeError: an unknown field or a value of the wrong type; the message names the field.
+    """
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    values = {}
+    for key, raw in mapping.items():
+        if key not in names:
+            raise TypeError(f"{where}: unknown field {key!r} (fields of {cls.__name__}: {', '.join(sorted(names))})")
+        tp, repeated = _unwrap(hints[key])
+        if repeated:
+            seq = raw if isinstance(raw, (list, tuple)) else [raw]
+            values[key] = tuple(_coerce(tp, v, f"{where}.{key}") for v in seq)
+        else:
+            values[key] = _coerce(tp, raw, f"{where}.{key}")
+    return cls(**values)
+
+
+def _coerce(tp: Any, v: Any, where: str) -> Any:
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        if isinstance(v, tp):
+            return v
+        try:
+            return tp[str(v)]
+        except KeyError:
+            raise TypeError(f"{where}: {v!r} is not one of {', '.join(m.name for m in tp)}") from None
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(v, dict):
+            raise TypeError(f"{where}: expected a mapping for {tp.__name__}, got {type(v).__name__}")
+        return from_mapping(tp, v, where)
+    if tp is float and isinstance(v, int) and not isinstance(v, bool):
+        return float(v)
+    if tp in _SCALARS and not (isinstance(v, tp) and not (tp is int and isinstance(v, bool))):
+        raise TypeError(f"{where}: expected {tp.__name__}, got {type(v).__name__} {v!r}")
+    return v

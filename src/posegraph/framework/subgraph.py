@@ -1,0 +1,319 @@
+"""Subgraphs (MediaPipe's): a graph file with ``type: "Name"`` used as a node ``calculator: "Name"``.
+
+Subgraph files are found on a search path, in this order (the first file declaring a type wins):
+the ``search_path`` directories given to :class:`~posegraph.Graph`, the directories in the
+``POSEGRAPH_GRAPH_PATH`` environment variable (``os.pathsep``-separated), then the graphs shipped
+in ``posegraph.graphs``. Every ``.pbtxt``, ``.yaml`` and ``.yml`` file there is indexed by its
+``type`` field; each file is parsed once and cached by path and modification time.
+
+Expansion follows MediaPipe's ``subgraph_expansion.cc``: the node is replaced by the subgraph's
+nodes (themselves expanded first); inner node, stream and side packet names get the prefix
+``<lower-cased node name>__``; the subgraph's own ``input_stream``, ``output_stream``,
+``input_side_packet`` and ``output_side_packet`` entries are wired to the parent node's entries of
+the same tag and index. Beyond MediaPipe, inputs and input side packets the parent leaves
+unconnected are removed from the inner nodes (which then fall back to their options), and a back
+edge the parent marks with ``input_stream_info`` is marked on the inner nodes that read it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from posegraph.framework.config.loader import Key, LoadedConfig, SourceMap, load_config
+from posegraph.framework.config.schema import CalculatorGraphConfig
+from posegraph.framework.errors import ConfigProblem, GraphConfigError
+from posegraph.framework.registry import get_calculator
+from posegraph.framework.validated_graph import format_tag_index, parse_refs
+
+log = logging.getLogger(__name__)
+
+GRAPH_PATH_ENV = "POSEGRAPH_GRAPH_PATH"
+GRAPH_SUFFIXES = (".pbtxt", ".yaml", ".yml")
+MAX_DEPTH = 32
+_STREAM_FIELDS = ("input_stream", "output_stream", "input_side_packet", "output_side_packet")
+_NAMESPACE = {"input_stream": "stream", "output_stream": "stream",  # streams and side packets are
+              "input_side_packet": "side", "output_side_packet": "side"}  # named independently
+_REMOVABLE = ("input_stream", "input_side_packet")  # inputs the parent may leave unconnected
+
+
+# --- finding subgraph files ------------------------------------------------------------------
+
+def builtin_graph_dir() -> Path:
+    """The directory of the graphs shipped with posegraph (package data of ``posegraph.graphs``)."""
+    from posegraph import graphs  # data only: the bundled graph files
+
+    return graphs.directory()
+
+
+def subgraph_search_path(search_path: Iterable[str | Path] = ()) -> list[Path]:
+    """The directories searched for subgraph files, in priority order (existing ones only)."""
+    dirs = [Path(p) for p in search_path]
+    dirs += [Path(p) for p in os.environ.get(GRAPH_PATH_ENV, "").split(os.pathsep) if p]
+    dirs.append(builtin_graph_dir())
+    seen: set[Path] = set()
+    out = []
+    for d in dirs:
+        resolved = d.resolve()
+        if resolved not in seen and resolved.is_dir():
+            seen.add(resolved)
+            out.append(d)
+    return out
+
+
+_cache: dict[Path, tuple[int, LoadedConfig | GraphConfigError]] = {}
+_cache_lock = threading.Lock()
+
+
+def _load_cached(path: Path) -> LoadedConfig | GraphConfigError:
+    """The parsed file (or its parse error), reparsed only when the file changed."""
+    mtime = path.stat().st_mtime_ns
+    with _cache_lock:
+        hit = _cache.get(path)
+    if hit is not None and hit[0] == mtime:
+        return hit[1]
+    result: LoadedConfig | GraphConfigError
+    try:
+        result = load_config(path)
+    except GraphConfigError as e:
+        result = e
+    with _cache_lock:
+        _cache[path] = (mtime, result)
+    return result
+
+
+@dataclass
+class _Index:
+    """Subgraph type -> parsed file, plus the files that did not parse."""
+
+    types: dict[str, LoadedConfig]
+    broken: dict[Path, GraphConfigError]
+
+    def broken_file_for(self, type_name: str) -> GraphConfigError | None:
+        """The parse error of an unparsable file that seems to declare ``type_name``."""
+        declares = re.compile(r"""^\s*type\s*:\s*["']?""" + re.escape(type_name) + r"""["']?\s*$""", re.MULTILINE)
+        for path, error in self.broken.items():
+            try:
+                if declares.search(path.read_text(encoding="utf-8")):
+                    return error
+            except (OSError, UnicodeDecodeError):
+                continue
+        return None
+
+
+def _index(search_path: Iterable[str | Path]) -> _Index:
+    types: dict[str, LoadedConfig] = {}
+    broken: dict[Path, GraphConfigError] = {}
+    for directory in subgraph_search_path(search_path):
+        for path in sorted(directory.iterdir()):
+            if path.suffix.lower() not in GRAPH_SUFFIXES or not path.is_file():
+                continue
+            loaded = _load_cached(path)
+            if isinstance(loaded, GraphConfigError):
+                log.warning("ignoring unreadable graph file while looking for subgraphs: %s", loaded)
+                broken[path] = loaded
+                continue
+            name = loaded.config.type
+            if not name:
+                continue
+            if name in types:
+                log.debug("subgraph %r in %s is shadowed by %s", name, path, types[name].file)
+                continue
+            types[name] = loaded
+    return _Index(types, broken)
+
+
+def find_subgraphs(search_path: Iterable[str | Path] = ()) -> dict[str, Path]:
+    """Subgraph types found on the search path, each with the file that declares it."""
+    return {name: Path(loaded.file) for name, loaded in _index(search_path).types.items()}
+
+
+# --- expansion -------------------------------------------------------------------------------
+
+@dataclass
+class _ExpandedNode:
+    """One node of the expanded graph and where it was written."""
+
+    config: Any  # CalculatorGraphConfig.Node
+    source_map: SourceMap
+    key: Key
+    plain_options: dict[str, Any] | None
+
+
+def expand_subgraphs(loaded: LoadedConfig, search_path: Iterable[str | Path] = ()) -> LoadedConfig:
+    """Replaces nodes whose calculator names a subgraph by the subgraph's nodes, recursively.
+
+    Returns ``loaded`` itself when no node names a subgraph; otherwise a new :class:`LoadedConfig`
+    whose ``node_sources`` maps each node index to the source map and key of the file the node was
+    written in, so that later errors point into the subgraph file.
+
+    Raises:
+        GraphConfigError: a subgraph includes itself (the message names the cycle), is nested more
+            than ``MAX_DEPTH`` deep, or a node connects a tag its subgraph does not declare.
+    """
+    if all(get_calculator(node.calculator) is not None or not node.calculator for node in loaded.config.node):
+        return loaded
+    index = _index(search_path)
+    if not any(node.calculator in index.types for node in loaded.config.node):
+        for node in loaded.config.node:
+            if get_calculator(node.calculator) is None and (error := index.broken_file_for(node.calculator)):
+                raise error
+        loaded.subgraph_types = sorted(index.types)
+        return loaded
+    nodes = _expand(loaded, index, ())
+    config = CalculatorGraphConfig()
+    config.CopyFrom(loaded.config)
+    del config.node[:]
+    expanded = LoadedConfig(config, loaded.source_map)
+    node_sources: dict[int, tuple[SourceMap, Key]] = {}
+    for i, n in enumerate(nodes):
+        config.node.add().CopyFrom(n.config)
+        node_sources[i] = (n.source_map, n.key)
+        if n.plain_options is not None:
+            expanded.plain_options[i] = n.plain_options
+    expanded.node_sources = node_sources
+    expanded.subgraph_types = sorted(index.types)
+    return expanded
+
+
+def _canonical_names(nodes: list[Any]) -> list[str]:
+    """MediaPipe's CanonicalNodeName: the name or calculator, numbered ``_1``, ``_2`` when repeated."""
+    bases = [n.name or n.calculator for n in nodes]
+    counts = {b: bases.count(b) for b in bases}
+    seen: dict[str, int] = {}
+    names = []
+    for b in bases:
+        seen[b] = seen.get(b, 0) + 1
+        names.append(b if counts[b] == 1 else f"{b}_{seen[b]}")
+    return names
+
+
+def _expand(loaded: LoadedConfig, index: _Index, stack: tuple[str, ...]) -> list[_ExpandedNode]:
+    """The nodes of ``loaded`` with every subgraph node replaced by its (expanded) nodes."""
+    sources: dict[int, tuple[SourceMap, Key]] = loaded.node_sources
+    names = _canonical_names(list(loaded.config.node))
+    out: list[_ExpandedNode] = []
+    for i, node in enumerate(loaded.config.node):
+        smap, key = sources.get(i, (loaded.source_map, ("node", i)))
+        sub = index.types.get(node.calculator)
+        if sub is None or get_calculator(node.calculator) is not None:
+            if get_calculator(node.calculator) is None and node.calculator and (
+                    error := index.broken_file_for(node.calculator)):
+                raise error
+            out.append(_ExpandedNode(node, smap, key, loaded.plain_options.get(i)))
+            continue
+        chain = stack + (node.calculator,)
+        if node.calculator in stack:
+            cycle = " -> ".join(chain[chain.index(node.calculator):])
+            raise GraphConfigError(problems=[smap.problem(key + ("calculator", 0),
+                                   f"subgraph {node.calculator!r} includes itself: {cycle} ({sub.file})")])
+        if len(chain) > MAX_DEPTH:
+            raise GraphConfigError(problems=[smap.problem(key + ("calculator", 0),
+                                   f"subgraphs nested more than {MAX_DEPTH} deep: {' -> '.join(chain)}")])
+        inner = _expand(sub, index, chain)
+        out += _instantiate(node, names[i], smap, key, sub, inner)
+    return out
+
+
+def _entry(entry: str, counters: dict[str, int]) -> tuple[str, int, str]:
+    """(tag, index, name) of a ``TAG:index:name`` entry, numbering repeated tags as validate() does."""
+    parts = entry.split(":")
+    tag = parts[0] if len(parts) > 1 else ""
+    index = int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else counters.get(tag, 0)
+    counters[tag] = max(counters.get(tag, 0), index + 1)
+    return tag, index, parts[-1]
+
+
+def _instantiate(parent: Any, parent_name: str, smap: SourceMap, key: Key, sub: LoadedConfig,
+                 inner: list[_ExpandedNode]) -> list[_ExpandedNode]:
+    """The subgraph's expanded nodes, renamed and wired for one parent node."""
+    prefix = parent_name.lower() + "__"
+    problems: list[ConfigProblem] = []
+    if parent.HasField("options") or len(parent.node_options):
+        problems.append(smap.problem(key + ("options",), f"node {parent_name!r}: subgraph {parent.calculator!r} "
+                                     "takes no options (set them on the nodes inside it)"))
+    renames: dict[tuple[str, str], str] = {}  # (namespace, prefixed inner name) -> parent's name
+    removed: set[tuple[str, str]] = set()
+    for field_name in _STREAM_FIELDS:
+        declared = {(r.tag, r.index): r.name
+                    for r in parse_refs(list(getattr(sub.config, field_name)), sub.source_map, (), field_name, problems)}
+        given = parse_refs(list(getattr(parent, field_name)), smap, key, field_name, problems)
+        for j, r in enumerate(given):
+            if (r.tag, r.index) not in declared:
+                shown = ", ".join(format_tag_index(t, i) or "(untagged)" for t, i in declared) or "none"
+                problems.append(smap.problem(key + (field_name, j),
+                                f"node {parent_name!r}: subgraph {parent.calculator!r} ({sub.file}) has no "
+                                f"{field_name.replace('_', ' ')} {format_tag_index(r.tag, r.index) or '(untagged)'} "
+                                f"(it declares: {shown})"))
+        connected = {(r.tag, r.index): r.name for r in given}
+        for tag_index, inner_name in declared.items():
+            inner_key = (_NAMESPACE[field_name], prefix + inner_name)
+            if tag_index in connected:
+                renames[inner_key] = connected[tag_index]
+            elif field_name in _REMOVABLE:
+                removed.add(inner_key)
+    if problems:
+        raise GraphConfigError(problems=problems)
+
+    back_edges = set()
+    counters: dict[str, int] = {}
+    parent_inputs = [_entry(e, counters) for e in parent.input_stream]
+    for info in parent.input_stream_info:
+        if info.back_edge:
+            back_edges |= {name for tag, idx, name in parent_inputs if format_tag_index(tag, idx) == info.tag_index}
+
+    names = _canonical_names([n.config for n in inner])
+    out = []
+    for n, name in zip(inner, names):
+        node = CalculatorGraphConfig.Node()
+        node.CopyFrom(n.config)
+        node.name = prefix + name
+        if parent.executor and not node.executor:
+            node.executor = parent.executor
+        source_map = n.source_map
+        for field_name in _STREAM_FIELDS:
+            entries = list(getattr(node, field_name))
+            counters = {}
+            kept, dropped, dropped_tags = [], [], set()
+            for j, entry in enumerate(entries):
+                tag, idx, stream = _entry(entry, counters)
+                inner_key = (_NAMESPACE[field_name], prefix + stream)
+                stream = renames.get(inner_key, inner_key[1])
+                if field_name in _REMOVABLE and inner_key in removed:
+                    dropped.append(j)
+                    dropped_tags.add(format_tag_index(tag, idx))
+                    continue
+                kept.append(entry[: len(entry) - len(entry.split(":")[-1])] + stream)
+                if field_name == "input_stream" and stream in back_edges and not any(
+                        i.tag_index == format_tag_index(tag, idx) for i in node.input_stream_info):
+                    node.input_stream_info.add(tag_index=format_tag_index(tag, idx), back_edge=True)
+            del getattr(node, field_name)[:]
+            getattr(node, field_name).extend(kept)
+            if dropped:
+                source_map = _without_entries(source_map, n.key, field_name, dropped)
+            if field_name == "input_stream" and dropped_tags:
+                gone = [j for j, info in enumerate(node.input_stream_info) if info.tag_index in dropped_tags]
+                for j in reversed(gone):
+                    del node.input_stream_info[j]
+                source_map = _without_entries(source_map, n.key, "input_stream_info", gone)
+        out.append(_ExpandedNode(node, source_map, n.key, n.plain_options))
+    return out
+
+
+def _without_entries(smap: SourceMap, key: Key, field_name: str, dropped: list[int]) -> SourceMap:
+    """A copy of ``smap`` whose positions under ``key + (field_name, i)`` skip the dropped entries."""
+    prefix = key + (field_name,)
+    positions = {}
+    for k, pos in smap.positions.items():
+        if k[: len(prefix)] == prefix and len(k) > len(prefix):
+            i = k[len(prefix)]
+            if i in dropped:
+                continue
+            k = prefix + (i - sum(d < i for d in dropped),) + k[len(prefix) + 1:]
+        positions[k] = pos
+    return SourceMap(smap.file, positions)

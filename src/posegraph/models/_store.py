@@ -1,0 +1,192 @@
+"""The model cache directory: where files live, checking them, and filling it from the wheel."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+import threading
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from posegraph.framework.errors import ModelError
+
+from ._manifest import WHEEL_REQUIREMENT, ModelSpec, fetchable_names, get_spec
+from ._wheel import download_wheel, extract_file
+
+logger = logging.getLogger(__name__)
+
+ENV_VAR = "POSEGRAPH_MODEL_DIR"
+FETCH_COMMAND = "posegraph models fetch"
+
+_CHUNK = 1 << 20
+# SHA-256 of files already hashed, keyed by (path, size, mtime in ns): a graph that starts many
+# times in one process checks its 6 MB model once, and any rewrite of the file changes the key.
+_digests: dict[tuple[str, int, int], str] = {}
+_digests_lock = threading.Lock()
+
+
+def default_cache_dir() -> Path:
+    """The directory model files are kept in when none is given.
+
+    ``$POSEGRAPH_MODEL_DIR`` if set; else ``$XDG_CACHE_HOME/posegraph/models`` if
+    ``XDG_CACHE_HOME`` is set to an absolute path; else ``~/.cache/posegraph/models``.
+    """
+    override = os.environ.get(ENV_VAR)
+    if override:
+        return Path(override).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache"
+    return base / "posegraph" / "models"
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 (hex) of the file at ``path``, remembered per (path, size, mtime)."""
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    with _digests_lock:
+        cached = _digests.get(key)
+    if cached is not None:
+        return cached
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(_CHUNK):
+            digest.update(chunk)
+    with _digests_lock:
+        _digests[key] = digest.hexdigest()
+    return digest.hexdigest()
+
+
+def _problem(spec: ModelSpec, path: Path) -> str | None:
+    """What is wrong with ``path`` as ``spec``'s file, or ``None`` when it is good."""
+    if not path.exists():
+        return "is missing"
+    if not path.is_file():
+        return "is not a regular file"
+    size = path.stat().st_size
+    if size == 0:
+        return "is empty (0 bytes)"
+    if spec.sha256 is None:
+        return None
+    actual = file_sha256(path)
+    if actual == spec.sha256:
+        return None
+    checksum = f"checksum mismatch: sha256 {actual}, expected {spec.sha256}"
+    if spec.size is not None and size < spec.size:
+        return f"is truncated ({size} of {spec.size} bytes; {checksum})"
+    return f"is corrupt ({size} bytes; {checksum})"
+
+
+def _fix_command(spec: ModelSpec, cache_dir: Path) -> str:
+    command = FETCH_COMMAND
+    if cache_dir != default_cache_dir():
+        command += f" --cache-dir {cache_dir}"
+    return f"{command} --model {spec.name}"
+
+
+def _error(spec: ModelSpec, path: Path, problem: str, cache_dir: Path) -> ModelError:
+    if spec.fetchable:
+        fix = f"run `{_fix_command(spec, cache_dir)}` to download and verify it"
+    else:
+        fix = (f"{spec.name} is not inside the {WHEEL_REQUIREMENT} wheel, so "
+               f"`{FETCH_COMMAND}` cannot get it: download {spec.url} and save it as {path}")
+    return ModelError(f"model file {path} {problem}; {fix}")
+
+
+def _resolve(cache_dir: str | os.PathLike[str] | None) -> Path:
+    return Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
+
+
+def model_path(name: str, cache_dir: str | os.PathLike[str] | None = None,
+               fetch_missing: bool = False) -> Path:
+    """The verified path of model ``name`` (a key of the manifest, e.g. ``pose_landmark_full``).
+
+    The file's SHA-256 must match the manifest (hashing is cached per path, size and mtime, so
+    repeated calls are cheap); models with no known checksum need only be present and non-empty.
+    With ``fetch_missing``, a missing or damaged fetchable file is fetched first.
+
+    Raises :class:`ModelError` naming the file, what is wrong with it (missing, empty,
+    truncated or corrupt with expected and actual checksums) and the command that fixes it.
+    """
+    spec = get_spec(name)
+    directory = _resolve(cache_dir)
+    path = directory / spec.file
+    problem = _problem(spec, path)
+    if problem is not None and fetch_missing and spec.fetchable:
+        fetch([name], directory)
+        problem = _problem(spec, path)
+    if problem is not None:
+        raise _error(spec, path, problem, directory)
+    return path
+
+
+def missing_models(names: Iterable[str], cache_dir: str | os.PathLike[str] | None = None) -> list[str]:
+    """Which of the models ``names`` have no file in the cache at all (not fetched yet).
+
+    A file that is there but empty, truncated or corrupt is not "missing": :func:`model_path`
+    reports it, with the command that fixes it.
+    """
+    directory = _resolve(cache_dir)
+    return [name for name in names if not (directory / get_spec(name).file).exists()]
+
+
+def fetch(names: Iterable[str] | None = None, cache_dir: str | os.PathLike[str] | None = None,
+          progress: bool = True, wheel: str | os.PathLike[str] | None = None) -> dict[str, Path]:
+    """Make sure the model files ``names`` (default: every fetchable model) are in ``cache_dir``.
+
+    Files already present and matching their checksums are kept. The rest are extracted from the
+    MediaPipe wheel, downloaded with ``pip download`` into a temporary directory unless ``wheel``
+    names a local copy, each verified by SHA-256 and written atomically (temporary file, then
+    rename). ``progress`` shows pip's download progress bar.
+
+    Returns ``{name: path}`` for every requested model. Raises :class:`ModelError` for an unknown
+    name, a model that is not inside the wheel and not already present, a download that fails,
+    or a checksum that does not match.
+    """
+    if isinstance(names, str):
+        names = [names]
+    specs = [get_spec(name) for name in (fetchable_names() if names is None else names)]
+    directory = _resolve(cache_dir)
+    paths = {spec.name: directory / spec.file for spec in specs}
+    needed = [spec for spec in specs if _problem(spec, paths[spec.name]) is not None]
+    for spec in specs:
+        if spec not in needed:
+            logger.debug("%s is present and verified", paths[spec.name])
+    unfetchable = [spec for spec in needed if not spec.fetchable]
+    if unfetchable:
+        spec = unfetchable[0]
+        raise _error(spec, paths[spec.name], _problem(spec, paths[spec.name]) or "", directory)
+    if not needed:
+        return paths
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ModelError(f"cannot create the model directory {directory}: {exc.strerror}; choose "
+                         f"another with --cache-dir or {ENV_VAR}") from exc
+    files = ", ".join(spec.file for spec in needed)
+    if wheel is not None:
+        logger.info("extracting %s from %s into %s", files, wheel, directory)
+        _extract_all(Path(wheel), needed, paths)
+        return paths
+    logger.info("downloading %s wheel to extract %s into %s", WHEEL_REQUIREMENT, files, directory)
+    with tempfile.TemporaryDirectory(prefix="posegraph-wheel-") as tmp:
+        _extract_all(download_wheel(Path(tmp), progress), needed, paths)
+    return paths
+
+
+def _extract_all(wheel: Path, specs: list[ModelSpec], paths: dict[str, Path]) -> None:
+    try:
+        archive = zipfile.ZipFile(wheel)
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise ModelError(f"cannot open the wheel {wheel}: {exc}; pass the {WHEEL_REQUIREMENT} "
+                         "wheel file") from exc
+    with archive:
+        for spec in specs:
+            target = paths[spec.name]
+            digest = extract_file(archive, spec, target)
+            stat = target.stat()
+            with _digests_lock:
+                _digests[(str(target.resolve()), stat.st_size, stat.st_mtime_ns)] = digest
+            logger.info("wrote %s (%d bytes, sha256 verified)", target, stat.st_size)
