@@ -198,6 +198,13 @@ def cmd_parity(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from posegraph.app.eval.command import run
+
+    load_calculators(args.load or ())
+    return run(args)
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     graph = _graph(args)
     print(f"{args.graph}: OK ({len(graph.validated.nodes)} nodes after expansion)")
@@ -259,6 +266,13 @@ def build_parser() -> argparse.ArgumentParser:
     par.add_argument("--threads", type=int, default=None)
     graph_args(par)
     par.set_defaults(func=cmd_parity)
+
+    from posegraph.app.eval.command import add_arguments as add_eval_arguments
+
+    ev = sub.add_parser("eval", help="COCO keypoint AP and PCK@0.2 of a pose graph on annotated images")
+    add_eval_arguments(ev)
+    graph_args(ev)
+    ev.set_defaults(func=cmd_eval)
 
     val = sub.add_parser("validate", help="check a graph config; lists every problem with file:line:column")
     val.add_argument("graph")
