@@ -12,7 +12,7 @@ person is the mean over the person's labelled keypoints (v > 0) of
 ``exp(-d^2 / (2 * area * (2 * sigma)^2))``, d the distance in pixels. ``area`` is the annotation's
 ``area``; where the file gives none (AI Challenger, CrowdPose) it is 0.53 x the bbox's width x height,
 the rule of xtcocotools' ``COCOeval(use_area=False)`` (jin-s13/xtcocoapi), which MMPose uses for
-CrowdPose.
+CrowdPose. (AI Challenger's own evaluation, keypoint_eval.py, scales by the whole bbox area.)
 """
 
 from __future__ import annotations

@@ -37,6 +37,9 @@ class PersonRow:
 class EvalReport:
     """Every figure ``posegraph eval`` prints; ``to_json`` gives them with the keys of the issue.
 
+    ``keypoints`` are the scored keypoints; ``unscored`` those of the layout with no BlazePose
+    landmark, ``left_out`` those with one that ``--joints`` left out.
+
     AP, AP50, AP75 and AR are fractions in [0, 1] (``None`` where no person was scored); PCK
     figures are percentages (``None`` where no keypoint counts).
     """
@@ -45,6 +48,7 @@ class EvalReport:
     layout: str
     keypoints: tuple[str, ...]
     unscored: tuple[str, ...]
+    left_out: tuple[str, ...]
     sigma_source: str
     images: int
     ap: float | None
@@ -72,7 +76,8 @@ class EvalReport:
 
     def to_json(self) -> dict[str, Any]:
         return {"annotations": self.annotations, "layout": self.layout, "keypoints": list(self.keypoints),
-                "unscored_keypoints": list(self.unscored), "sigmas": self.sigma_source, "images": self.images,
+                "unscored_keypoints": list(self.unscored),
+                "left_out_keypoints": list(self.left_out), "sigmas": self.sigma_source, "images": self.images,
                 "ap": self.ap, "ap50": self.ap50, "ap75": self.ap75, "ar": self.ar, "pck_0_2": self.pck_0_2,
                 "per_keypoint": self.per_keypoint, "people": self.people, "found": self.found,
                 "missed": self.people - self.found, "false_poses": len(self.false_poses),
@@ -86,7 +91,9 @@ class EvalReport:
         lines = [f"{self.annotations}: {self.layout} layout, {self.images} images scored",
                  f"scored keypoints ({len(self.keypoints)}): {', '.join(self.keypoints)}"]
         if self.unscored:
-            lines.append(f"not scored (no BlazePose landmark, or left out by --joints): {', '.join(self.unscored)}")
+            lines.append(f"not scored, no BlazePose landmark: {', '.join(self.unscored)}")
+        if self.left_out:
+            lines.append(f"not scored, left out by --joints: {', '.join(self.left_out)}")
         lines += [f"OKS sigmas: {self.sigma_source}",
                   f"{'AP':>6} {'AP50':>6} {'AP75':>6} {'AR':>6} {'PCK@0.2':>8}",
                   f"{f(self.ap, 3):>6} {f(self.ap50, 3):>6} {f(self.ap75, 3):>6} {f(self.ar, 3):>6} "
@@ -160,8 +167,8 @@ def score(annotations: Annotations, results: Sequence[dict[str, Any]], scored_im
     total = int(counts.sum())
     false_poses = [(results[i]["image_id"], files[results[i]["image_id"]], i, float(results[i]["score"]))
                    for i in figures.false_poses]
-    return EvalReport(str(annotations.path), layout.name, names,
-                      tuple(k for k in layout.keypoints if k not in names), layout.sigma_source,
+    return EvalReport(str(annotations.path), layout.name, names, layout.unscored,
+                      tuple(k for k in layout.scorable if k not in names), layout.sigma_source,
                       len(scored_images), _figure(figures.ap), _figure(figures.ap50), _figure(figures.ap75),
                       _figure(figures.ar), round(100.0 * int(hits.sum()) / total, 2) if total else None,
                       per_keypoint, rows, false_poses, dict(missing_images or {}))
