@@ -201,8 +201,7 @@ def cmd_parity(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from posegraph.app.eval.command import run
 
-    load_calculators(args.load or ())
-    return run(args)
+    return run(args, lambda: _graph(args))
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

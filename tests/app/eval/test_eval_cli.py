@@ -127,3 +127,12 @@ def test_the_score_rule():
     assert pose_score(landmarks, 0.8) == pytest.approx(0.4, rel=1e-6)
     assert pose_score(landmarks, None) == pytest.approx(0.5, rel=1e-6)
     assert pose_score(landmarks[:, :4], 0.8) == 0.8
+
+
+def test_a_landmarks_output_of_another_type_is_an_error(tmp_path, shared_data):
+    from posegraph import GraphRunError
+
+    (tmp_path / "g.pbtxt").write_text('input_stream: "IMAGE:image"\noutput_stream: "LANDMARKS:image"\n')
+    crowdpose = shared_data / "multi" / "crowdpose"
+    with pytest.raises(GraphRunError, match="106848.jpg: image gave a ndarray; eval needs a NormalizedLandmarkList"):
+        run_graph(Graph(tmp_path / "g.pbtxt"), load_annotations(crowdpose / "test_crowdpose.json"), crowdpose, {})

@@ -99,3 +99,16 @@ def test_layouts_are_recognised_by_name_and_their_sigmas_said():
     assert posetrack.sigmas[:4] == (.026, None, None, .035) and "COCO's for the same joint" in posetrack.sigma_source
     custom = resolve(["Left-Knee", "tail"])
     assert (custom.name, custom.blazepose, custom.sigmas) == ("custom", (25, None), (.087, None))
+
+
+def test_a_repeated_annotation_id_is_named(tmp_path):
+    ann = {"id": 3, "image_id": 1, "category_id": 1, "keypoints": [1, 2, 2], "bbox": [0, 0, 10, 10]}
+    path = write(tmp_path, keypoint_file(["nose"], [ann, ann]))
+    with pytest.raises(AnnotationError, match=rf"^{path}: annotations\[1\] \(id 3\): the id is also annotations\[0\]'s"):
+        load_annotations(path)
+
+
+def test_joints_are_named_as_the_layout_names_them(shared_data):
+    annotations = load_annotations(shared_data / "multi" / "aic" / "test_aic.json")
+    report = score(annotations, [], [1], ["Right Shoulder", "left_hip"])
+    assert report.keypoints == ("right_shoulder", "left_hip")

@@ -27,7 +27,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from posegraph.app.eval.layouts import LIMBS, Layout, resolve
+from posegraph.app.eval.layouts import LIMBS, Layout, canonical, resolve
 from posegraph.framework.errors import PosegraphError
 
 AREA_FROM_BBOX = 0.53
@@ -85,8 +85,9 @@ def load_annotations(path: str | Path) -> Annotations:
         AnnotationError: the file cannot be read or is not JSON; it is not COCO keypoints (no
             ``images``, ``annotations`` or ``categories`` list, or ``categories[0]`` without a
             ``keypoints`` list); its layout has no keypoint in common with BlazePose; or an entry is
-            malformed (an image without ``id``/``file_name``, an annotation whose ``keypoints`` is
-            not 3K numbers, without ``bbox`` when it has no ``area``, or naming an unknown image).
+            malformed (an image without ``id``/``file_name``, an annotation without a unique ``id``,
+            whose ``keypoints`` is not 3K numbers, without ``bbox`` when it has no ``area``, or
+            naming an unknown image).
     """
     path = Path(path)
     data = _read_json(path, "annotation file")
@@ -115,6 +116,7 @@ def load_annotations(path: str | Path) -> Annotations:
     image_ids = {image["id"] for image in images}
     k = len(names)
     people = []
+    seen: dict[Any, int] = {}  # annotation id -> index
     for i, ann in enumerate(data["annotations"]):
         where = f"{path}: annotations[{i}]" + (f" (id {ann['id']})" if isinstance(ann, dict) and "id" in ann else "")
         if not isinstance(ann, dict):
@@ -128,6 +130,9 @@ def load_annotations(path: str | Path) -> Annotations:
             raise AnnotationError(f"{where}: image_id {ann.get('image_id')!r} is not in 'images'")
         if "id" not in ann:
             raise AnnotationError(f"{where}: no 'id'")
+        if ann["id"] in seen:
+            raise AnnotationError(f"{where}: the id is also annotations[{seen[ann['id']]}]'s")
+        seen[ann["id"]] = i
         person = dict(ann, category_id=category_id, iscrowd=ann.get("iscrowd", 0))
         if "area" not in ann:
             if not _number_list(ann.get("bbox"), 4):
@@ -172,7 +177,8 @@ def load_results(path: str | Path, annotations: Annotations) -> list[dict[str, A
 
 def select_joints(layout: Layout, joints: Sequence[str] | None, where: str) -> tuple[int, ...]:
     """Indices (into the layout) of the keypoints to score: every scorable one when ``joints`` is
-    ``None``; else the named ones (canonical names, or ``"limbs"`` for the 12 limb joints).
+    ``None``; else the named ones (as the layout names them, compared by ``layouts.canonical``, or
+    ``"limbs"`` for the 12 limb joints).
 
     Raises:
         AnnotationError: a named joint is not in the layout or has no BlazePose counterpart
@@ -180,7 +186,7 @@ def select_joints(layout: Layout, joints: Sequence[str] | None, where: str) -> t
     """
     if joints is None:
         return tuple(i for i, b in enumerate(layout.blazepose) if b is not None)
-    wanted = [name for j in joints for name in (LIMBS if j == "limbs" else (j,))]
+    wanted = [name for j in map(canonical, joints) for name in (LIMBS if j == "limbs" else (j,))]
     indices = []
     for name in wanted:
         if name not in layout.keypoints:

@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any, Callable
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,9 +34,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
-def run(args: argparse.Namespace) -> int:
-    """Scores a graph (or ``--predictions``) on ``args.annotations``; prints the table."""
-    from posegraph.app.cli import _graph, ensure_models, parse_side_packets
+def run(args: argparse.Namespace, load_graph: Callable[[], Any]) -> int:
+    """Scores a graph (``load_graph()``, unless ``--predictions`` is given) on ``args.annotations``;
+    prints the table and writes the files asked for."""
+    from posegraph.app.cli import ensure_models, parse_side_packets
     from posegraph.app.eval.coco import AnnotationError, load_annotations, load_results
     from posegraph.app.eval.predict import run_graph
     from posegraph.app.eval.report import score
@@ -56,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
                        if not (images_dir / im["file_name"]).is_file()}
             scored = [im["id"] for im in annotations.images if im["file_name"] not in missing]
         else:
-            graph = _graph(args)
+            graph = load_graph()
             side_packets = parse_side_packets(args.side_packet, graph.side_packet_types)
             ensure_models(graph)
             predictions = run_graph(graph, annotations, images_dir, side_packets, progress=not args.quiet)

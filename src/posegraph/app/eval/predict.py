@@ -25,6 +25,7 @@ import numpy as np
 
 from posegraph.app.eval.coco import Annotations
 from posegraph.app.eval.layouts import Layout
+from posegraph.calculators.formats import NormalizedLandmarkList
 from posegraph.framework.errors import GraphRunError, MediaError
 
 log = logging.getLogger(__name__)
@@ -79,8 +80,8 @@ def run_graph(graph: Any, annotations: Annotations, images_dir: Path, side_packe
     ``missing`` (and logged) and the others are still run.
 
     Raises:
-        GraphRunError: the graph has no output stream tagged LANDMARKS, or its detections do not
-            pair with its poses.
+        GraphRunError: the graph has no output stream tagged LANDMARKS, that stream gives something
+            else than NormalizedLandmarkList(s), or its detections do not pair with its poses.
         PosegraphError: what the graph raised.
     """
     from posegraph.app.media import ImageSource
@@ -121,6 +122,10 @@ def run_graph(graph: Any, annotations: Annotations, images_dir: Path, side_packe
     for t, out in run:
         image, (height, width) = scored[t]
         poses = _as_list(out.get(landmarks_stream))
+        wrong = next((p for p in poses if not isinstance(p, NormalizedLandmarkList)), None)
+        if wrong is not None:
+            raise GraphRunError(f"{image['file_name']}: {landmarks_stream} gave a {type(wrong).__name__}; eval needs a "
+                                "NormalizedLandmarkList or a list of them")
         detections = _as_list(out.get(detection_stream)) if detection_stream else []
         if detection_stream and poses and len(detections) != len(poses):
             raise GraphRunError(f"{image['file_name']}: the graph gave {len(poses)} pose(s) on {landmarks_stream} "
