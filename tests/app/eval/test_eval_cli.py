@@ -136,3 +136,8 @@ def test_a_landmarks_output_of_another_type_is_an_error(tmp_path, shared_data):
     crowdpose = shared_data / "multi" / "crowdpose"
     with pytest.raises(GraphRunError, match="106848.jpg: image gave a ndarray; eval needs a NormalizedLandmarkList"):
         run_graph(Graph(tmp_path / "g.pbtxt"), load_annotations(crowdpose / "test_crowdpose.json"), crowdpose, {})
+
+
+def test_predictions_and_a_graph_are_not_given_together(tmp_path, capsys):
+    assert main(["eval", "ann.json", "pose_tracking", "--images", str(tmp_path), "--predictions", "r.json"]) == 2
+    assert "--predictions scores a results file: give it no GRAPH" in capsys.readouterr().err

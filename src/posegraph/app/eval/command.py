@@ -12,12 +12,14 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
+DEFAULT_GRAPH = "pose_tracking"
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``posegraph eval`` (the caller adds ``--graph-path`` and ``--load``)."""
     parser.add_argument("annotations", help="COCO keypoint annotation file (.json)")
-    parser.add_argument("graph", nargs="?", default="pose_tracking",
-                        help="pose graph (.pbtxt/.yaml or a bundled graph's name; default pose_tracking), run "
+    parser.add_argument("graph", nargs="?",
+                        help=f"pose graph (.pbtxt/.yaml or a bundled graph's name; default {DEFAULT_GRAPH}), run "
                              "on each image with static_image_mode=true when it takes that side packet")
     parser.add_argument("--images", required=True, metavar="DIR", help="folder of the annotated images (file_name)")
     parser.add_argument("--predictions", metavar="FILE.json",
@@ -44,6 +46,11 @@ def run(args: argparse.Namespace, load_graph: Callable[[], Any]) -> int:
     from posegraph.app.media import check_writable
 
     images_dir = Path(args.images)
+    if args.predictions and (args.graph or args.side_packet):
+        print("posegraph: error: --predictions scores a results file: give it no GRAPH and no --side-packet",
+              file=sys.stderr)
+        return 2
+    args.graph = args.graph or DEFAULT_GRAPH
     try:
         for out in (args.json, args.per_image):
             if out:

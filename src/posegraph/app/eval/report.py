@@ -6,13 +6,13 @@ from __future__ import annotations
 import csv
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
 from posegraph.app.eval import coco, pck
 from posegraph.app.eval.coco import Annotations
+
 
 @dataclass(frozen=True)
 class PersonRow:
@@ -35,10 +35,13 @@ class PersonRow:
 
 @dataclass
 class EvalReport:
-    """Every figure ``posegraph eval`` prints; ``to_json`` gives them with the keys of the issue.
+    """Every figure ``posegraph eval`` prints; ``to_json`` gives them as the ``--json`` file holds them.
 
     ``keypoints`` are the scored keypoints; ``unscored`` those of the layout with no BlazePose
-    landmark, ``left_out`` those with one that ``--joints`` left out.
+    landmark, ``left_out`` those with one that ``--joints`` left out. ``rows`` has one
+    :class:`PersonRow` per scored person; ``false_poses`` one ``(image_id, file_name, index in the
+    results, score)`` per pose given to no person; ``missing_images`` maps the ``file_name`` of each
+    image listed but not scored to the reason.
 
     AP, AP50, AP75 and AR are fractions in [0, 1] (``None`` where no person was scored); PCK
     figures are percentages (``None`` where no keypoint counts).
@@ -63,10 +66,12 @@ class EvalReport:
 
     @property
     def people(self) -> int:
+        """People scored: those with a labelled scored keypoint, on the images scored."""
         return len(self.rows)
 
     @property
     def found(self) -> int:
+        """People given a pose."""
         return sum(r.status == "found" for r in self.rows)
 
     @property
@@ -75,6 +80,8 @@ class EvalReport:
         return sum(r.correct is None for r in self.rows)
 
     def to_json(self) -> dict[str, Any]:
+        """The figures as the ``--json`` file holds them (``ap``, ``ap50``, ``ap75``, ``ar``,
+        ``pck_0_2``, ``per_keypoint``, ``people``, ``found``, ``missed``, ``false_poses``, ...)."""
         return {"annotations": self.annotations, "layout": self.layout, "keypoints": list(self.keypoints),
                 "unscored_keypoints": list(self.unscored),
                 "left_out_keypoints": list(self.left_out), "sigmas": self.sigma_source, "images": self.images,
