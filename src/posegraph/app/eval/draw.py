@@ -20,9 +20,10 @@ MISSED = (240, 200, 0)
 def draw(report: EvalReport, annotations: Annotations, results: Sequence[dict[str, Any]], images_dir: Path,
          out_dir: Path) -> list[Path]:
     """Writes ``out_dir/<file_name>`` for every image with a person that was missed or is far off (a
-    labelled keypoint of the assigned pose outside PCK@0.2's radius): the person's scored truth keypoints (green dots), a missed person's
-    bbox (yellow) and, for a far-off one, the matched pose's keypoints (red dots) joined to the truth
-    by a line (the error), with the OKS written above the bbox. Returns the files written.
+    labelled keypoint of the assigned pose outside PCK@0.2's radius): the person's scored truth
+    keypoints (green dots) and bbox (yellow for a missed person, red for a far-off one) and, for a
+    far-off one, the assigned pose's keypoints (red dots) joined to the truth by a line (the error),
+    with its OKS and PCK count above the bbox. Returns the files written.
 
     Raises:
         MediaError: an image cannot be read or an output written.

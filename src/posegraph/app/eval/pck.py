@@ -1,14 +1,14 @@
 """PCK@0.2: the share of keypoints within 20% of the person's torso size of the truth.
 
 The BlazePose paper (Bazarevsky et al. 2020, "BlazePose: On-device Real-time Body Pose
-tracking", arXiv:2006.10204, section 4) reports PCK@0.2 "where we assume the point to be detected
+tracking", arXiv:2006.10204) reports PCK@0.2 "where we assume the point to be detected
 correctly if the 2D Euclidean error is smaller than 20% of the corresponding person's torso size",
 without defining the torso size. Here it is the distance, in image pixels, between the midpoint of
 the truth's two shoulders and the midpoint of its two hips: the torso size of MediaPipe's own pose
 classification example (``FullBodyPoseEmbedder._get_pose_size``, ``np.linalg.norm(shoulders - hips)``,
-in the "Pose classification" colab of MediaPipe's pose documentation). Where the truth lacks a shoulder or a hip (v = 0), or the
-two midpoints coincide, the torso is undefined and that person's keypoints are left out of PCK
-(and counted in ``pck_skipped``).
+in the "Pose classification" colab of MediaPipe's pose documentation). Where the truth lacks a
+shoulder or a hip (v = 0), or the two midpoints coincide, the torso is undefined and that person's
+keypoints are left out of PCK (and counted in ``pck_skipped``).
 """
 
 from __future__ import annotations

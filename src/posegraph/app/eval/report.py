@@ -147,6 +147,7 @@ def score(annotations: Annotations, results: Sequence[dict[str, Any]], scored_im
     layout = annotations.layout
     indices = coco.select_joints(layout, joints, str(annotations.path))
     names = tuple(layout.keypoints[i] for i in indices)
+    scored = list(indices)
     figures = coco.evaluate(annotations, results, scored_images, indices)
     files = {image["id"]: image["file_name"] for image in annotations.images}
     rows = []
@@ -158,11 +159,11 @@ def score(annotations: Annotations, results: Sequence[dict[str, Any]], scored_im
         k = figures.match[person["id"]]
         truth = np.asarray(person["keypoints"], np.float64).reshape(-1, 3)
         torso = pck.torso_size(truth, layout.keypoints)
-        labelled = truth[list(indices), 2] > 0
+        labelled = truth[scored, 2] > 0
         correct = None
         if torso is not None:
-            prediction = None if k is None else np.asarray(results[k]["keypoints"], np.float64).reshape(-1, 3)[list(indices)]
-            ok = pck.correct(truth[list(indices)], prediction, torso) & labelled
+            prediction = None if k is None else np.asarray(results[k]["keypoints"], np.float64).reshape(-1, 3)[scored]
+            ok = pck.correct(truth[scored], prediction, torso) & labelled
             hits += ok
             counts += labelled
             correct = int(ok.sum())
