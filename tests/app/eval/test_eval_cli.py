@@ -61,7 +61,7 @@ def test_the_pose_graph_on_crowdpose(tmp_path, shared_data, pose_models, capsys)
     # The README's figures (posegraph full, CrowdPose); one pose per image from the single-person graph.
     assert (figures["people"], figures["found"], figures["false_poses"], figures["pck_skipped"]) == (4, 2, 0, 1)
     assert figures["ap"] == pytest.approx(0.178, abs=5e-4) and figures["ap50"] == pytest.approx(0.505, abs=5e-4)
-    assert figures["pck_0_2"] == 35.29  # 12 of the 34 limb keypoints of the 3 people with a torso
+    assert figures["pck_0_2"] == 100 * 12 / 34  # 12 of the 34 limb keypoints of the 3 people with a torso
     assert figures["left_out_keypoints"] == [] and figures["unscored_keypoints"] == ["head", "neck"]
     assert sorted(p.name for p in (tmp_path / "drawn").iterdir()) == ["103319.jpg", "106848.jpg"]
 
@@ -77,47 +77,82 @@ def test_a_missing_image_with_the_pose_graph(tmp_path, shared_data, pose_models,
     assert predictions.missing["fa436c914fe4a8ec1ec5474af4d3820b84d17561.jpg"] == "no such file"
     assert "not an image OpenCV can decode" in predictions.missing["ff945ae2e729f24eea992814639d59b3bdec8bd8.jpg"]
     assert [r["image_id"] for r in predictions.results] == [1]
+    # The score rule on the single-person graph: its detection's score x the mean landmark presence.
+    from posegraph.app.media import ImageSource
+
+    with ImageSource(aic / "054d9ce9201beffc76e5ff2169d2af2f027002ca.jpg") as source:
+        frame = next(iter(source)).image
+    (_, out), = Graph.from_name("pose_tracking").process_frames(
+        [(0, frame)], outputs=["pose_landmarks", "pose_detection"], side_packets={"static_image_mode": True})
+    expected = out["pose_detection"].score * float(np.mean(out["pose_landmarks"].data[:, 4]))
+    assert predictions.results[0]["score"] == pytest.approx(expected, rel=1e-12)
 
 
 MULTI_POSE = '''
-from posegraph import Calculator, Contract, Port, register_calculator
-from posegraph.calculators.formats import Detection, NormalizedLandmarkList
+from dataclasses import dataclass
+
 import numpy as np
 
+from posegraph import Calculator, Contract, Port, register_calculator
+from posegraph.calculators.formats import NormalizedLandmarkList
+
+
+@dataclass(frozen=True)
+class EvalTestPose:
+    """A pose record as the multi-person graph gives them: landmarks, and the presence as score."""
+    id: int
+    score: float
+    landmarks: NormalizedLandmarkList
+
+
+def two_poses():
+    """Every landmark at (0.25, 0.5) (landmark presence 0.5, pose presence 0.4) and at (0.75, 0.5)
+    (landmark presence 1, pose presence 0.9)."""
+    out = []
+    for k, (x, landmark_presence, pose_presence) in enumerate(((0.25, 0.5, 0.4), (0.75, 1.0, 0.9))):
+        data = np.zeros((33, 5), np.float32)
+        data[:, 0], data[:, 1], data[:, 3], data[:, 4] = x, 0.5, 1.0, landmark_presence
+        out.append(EvalTestPose(k, pose_presence, NormalizedLandmarkList(data)))
+    return out
+
+
 @register_calculator
-class EvalTestTwoPosesCalculator(Calculator):
-    """Two poses per image: every landmark at (0.25, 0.5) and at (0.75, 0.5), presence 0.5 and 1."""
-    contract = Contract(inputs={"IMAGE": Port(np.ndarray)},
-                        outputs={"LANDMARKS": Port(list), "DETECTIONS": Port(list)})
+class EvalTestLandmarkListsCalculator(Calculator):
+    contract = Contract(inputs={"IMAGE": Port(np.ndarray)}, outputs={"LANDMARKS": Port(list)})
 
     def process(self, cc):
-        poses, detections = [], []
-        for x, presence, score in ((0.25, 0.5, 0.8), (0.75, 1.0, 0.6)):
-            data = np.zeros((33, 5), np.float32)
-            data[:, 0], data[:, 1], data[:, 3], data[:, 4] = x, 0.5, 1.0, presence
-            poses.append(NormalizedLandmarkList(data))
-            detections.append(Detection(score, 0, 0, 1, 1, np.zeros((4, 2), np.float32)))
-        cc.send("LANDMARKS", poses)
-        cc.send("DETECTIONS", detections)
+        cc.send("LANDMARKS", [pose.landmarks for pose in two_poses()])
+
+
+@register_calculator
+class EvalTestPoseRecordsCalculator(Calculator):
+    contract = Contract(inputs={"IMAGE": Port(np.ndarray)}, outputs={"POSES": Port(tuple)})
+
+    def process(self, cc):
+        cc.send("POSES", tuple(two_poses()))
 '''
 
 
-def test_a_graph_that_gives_a_list_of_poses(tmp_path, shared_data):
+@pytest.mark.parametrize("calculator, tag, scores", [
+    ("EvalTestLandmarkListsCalculator", "LANDMARKS", (0.5, 1.0)),  # mean landmark presence
+    ("EvalTestPoseRecordsCalculator", "POSES", (0.4, 0.9)),  # the records' presence
+])
+def test_a_graph_that_gives_a_list_of_poses(tmp_path, shared_data, calculator, tag, scores):
     (tmp_path / "two.py").write_text(MULTI_POSE)
     (tmp_path / "two.pbtxt").write_text(
-        'input_stream: "IMAGE:image"\noutput_stream: "LANDMARKS:poses"\noutput_stream: "DETECTIONS:detections"\n'
-        'node { calculator: "EvalTestTwoPosesCalculator" input_stream: "IMAGE:image"\n'
-        '       output_stream: "LANDMARKS:poses" output_stream: "DETECTIONS:detections" }\n')
+        f'input_stream: "IMAGE:image"\noutput_stream: "{tag}:poses"\n'
+        f'node {{ calculator: "{calculator}" input_stream: "IMAGE:image" output_stream: "{tag}:poses" }}\n')
     from posegraph.app.cli import load_calculators
 
     load_calculators([str(tmp_path / "two.py")])
     crowdpose = shared_data / "multi" / "crowdpose"
     annotations = load_annotations(crowdpose / "test_crowdpose.json")
     predictions = run_graph(Graph(tmp_path / "two.pbtxt"), annotations, crowdpose, {})
-    # 106848.jpg is 640x425, 103319.jpg 640x480: x 0.25 -> 160 px, y 0.5 -> 212.5 / 240 px.
+    # 106848.jpg is 640x425, 103319.jpg 640x480: x 0.25 -> 160 px, y 0.5 -> 212.5 / 240 px. No
+    # DETECTION output: the detector factor is 1.
     assert [(r["image_id"], r["keypoints"][:3], r["score"]) for r in predictions.results] == [
-        (106848, [160.0, 212.5, 1.0], 0.8 * 0.5), (106848, [480.0, 212.5, 1.0], 0.6),
-        (103319, [160.0, 240.0, 1.0], 0.8 * 0.5), (103319, [480.0, 240.0, 1.0], 0.6)]
+        (106848, [160.0, 212.5, 1.0], pytest.approx(scores[0])), (106848, [480.0, 212.5, 1.0], pytest.approx(scores[1])),
+        (103319, [160.0, 240.0, 1.0], pytest.approx(scores[0])), (103319, [480.0, 240.0, 1.0], pytest.approx(scores[1]))]
     assert predictions.results[0]["keypoints"][-6:] == [0.0] * 6  # head and neck: no BlazePose landmark
 
 
@@ -127,6 +162,7 @@ def test_the_score_rule():
     assert pose_score(landmarks, 0.8) == pytest.approx(0.4, rel=1e-6)
     assert pose_score(landmarks, None) == pytest.approx(0.5, rel=1e-6)
     assert pose_score(landmarks[:, :4], 0.8) == 0.8
+    assert pose_score(landmarks, 0.8, presence=0.25) == 0.2
 
 
 def test_a_landmarks_output_of_another_type_is_an_error(tmp_path, shared_data):
@@ -134,7 +170,8 @@ def test_a_landmarks_output_of_another_type_is_an_error(tmp_path, shared_data):
 
     (tmp_path / "g.pbtxt").write_text('input_stream: "IMAGE:image"\noutput_stream: "LANDMARKS:image"\n')
     crowdpose = shared_data / "multi" / "crowdpose"
-    with pytest.raises(GraphRunError, match="106848.jpg: image gave a ndarray; eval needs a NormalizedLandmarkList"):
+    with pytest.raises(GraphRunError, match="106848.jpg: image gave a ndarray; eval needs a NormalizedLandmarkList, a "
+                                            "pose with one as .landmarks, or a list of either"):
         run_graph(Graph(tmp_path / "g.pbtxt"), load_annotations(crowdpose / "test_crowdpose.json"), crowdpose, {})
 
 

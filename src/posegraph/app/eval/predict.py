@@ -2,16 +2,20 @@
 
 A graph is run once over every annotated image, each image a frame (timestamps 0, 1, 2, ...; the
 side packet ``static_image_mode`` is set true when the graph takes it and it is not given, so no
-frame depends on the one before). Its poses come from the output stream tagged ``LANDMARKS``: a
-``NormalizedLandmarkList`` payload is one pose, a list or tuple of them is several (a multi-person
-graph), no packet is none. The output tagged ``DETECTION`` (or ``DETECTIONS``), when the graph has
-one, gives each pose's detector score: one ``Detection`` for one pose, or a list in the poses' order.
+frame depends on the one before). Its poses come from the output stream tagged ``LANDMARKS`` (else
+``POSES``): a ``NormalizedLandmarkList`` payload is one pose; a list or tuple is several (a
+multi-person graph), each a ``NormalizedLandmarkList`` or a pose record with one as its
+``landmarks`` attribute and its presence as ``score`` (the multi-person graph's ``Pose``); no packet
+is none.
 
 Score rule (for AP, which ranks poses by score): a pose's score is its detector score times its
-presence, the presence being the mean of its landmarks' presence (column 4 of
-``NormalizedLandmarkList.data``; the pose-level presence the tracker gates on is not a graph output).
-A factor the source does not give counts as 1: no detection output (MediaPipe's Tasks
-PoseLandmarker), or landmarks without a presence column (MediaPipe's legacy solution).
+presence. The detector score is that of the graph's ``DETECTION`` output (one ``Detection``, the
+single-person graph's ``pose_detection``) when the frame has one pose. The presence is the pose
+record's ``score`` where there is one, else the mean of the landmarks' presence (column 4 of
+``NormalizedLandmarkList.data``; the single-person graph does not output its pose-level presence).
+A factor the source does not give counts as 1: no detection paired with the pose (a multi-person
+graph, MediaPipe's Tasks PoseLandmarker), or landmarks without a presence column (MediaPipe's legacy
+solution).
 """
 
 from __future__ import annotations
@@ -31,11 +35,12 @@ from posegraph.framework.errors import GraphRunError, MediaError
 log = logging.getLogger(__name__)
 
 
-def pose_score(landmarks: np.ndarray, detection_score: float | None) -> float:
-    """The score rule: ``detection_score`` (1 when ``None``) times the mean of column 4 of
-    ``landmarks`` (N, 5) (1 when it has only 4 columns: x, y, z, visibility)."""
-    presence = float(np.mean(landmarks[:, 4])) if landmarks.shape[1] > 4 else 1.0
-    return (1.0 if detection_score is None else float(detection_score)) * presence
+def pose_score(landmarks: np.ndarray, detection_score: float | None, presence: float | None = None) -> float:
+    """The score rule: ``detection_score`` (1 when ``None``) times ``presence``, which defaults to the
+    mean of column 4 of ``landmarks`` (N, 5) (1 when it has only 4 columns: x, y, z, visibility)."""
+    if presence is None:
+        presence = float(np.mean(landmarks[:, 4])) if landmarks.shape[1] > 4 else 1.0
+    return (1.0 if detection_score is None else float(detection_score)) * float(presence)
 
 
 def to_result(image_id: Any, landmarks: np.ndarray, width: int, height: int, layout: Layout,
@@ -52,10 +57,26 @@ def to_result(image_id: Any, landmarks: np.ndarray, width: int, height: int, lay
     return {"image_id": image_id, "keypoints": keypoints, "score": score}
 
 
-def _as_list(payload: Any) -> list[Any]:
-    if payload is None:
-        return []
-    return list(payload) if isinstance(payload, (list, tuple)) else [payload]
+def poses_of(payload: Any, where: str) -> list[tuple[np.ndarray, float | None]]:
+    """``(landmarks data (33, 5), presence or None)`` of each pose in a pose stream's payload (see the
+    module docstring).
+
+    Raises:
+        GraphRunError: an element is neither a ``NormalizedLandmarkList`` nor a pose record
+            (``where`` names the image and the stream).
+    """
+    items = [] if payload is None else list(payload) if isinstance(payload, (list, tuple)) else [payload]
+    poses = []
+    for item in items:
+        if isinstance(item, NormalizedLandmarkList):
+            poses.append((item.data, None))
+        elif isinstance(getattr(item, "landmarks", None), NormalizedLandmarkList):
+            presence = getattr(item, "score", None)
+            poses.append((item.landmarks.data, None if presence is None else float(presence)))
+        else:
+            raise GraphRunError(f"{where} gave a {type(item).__name__}; eval needs a NormalizedLandmarkList, a "
+                                "pose with one as .landmarks, or a list of either")
+    return poses
 
 
 @dataclass
@@ -80,18 +101,18 @@ def run_graph(graph: Any, annotations: Annotations, images_dir: Path, side_packe
     ``missing`` (and logged) and the others are still run.
 
     Raises:
-        GraphRunError: the graph has no output stream tagged LANDMARKS, that stream gives something
-            else than NormalizedLandmarkList(s), or its detections do not pair with its poses.
+        GraphRunError: the graph has no output stream tagged LANDMARKS or POSES, or that stream
+            gives something else than poses.
         PosegraphError: what the graph raised.
     """
     from posegraph.app.media import ImageSource
     from posegraph.app.runner import tagged_output
 
-    landmarks_stream = tagged_output(graph, "LANDMARKS")
+    landmarks_stream = tagged_output(graph, "LANDMARKS") or tagged_output(graph, "POSES")
     if landmarks_stream is None:
-        raise GraphRunError("eval needs a graph output stream tagged LANDMARKS (one NormalizedLandmarkList, "
-                            "or a list of them)")
-    detection_stream = tagged_output(graph, "DETECTION") or tagged_output(graph, "DETECTIONS")
+        raise GraphRunError("eval needs a graph output stream tagged LANDMARKS or POSES (one "
+                            "NormalizedLandmarkList, or a list of poses)")
+    detection_stream = tagged_output(graph, "DETECTION")
     input_stream = next((r.name for r in graph.validated.input_streams if r.tag == "IMAGE"), None)
     if "static_image_mode" in graph.side_packet_types:
         side_packets = {"static_image_mode": True, **side_packets}
@@ -121,16 +142,9 @@ def run_graph(graph: Any, annotations: Annotations, images_dir: Path, side_packe
         run = tqdm(run, total=len(annotations.images), unit="image", desc="posegraph eval")
     for t, out in run:
         image, (height, width) = scored[t]
-        poses = _as_list(out.get(landmarks_stream))
-        wrong = next((p for p in poses if not isinstance(p, NormalizedLandmarkList)), None)
-        if wrong is not None:
-            raise GraphRunError(f"{image['file_name']}: {landmarks_stream} gave a {type(wrong).__name__}; eval needs a "
-                                "NormalizedLandmarkList or a list of them")
-        detections = _as_list(out.get(detection_stream)) if detection_stream else []
-        if detection_stream and poses and len(detections) != len(poses):
-            raise GraphRunError(f"{image['file_name']}: the graph gave {len(poses)} pose(s) on {landmarks_stream} "
-                                f"but {len(detections)} detection(s) on {detection_stream}; eval pairs them by order")
-        for k, pose in enumerate(poses):
-            score = pose_score(pose.data, detections[k].score if detections else None)
-            results.append(to_result(image["id"], pose.data, width, height, annotations.layout, score))
+        poses = poses_of(out.get(landmarks_stream), f"{image['file_name']}: {landmarks_stream}")
+        detection = out.get(detection_stream) if detection_stream and len(poses) == 1 else None
+        for landmarks, presence in poses:
+            score = pose_score(landmarks, None if detection is None else detection.score, presence)
+            results.append(to_result(image["id"], landmarks, width, height, annotations.layout, score))
     return Predictions(results, missing, [image["id"] for image, _ in scored])

@@ -171,12 +171,12 @@ def score(annotations: Annotations, results: Sequence[dict[str, Any]], scored_im
                               "missed" if k is None else "found", figures.oks.get(person["id"]),
                               None if k is None else float(results[k]["score"]), k, int(labelled.sum()), correct,
                               torso))
-    per_keypoint = {name: (round(100.0 * h / c, 2) if c else None) for name, h, c in zip(names, hits, counts)}
+    per_keypoint = {name: (100.0 * int(h) / int(c) if c else None) for name, h, c in zip(names, hits, counts)}
     total = int(counts.sum())
     false_poses = [(results[i]["image_id"], files[results[i]["image_id"]], i, float(results[i]["score"]))
                    for i in figures.false_poses]
     return EvalReport(str(annotations.path), layout.name, names, layout.unscored,
                       tuple(k for k in layout.scorable if k not in names), layout.sigma_source,
                       len(scored_images), _figure(figures.ap), _figure(figures.ap50), _figure(figures.ap75),
-                      _figure(figures.ar), round(100.0 * int(hits.sum()) / total, 2) if total else None,
+                      _figure(figures.ar), 100.0 * int(hits.sum()) / total if total else None,
                       per_keypoint, rows, false_poses, dict(missing_images or {}))
