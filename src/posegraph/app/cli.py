@@ -1,5 +1,5 @@
-"""The ``posegraph`` command line: run a graph on media, check parity, validate and draw graphs,
-fetch models.
+"""The ``posegraph`` command line: run a graph on media, check parity, score a pose graph against
+annotations (``eval``), validate and draw graphs, fetch models.
 
 Exit status: 0 on success; 1 when the run failed or its input was damaged (every frame finished
 before that is written); 2 for a bad config, side packet, model or path; 128 + N when stopped
