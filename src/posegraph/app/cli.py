@@ -1,5 +1,5 @@
-"""The ``posegraph`` command line: run a graph on media, check parity, validate and draw graphs,
-fetch models.
+"""The ``posegraph`` command line: run a graph on media, check parity, score a pose graph against
+annotations (``eval``), validate and draw graphs, fetch models.
 
 Exit status: 0 on success; 1 when the run failed or its input was damaged (every frame finished
 before that is written); 2 for a bad config, side packet, model or path; 128 + N when stopped
@@ -198,6 +198,12 @@ def cmd_parity(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from posegraph.app.eval.command import run
+
+    return run(args, lambda: _graph(args))
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     graph = _graph(args)
     print(f"{args.graph}: OK ({len(graph.validated.nodes)} nodes after expansion)")
@@ -259,6 +265,13 @@ def build_parser() -> argparse.ArgumentParser:
     par.add_argument("--threads", type=int, default=None)
     graph_args(par)
     par.set_defaults(func=cmd_parity)
+
+    from posegraph.app.eval.command import add_arguments as add_eval_arguments
+
+    ev = sub.add_parser("eval", help="COCO keypoint AP and PCK@0.2 of a pose graph on annotated images")
+    add_eval_arguments(ev)
+    graph_args(ev)
+    ev.set_defaults(func=cmd_eval)
 
     val = sub.add_parser("validate", help="check a graph config; lists every problem with file:line:column")
     val.add_argument("graph")
