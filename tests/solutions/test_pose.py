@@ -11,7 +11,7 @@ from google.protobuf import json_format
 from make_reference import REFERENCE_DIR
 
 import posegraph as mp
-from posegraph import Graph
+from posegraph import Graph, GraphRunError
 from posegraph.solutions import landmark_pb2
 
 mp_pose = mp.solutions.pose
@@ -140,3 +140,14 @@ def test_segmentation_mask(still):
     assert mask.shape == still.shape[:2] and mask.dtype == np.float32
     assert 0.0 <= mask.min() and mask.max() <= 1.0
     assert not mask.flags.writeable
+
+
+def test_a_failing_graph_raises_runtime_error(still, monkeypatch):
+    def fail(self, stream, payload, t):
+        raise GraphRunError("the graph broke")
+
+    with mp_pose.Pose() as pose:
+        monkeypatch.setattr(Graph, "add_packet", fail)
+        with pytest.raises(RuntimeError, match="the graph broke") as caught:
+            pose.process(still)
+    assert isinstance(caught.value.__cause__, GraphRunError)

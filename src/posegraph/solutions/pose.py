@@ -16,12 +16,14 @@ Landmarks come back as protobuf messages with MediaPipe's schema (:mod:`posegrap
 
 from __future__ import annotations
 
+import contextlib
 import enum
+from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from posegraph import Graph
+from posegraph import Graph, PosegraphError
 from posegraph.app.runner import tagged_output
 from posegraph.calculators.pose.render import POSE_CONNECTIONS as _CONNECTIONS
 from posegraph.calculators.pose.render import POSE_LANDMARK_NAMES
@@ -39,6 +41,15 @@ FRAME_STEP_US = 33_333
 simulates a 30 fps video whatever the input's rate (the first frame is at 33333)."""
 
 _RGB_CHANNELS = 3
+
+
+@contextlib.contextmanager
+def _as_runtime_error() -> Iterator[None]:
+    """posegraph's errors as the RuntimeError MediaPipe's solutions raise for a failing graph."""
+    try:
+        yield
+    except PosegraphError as e:
+        raise RuntimeError(str(e)) from e
 
 
 class SolutionOutputs(NamedTuple):
@@ -81,7 +92,8 @@ class Pose:
         ValueError: a confidence outside [0, 1] or a model_complexity other than 0, 1 or 2.
         NotImplementedError: the bundled graph does not take ``model_complexity`` or
             ``enable_segmentation`` and a value other than its fixed one is asked for.
-        ModelError: a model file is missing or damaged (the message says how to fetch it).
+        RuntimeError: the graph could not start, as MediaPipe raises it; posegraph's error is its
+            ``__cause__`` (e.g. a ``ModelError``: a model file missing or damaged, and how to fetch it).
     """
 
     def __init__(self, static_image_mode: bool = False, model_complexity: int = 1, smooth_landmarks: bool = True,
@@ -99,19 +111,19 @@ class Pose:
             "min_detection_confidence": float(min_detection_confidence),
             "min_tracking_confidence": float(min_tracking_confidence),
         }
-        # Side packets the bundled graph may not take yet: sent only when it declares them.
-        optional = {"model_complexity": (int(model_complexity), 1),
-                    "enable_segmentation": (bool(enable_segmentation), False)}
-        if enable_segmentation:
-            optional["smooth_segmentation"] = (bool(smooth_segmentation and not static_image_mode), False)
+        # Side packets the bundled graph may not take yet, sent when it declares them. Without them it
+        # runs the full model and no segmentation: anything else is refused. Without
+        # smooth_segmentation the masks are still MediaPipe's: its Python package blends them with
+        # ratio 0 whatever that flag says (spec/blazepose.md section 8).
         graph = Graph.from_name("pose_tracking", num_threads=1)
         types = graph.side_packet_types
-        for name, (value, fixed) in optional.items():
-            if name in types:
-                self._side_packets[name] = value
-            elif value != fixed:
-                raise NotImplementedError(f"{name}={value!r}: this posegraph's pose_tracking graph does not take "
-                                          f"the side packet {name!r} (it runs as {name}={fixed!r})")
+        wanted = {"model_complexity": int(model_complexity), "enable_segmentation": bool(enable_segmentation),
+                  "smooth_segmentation": bool(smooth_segmentation and not static_image_mode)}
+        self._side_packets.update({name: value for name, value in wanted.items() if name in types})
+        for name, fixed in (("model_complexity", 1), ("enable_segmentation", False)):
+            if name not in types and wanted[name] != fixed:
+                raise NotImplementedError(f"{name}={wanted[name]!r}: this posegraph's pose_tracking graph does not "
+                                          f"take the side packet {name!r} (it runs as {name}={fixed!r})")
         self._timestamp = 0
         self._graph: Graph | None = None
         self._start(graph)
@@ -125,7 +137,8 @@ class Pose:
         for field, stream in streams.items():
             if stream is not None:
                 graph.observe(stream, lambda packet, field=field: self._outputs.__setitem__(field, packet.payload))
-        graph.start(self._side_packets)
+        with _as_runtime_error():
+            graph.start(self._side_packets)
         self._graph = graph
 
     def process(self, image: np.ndarray) -> SolutionOutputs:
@@ -142,7 +155,8 @@ class Pose:
         Raises:
             ValueError: the Pose is closed, or the image is not (H, W, 3).
             TypeError: the image is not a uint8 numpy array.
-            PosegraphError: the graph failed (e.g. ``CalculatorError``, ``ModelError``).
+            RuntimeError: the graph failed, as MediaPipe raises it; posegraph's error (e.g. a
+                ``CalculatorError`` naming the node) is its ``__cause__``.
         """
         if self._graph is None:
             raise ValueError("this Pose is closed: process() needs an open Pose (create a new one)")
@@ -156,8 +170,9 @@ class Pose:
                             "image.astype(np.uint8) after scaling to 0-255")
         self._timestamp += FRAME_STEP_US
         self._outputs.clear()
-        self._graph.add_packet("image", image, self._timestamp)
-        self._graph.wait_until_idle()
+        with _as_runtime_error():
+            self._graph.add_packet("image", image, self._timestamp)
+            self._graph.wait_until_idle()
         landmarks, world = self._outputs.get("pose_landmarks"), self._outputs.get("pose_world_landmarks")
         mask = self._outputs.get("segmentation_mask")
         if mask is not None:
