@@ -40,13 +40,13 @@ def parse(text: str) -> list[Frame]:
             rows = {"landmark": [], "world": []}
         elif words[0] in rows:
             rows[words[0]].append([float(v) for v in words[2:]])
-            frames[-1].landmarks, frames[-1].world = np.array(rows["landmark"]), np.array(rows["world"])
         elif words[0] == "fields":
             frames[-1].fields = words[1]
         elif words[0] == "mask" and words[1] != "none":
             frames[-1].mask = (float(words[4]), float(words[5]))
-        elif words[0] == "drawn":
+        elif words[0] == "drawn":  # a frame's last line
             frames[-1].drawn = int(words[2])
+            frames[-1].landmarks, frames[-1].world = np.array(rows["landmark"]), np.array(rows["world"])
     return frames
 
 
