@@ -151,3 +151,30 @@ def test_a_failing_graph_raises_runtime_error(still, monkeypatch):
         with pytest.raises(RuntimeError, match="the graph broke") as caught:
             pose.process(still)
     assert isinstance(caught.value.__cause__, GraphRunError)
+
+
+@pytest.mark.parametrize("static", [False, True])
+def test_arguments_become_mediapipes_side_packets(monkeypatch, static):
+    # As MediaPipe's Pose maps them: smoothing only in video mode; model_complexity and the
+    # segmentation flags only to a graph that declares them (here pretended to).
+    declared = {"model_complexity": int, "enable_segmentation": bool, "smooth_segmentation": bool}
+    real_types = Graph.side_packet_types.fget
+    monkeypatch.setattr(Graph, "side_packet_types", property(lambda self: {**real_types(self), **declared}))
+    started = []
+    monkeypatch.setattr(Graph, "start", lambda self, side_packets: started.append(side_packets))
+    mp_pose.Pose(static_image_mode=static, model_complexity=2, enable_segmentation=True,
+                 min_detection_confidence=0.25, min_tracking_confidence=0.75)
+    assert started == [{"static_image_mode": static, "smooth_landmarks": not static, "model_complexity": 2,
+                        "enable_segmentation": True, "smooth_segmentation": not static,
+                        "min_detection_confidence": 0.25, "min_tracking_confidence": 0.75}]
+
+
+def test_a_graph_without_the_new_side_packets_gets_the_four_it_takes(monkeypatch):
+    started = []
+    monkeypatch.setattr(Graph, "start", lambda self, side_packets: started.append(side_packets))
+    monkeypatch.setattr(Graph, "side_packet_types", property(lambda self: {
+        "static_image_mode": bool, "smooth_landmarks": bool, "min_detection_confidence": float,
+        "min_tracking_confidence": float}))
+    mp_pose.Pose(smooth_segmentation=True)
+    assert started == [{"static_image_mode": False, "smooth_landmarks": True, "min_detection_confidence": 0.5,
+                        "min_tracking_confidence": 0.5}]
