@@ -15,8 +15,8 @@ spread: MediaPipe against itself with every timestamp from the 4th frame nudged 
 (make_reference.py --nudge-us 1, compared by script_output.py) differs, on these 60 frames, by
 z median 1.97/1.56/4.08 px and p99 31.1/24.7/46.4 px, world landmarks median 1.85/1.47/3.22 mm
 and p99 18.4/12.2/21.0 mm, drawn pixels at most 1.96/1.18/13.6 % (complexity 0/1/2), visibility
-at most 0.0166 (and x, y by median 0.28/0.30/0.50 px, p99 3.4/2.0/3.5 px, within the contract). Stills: visibility within 0.001, world
-landmarks within 1 mm (p99), drawn pixels within 0.5 %. Masks: their means within 0.002 (the
+at most 0.0166 (and x, y by median 0.28/0.30/0.50 px, p99 3.4/2.0/3.5 px, within the contract).
+Stills: visibility within 0.001, world landmarks within 1 mm (p99), drawn pixels within 0.5 %. Masks: their means within 0.002 (the
 masks' own contract is a mean absolute difference of at most 0.002 per frame, which bounds it) and
 their fractions above 0.5 within 0.005.
 """
