@@ -31,6 +31,7 @@ def __getattr__(name: str) -> Any:
         return importlib.import_module("posegraph.solutions")
     raise AttributeError(f"module 'posegraph' has no attribute {name!r}")
 
+
 __all__ = [
     "Calculator", "CalculatorContext", "CalculatorError", "ConfigProblem", "Contract", "Graph",
     "GraphConfigError", "GraphRunError", "LoadedConfig", "MediaError", "ModelError", "OutputStreamPoller",

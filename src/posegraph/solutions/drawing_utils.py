@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -55,7 +56,7 @@ def _normalized_to_pixel_coordinates(normalized_x: float, normalized_y: float, i
     return x_px, y_px
 
 
-def _hidden(landmark) -> bool:
+def _hidden(landmark: Any) -> bool:
     return ((landmark.HasField("visibility") and landmark.visibility < _VISIBILITY_THRESHOLD)
             or (landmark.HasField("presence") and landmark.presence < _PRESENCE_THRESHOLD))
 
@@ -69,7 +70,7 @@ def _checked_connections(connections: Iterable[tuple[int, int]], num_landmarks: 
         yield connection
 
 
-def draw_landmarks(image: np.ndarray, landmark_list, connections: Iterable[tuple[int, int]] | None = None,
+def draw_landmarks(image: np.ndarray, landmark_list: Any, connections: Iterable[tuple[int, int]] | None = None,
                    landmark_drawing_spec: DrawingSpec | Mapping[int, DrawingSpec] | None = DrawingSpec(color=RED_COLOR),
                    connection_drawing_spec: DrawingSpec | Mapping[tuple[int, int], DrawingSpec] = DrawingSpec(),
                    is_drawing_landmarks: bool = True) -> None:
@@ -125,7 +126,7 @@ def _normalize_color(color: tuple[int, int, int]) -> tuple[float, ...]:
     return tuple(v / 255. for v in color)
 
 
-def plot_landmarks(landmark_list, connections: Iterable[tuple[int, int]] | None = None,
+def plot_landmarks(landmark_list: Any, connections: Iterable[tuple[int, int]] | None = None,
                    landmark_drawing_spec: DrawingSpec = DrawingSpec(color=RED_COLOR, thickness=5),
                    connection_drawing_spec: DrawingSpec = DrawingSpec(color=BLACK_COLOR, thickness=5),
                    elevation: int = 10, azimuth: int = 10) -> None:

@@ -15,6 +15,8 @@ classes live in a private descriptor pool, so importing MediaPipe in the same pr
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
@@ -49,21 +51,21 @@ NormalizedLandmark = _message("NormalizedLandmark")
 NormalizedLandmarkList = _message("NormalizedLandmarkList")
 
 
-def _fill(message, data: np.ndarray, with_presence: bool):
+def _fill(message: Any, data: np.ndarray, with_presence: bool) -> Any:
     fields = _FIELDS if with_presence else _FIELDS[:4]
     for row in np.asarray(data, np.float32).tolist():
         message.landmark.add(**dict(zip(fields, row)))
     return message
 
 
-def normalized_landmark_list(data: np.ndarray, *, with_presence: bool = True):
+def normalized_landmark_list(data: np.ndarray, *, with_presence: bool = True) -> Any:
     """A :class:`NormalizedLandmarkList` from a float32 (N, 5) array of x, y, z, visibility,
     presence (posegraph's ``NormalizedLandmarkList.data``); ``with_presence=False`` leaves the
     presence field unset, as MediaPipe's ``Pose.process`` returns it."""
     return _fill(NormalizedLandmarkList(), data, with_presence)
 
 
-def landmark_list(data: np.ndarray, *, with_presence: bool = True):
+def landmark_list(data: np.ndarray, *, with_presence: bool = True) -> Any:
     """A :class:`LandmarkList` (world landmarks, metres) from a float32 (N, 5) array of x, y, z,
     visibility, presence (posegraph's ``LandmarkList.data``); see :func:`normalized_landmark_list`."""
     return _fill(LandmarkList(), data, with_presence)
