@@ -53,6 +53,23 @@ def pose_models() -> Path:
     return _model_dir()
 
 
+def _verified_model(name: str) -> Path:
+    from posegraph import ModelError
+    from posegraph.models import model_path
+
+    try:  # verified against the manifest's checksum, not just present
+        return model_path(name)
+    except ModelError as e:
+        skip_or_fail(str(e))
+
+
+@pytest.fixture(scope="session")
+def model_file() -> Callable[[str], Path]:
+    """``model_file(name)`` -> the verified model ``name`` (e.g. ``"pose_landmark_lite"``) from the
+    model cache; skips (or fails, strictly) when it is missing or damaged."""
+    return _verified_model
+
+
 @pytest.fixture(scope="session")
 def tflite_model() -> Callable[[str], Callable[[np.ndarray], list[np.ndarray]]]:
     """``tflite_model(file_name)`` -> ``run(input_hwc) -> outputs``: the verified model from the
@@ -62,13 +79,7 @@ def tflite_model() -> Callable[[str], Callable[[np.ndarray], list[np.ndarray]]]:
 
     def load(name: str) -> Callable[[np.ndarray], list[np.ndarray]]:
         if name not in cache:
-            from posegraph import ModelError
-            from posegraph.models import model_path
-
-            try:  # verified against the manifest's checksum, not just present
-                path = model_path(name.removesuffix(".tflite"))
-            except ModelError as e:
-                skip_or_fail(str(e))
+            path = _verified_model(name.removesuffix(".tflite"))
             from ai_edge_litert.interpreter import Interpreter
 
             interpreter = Interpreter(model_path=str(path), num_threads=2)

@@ -28,3 +28,11 @@ def test_calculator_example_prints_what_it_claims():
     finally:
         del sys.modules[module.__name__]
     assert out.getvalue().strip() == claimed
+
+
+def test_landmark_table_lists_pose_landmark():
+    from posegraph.solutions.pose import PoseLandmark
+
+    section = README.read_text().split("### The 33 pose landmarks", 1)[1].split("\n## ", 1)[0]
+    listed = {int(index): name for index, name in re.findall(r"\| (\d+) \| `(\w+)`", section)}
+    assert listed == {int(landmark): landmark.name for landmark in PoseLandmark}
