@@ -158,10 +158,15 @@ def run_open_loop(graph: Graph, reference: dict[str, Any], media: str,
     keep_times = {frames[i][0] for i in keep_masks if i < len(frames)}
     got: dict[str, dict[int, Any]] = {"pose_landmarks": {}, "pose_world_landmarks": {}, "pose_detection": {},
                                       "segmentation_mask": {}}
-    for name, store in got.items():
-        wanted = (lambda t: t in keep_times) if name == "segmentation_mask" else (lambda t: True)
-        graph.observe(name, lambda p, store=store, wanted=wanted: wanted(p.timestamp)
-                      and store.__setitem__(p.timestamp, p.payload))
+
+    def keeper(store: dict[int, Any], only: set[int] | None) -> Any:
+        def keep(packet: Any) -> None:
+            if only is None or packet.timestamp in only:
+                store[packet.timestamp] = packet.payload
+        return keep
+
+    for name, store in got.items():  # masks are large: only those of the frames compared
+        graph.observe(name, keeper(store, keep_times if name == "segmentation_mask" else None))
     graph.start(side_packets)
     for (t, image), ref in zip(frames, reference["frames"]):
         graph.add_packet("image", image, t)
