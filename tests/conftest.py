@@ -38,15 +38,12 @@ def _model_dir() -> Path:
     return default_cache_dir()
 
 
-@pytest.fixture(scope="session")
-def pose_models() -> Path:
-    """The cache directory holding verified pose_detection and pose_landmark_full models
-    (skips, or fails under POSEGRAPH_STRICT_TESTS=1, when they are not fetched)."""
+def _verified_models(*names: str) -> Path:
     from posegraph import ModelError
     from posegraph.models import model_path
 
     try:
-        for name in ("pose_detection", "pose_landmark_full"):
+        for name in names:
             model_path(name)
     except ModelError as e:
         skip_or_fail(f"pose models not available: {e}")
@@ -68,6 +65,19 @@ def model_file() -> Callable[[str], Path]:
     """``model_file(name)`` -> the verified model ``name`` (e.g. ``"pose_landmark_lite"``) from the
     model cache; skips (or fails, strictly) when it is missing or damaged."""
     return _verified_model
+
+
+@pytest.fixture(scope="session")
+def pose_models() -> Path:
+    """The cache directory holding verified pose_detection and pose_landmark_full models
+    (skips, or fails under POSEGRAPH_STRICT_TESTS=1, when they are not fetched)."""
+    return _verified_models("pose_detection", "pose_landmark_full")
+
+
+@pytest.fixture(scope="session")
+def all_pose_models(pose_models: Path) -> Path:
+    """As ``pose_models``, with the lite and heavy landmark models (model_complexity 0 and 2) too."""
+    return _verified_models("pose_landmark_lite", "pose_landmark_heavy")
 
 
 @pytest.fixture(scope="session")

@@ -98,11 +98,15 @@ def test_the_back_edge_is_drawn_dashed_coloured_and_outside_the_ranking(pose_gra
     _, edges = parse_dot(to_dot(pose_graph))
     back = [(t, h, a) for t, h, a in edges if a.get("constraint") == "false"]
     names = [n.name for n in pose_graph.validated.nodes]
-    assert [(t, h) for t, h, _ in back] == [(f"node{names.index('RectTransformationCalculator_1')}",
-                                              f"node{names.index('PreviousLoopbackCalculator')}")]
-    attrs = back[0][2]
-    assert attrs["style"] == "dashed" and attrs["color"] == BACK_EDGE_COLOR
-    assert attrs["label"] == "pose_rect_from_landmarks" and attrs["headlabel"] == "LOOP"
+    node = {name: f"node{names.index(name)}" for name in names}
+    # The ROI loop, and the segmentation mask's loop inside PoseSegmentationFiltering.
+    loops = {(node["RectTransformationCalculator_1"], node["PreviousLoopbackCalculator"]): "pose_rect_from_landmarks",
+             (node["posesegmentationfiltering__SegmentationSmoothingCalculator"],
+              node["posesegmentationfiltering__PreviousLoopbackCalculator"]): "segmentation_mask"}
+    assert sorted((t, h) for t, h, _ in back) == sorted(loops)
+    for tail, head, attrs in back:
+        assert attrs["style"] == "dashed" and attrs["color"] == BACK_EDGE_COLOR
+        assert attrs["label"] == loops[(tail, head)] and attrs["headlabel"] == "LOOP"
     forward = [a for _, _, a in edges if a.get("constraint") != "false"]
     assert all(a.get("color") != BACK_EDGE_COLOR for a in forward)
 

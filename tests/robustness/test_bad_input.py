@@ -178,7 +178,8 @@ def test_damaged_model_file(tmp_path, model_dir, damage, problem):
     proc = run_pose(tmp_path, tmp_path / "absent.png", env={"POSEGRAPH_MODEL_DIR": str(model_dir), **NO_DOWNLOAD})
     assert proc.returncode == 2
     assert re.fullmatch(rf"model file {re.escape(str(target))} {problem}.*; run `posegraph models fetch "
-                        r"--model pose_landmark_full` to download and verify it", error_line(proc)), proc.stderr
+                        r"pose_landmark_full` to download and verify it \(from mediapipe==0\.10\.21\)",
+                        error_line(proc)), proc.stderr
 
 
 def test_missing_model_file_that_cannot_be_fetched(tmp_path, model_dir):
@@ -203,15 +204,17 @@ def test_missing_model_through_the_graph_api(model_dir, monkeypatch):
     assert error.node.startswith("posedetection__")
     assert isinstance(error.__cause__, ModelError)
     assert (f"model file {model_dir / 'pose_detection.tflite'} is missing; run `posegraph models fetch "
-            f"--model pose_detection` to download and verify it") in str(error)
+            f"pose_detection` to download and verify it (from mediapipe==0.10.21)") in str(error)
 
 
 def test_model_whose_tensors_do_not_match_the_graph(tmp_path, pose_models, shared_data):
     """The detector where the landmark model belongs: a subgraph of the same type, first on the path."""
     subgraph = graphs.path("pose_landmark_by_roi").read_text()
+    assert '  input_side_packet: "MODEL_PATH:landmark_model"\n' in subgraph
     assert 'model_path: "pose_landmark_full"' in subgraph
     (tmp_path / "pose_landmark_by_roi.pbtxt").write_text(
-        subgraph.replace('model_path: "pose_landmark_full"', 'model_path: "pose_detection"'))
+        subgraph.replace('  input_side_packet: "MODEL_PATH:landmark_model"\n', "")
+        .replace('model_path: "pose_landmark_full"', 'model_path: "pose_detection"'))
     proc = run_pose(tmp_path, shared_data / "media" / "pose.jpg", "--graph-path", tmp_path)
     assert proc.returncode == 2, proc.stderr
     assert error_line(proc) == (
@@ -281,8 +284,9 @@ def test_bad_config_through_run(tmp_path, shared_data):
     ("smooth_landmarks=maybe", "--side-packet smooth_landmarks=maybe: smooth_landmarks takes a bool"),
     ("min_detection_confidence=high",
      "--side-packet min_detection_confidence=high: min_detection_confidence takes a float"),
-    ("nope=1", "--side-packet nope: the graph has no side packet 'nope' (it takes: min_detection_confidence, "
-               "min_tracking_confidence, smooth_landmarks, static_image_mode)"),
+    ("nope=1", "--side-packet nope: the graph has no side packet 'nope' (it takes: enable_segmentation, "
+               "min_detection_confidence, min_tracking_confidence, model_complexity, smooth_landmarks, "
+               "smooth_segmentation, static_image_mode)"),
     ("nope", "--side-packet 'nope': expected NAME=VALUE"),
 ])
 def test_bad_side_packet_on_the_command_line(tmp_path, shared_data, item, message):
@@ -299,7 +303,7 @@ def test_side_packet_of_the_wrong_type_through_the_graph_api(pose_models):
 
 def test_unknown_side_packet_through_the_graph_api():
     with pytest.raises(SidePacketError, match=r"^unknown side packet\(s\) 'smoothing'; this graph takes: "
-                                              r"min_detection_confidence, min_tracking_confidence"):
+                                              r"enable_segmentation, min_detection_confidence, min_tracking_confidence"):
         Graph(POSE_GRAPH).start({"smoothing": True})
 
 

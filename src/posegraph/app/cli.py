@@ -156,6 +156,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             signal.signal(s, handler)
         if graph.tracer is not None:
             _write_trace(graph, args)
+    for ref in graph.validated.output_side_packets:  # e.g. "posegraph: pose landmark model: pose_landmark_full"
+        print(f"posegraph: {ref.name.replace('_', ' ')}: {graph.output_side_packet(ref.name)}", file=sys.stderr)
     fps = summary.frames / summary.seconds if summary.seconds else 0.0
     dropped = f", {summary.dropped} live frames dropped to keep up" if summary.dropped else ""
     print(f"posegraph: {summary.frames} frames ({summary.frames_with_pose} with a pose) in "

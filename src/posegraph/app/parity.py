@@ -8,14 +8,17 @@ comes from ``tools/mediapipe_reference.py``-style runs of MediaPipe 0.10.21. Two
   amplifies last-bit differences, is taken out), and the detector checked on the frames where
   the reference ran it.
 
-Errors are Euclidean distances in image pixels between matching landmarks' (x, y).
+Errors are Euclidean distances in image pixels between matching landmarks' (x, y). A reference made
+with ``--segmentation`` has its masks beside it (``NAME.masks.npz``: key ``f{i}``, frame i's float16
+(H, W) mask); the graph then runs with ``enable_segmentation`` (and the reference's
+``smooth_segmentation``) and each of those frames' masks is compared pixel by pixel.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Collection, Iterable, Sequence
 
 import numpy as np
 
@@ -37,10 +40,38 @@ def _stats(values: Sequence[float]) -> dict[str, float | None]:
             "max": round(float(a.max()), 5)}
 
 
-def compare(reference: dict[str, Any], ours: list[dict[str, Any]]) -> dict[str, Any]:
+def mask_frames(reference_path: str | Path) -> dict[int, np.ndarray]:
+    """The reference's segmentation masks by frame index, float16 (H, W) in [0, 1] (empty when the
+    reference has no ``.masks.npz`` beside it)."""
+    path = Path(reference_path).with_suffix(".masks.npz")
+    if not path.exists():
+        return {}
+    with np.load(path) as masks:
+        return {int(key[1:]): masks[key] for key in masks.files}
+
+
+def _mask_figures(reference_masks: dict[int, np.ndarray], ours: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per-frame mean and 99th percentile of |ours - reference| over the pixels, their worst frame."""
+    means, p99s, missing = [], [], []
+    for i, ref in sorted(reference_masks.items()):
+        mine = ours[i].get("mask")
+        if mine is None or mine.shape != ref.shape:
+            missing.append(i)
+            continue
+        diff = np.abs(mine - ref.astype(np.float32))
+        means.append(float(diff.mean()))
+        p99s.append(float(np.percentile(diff, 99)))
+    return {"frames": len(means), "missing_frames": missing[:20],
+            "mean_abs_max": round(max(means), 6) if means else None,
+            "p99_abs_max": round(max(p99s), 6) if p99s else None}
+
+
+def compare(reference: dict[str, Any], ours: list[dict[str, Any]],
+            reference_masks: dict[int, np.ndarray] | None = None) -> dict[str, Any]:
     """Figures of spec section 11 for per-frame results ``ours`` (dicts with ``landmarks`` and
-    ``world`` as float arrays (33, >=2) or None, and ``detection`` as ``{"score", "keypoints"}`` or
-    None) against the reference's frames."""
+    ``world`` as float arrays (33, >=2) or None, ``detection`` as ``{"score", "keypoints"}`` or
+    None, and ``mask`` as float32 (H, W) or None) against the reference's frames, and the masks
+    against ``reference_masks`` (frame index -> (H, W)) when given."""
     width, height = reference["width"], reference["height"]
     frames = reference["frames"]
     if len(ours) != len(frames):
@@ -63,6 +94,7 @@ def compare(reference: dict[str, Any], ours: list[dict[str, Any]]) -> dict[str, 
         elif rd is not None and "detection" in mine:
             det_mismatch.append(i)
     n = len(frames)
+    masks = {"mask_abs": _mask_figures(reference_masks, ours)} if reference_masks else {}
     return {
         "frames": n,
         "frames_with_pose": {"reference": sum(f["landmarks"] is not None for f in frames),
@@ -74,6 +106,7 @@ def compare(reference: dict[str, Any], ours: list[dict[str, Any]]) -> dict[str, 
         "detection": {"frames": len(kp_err), "missed_frames": det_mismatch[:20],
                       "keypoint_max_abs": round(max(kp_err), 6) if kp_err else None,
                       "score_max_abs": round(max(score_err), 6) if score_err else None},
+        **masks,
     }
 
 
@@ -93,20 +126,23 @@ def _detection_dict(detection: Any) -> dict[str, Any] | None:
     return {"score": float(detection.score), "keypoints": np.asarray(detection.keypoints).tolist()}
 
 
-def _result(landmarks: Any, world: Any) -> dict[str, Any]:
-    return {"landmarks": None if landmarks is None else landmarks.data, "world": None if world is None else world.data}
+def _result(landmarks: Any, world: Any, mask: Any, keep_mask: bool) -> dict[str, Any]:
+    return {"landmarks": None if landmarks is None else landmarks.data, "world": None if world is None else world.data,
+            "mask": mask.data if keep_mask and mask is not None else None}
 
 
-def run_closed_loop(graph: Graph, media: str, side_packets: dict[str, Any]) -> list[dict[str, Any]]:
-    """Runs a tracking graph on ``media``; per frame its landmarks, world landmarks and, when the
-    graph has a DETECTION output, its detection."""
+def run_closed_loop(graph: Graph, media: str, side_packets: dict[str, Any],
+                    keep_masks: Collection[int] = ()) -> list[dict[str, Any]]:
+    """Runs a tracking graph on ``media``; per frame its landmarks, world landmarks, when the graph
+    has a DETECTION output its detection, and on the frames ``keep_masks`` its SEGMENTATION_MASK."""
     from posegraph.app.runner import tagged_output
 
-    names = {tag: tagged_output(graph, tag) for tag in ("LANDMARKS", "WORLD_LANDMARKS", "DETECTION")}
+    names = {tag: tagged_output(graph, tag) for tag in ("LANDMARKS", "WORLD_LANDMARKS", "DETECTION", "SEGMENTATION_MASK")}
     results = []
-    for _, out in graph.process_frames(iter(_frames(media)), outputs=[n for n in names.values() if n],
-                                       side_packets=side_packets):
-        result = _result(out.get(names["LANDMARKS"]), out.get(names["WORLD_LANDMARKS"]))
+    for i, (_, out) in enumerate(graph.process_frames(iter(_frames(media)), outputs=[n for n in names.values() if n],
+                                                      side_packets=side_packets)):
+        result = _result(out.get(names["LANDMARKS"]), out.get(names["WORLD_LANDMARKS"]),
+                         out.get(names["SEGMENTATION_MASK"]), i in keep_masks)
         if names["DETECTION"]:
             result["detection"] = _detection_dict(out[names["DETECTION"]])
         results.append(result)
@@ -114,13 +150,23 @@ def run_closed_loop(graph: Graph, media: str, side_packets: dict[str, Any]) -> l
 
 
 def run_open_loop(graph: Graph, reference: dict[str, Any], media: str,
-                  side_packets: dict[str, Any]) -> list[dict[str, Any]]:
+                  side_packets: dict[str, Any], keep_masks: Collection[int] = ()) -> list[dict[str, Any]]:
     """Feeds each frame's reference ROI to the landmark stage, and the frames where the reference
-    ran the detector to the detector, of ``graph`` (graphs/pose_open_loop.pbtxt)."""
+    ran the detector to the detector, of ``graph`` (graphs/pose_open_loop.pbtxt); keeps the
+    segmentation masks of the frames ``keep_masks``."""
     frames = _frames(media)
-    got: dict[str, dict[int, Any]] = {"pose_landmarks": {}, "pose_world_landmarks": {}, "pose_detection": {}}
-    for name, store in got.items():
-        graph.observe(name, lambda p, store=store: store.__setitem__(p.timestamp, p.payload))
+    keep_times = {frames[i][0] for i in keep_masks if i < len(frames)}
+    got: dict[str, dict[int, Any]] = {"pose_landmarks": {}, "pose_world_landmarks": {}, "pose_detection": {},
+                                      "segmentation_mask": {}}
+
+    def keeper(store: dict[int, Any], only: set[int] | None) -> Any:
+        def keep(packet: Any) -> None:
+            if only is None or packet.timestamp in only:
+                store[packet.timestamp] = packet.payload
+        return keep
+
+    for name, store in got.items():  # masks are large: only those of the frames compared
+        graph.observe(name, keeper(store, keep_times if name == "segmentation_mask" else None))
     graph.start(side_packets)
     for (t, image), ref in zip(frames, reference["frames"]):
         graph.add_packet("image", image, t)
@@ -129,7 +175,8 @@ def run_open_loop(graph: Graph, reference: dict[str, Any], media: str,
         if ref.get("detection") is not None:
             graph.add_packet("detector_image", image, t)
     graph.close()
-    return [{**_result(got["pose_landmarks"].get(t), got["pose_world_landmarks"].get(t)),
+    return [{**_result(got["pose_landmarks"].get(t), got["pose_world_landmarks"].get(t),
+                       got["segmentation_mask"].get(t), t in keep_times),
              "detection": _detection_dict(got["pose_detection"].get(t))} for t, _ in frames]
 
 
@@ -138,8 +185,9 @@ def parity(reference_path: str | Path, media: str, *, graph: str | Path | None =
            num_threads: int | None = None) -> dict[str, Any]:
     """The ``posegraph parity`` report: a JSON-able dict (see :func:`compare`) plus what was run.
 
-    Side packets default to the reference's own mode (``smooth``, ``static``) where the graph takes
-    them; ``NAME=VALUE`` items override them.
+    Side packets default to the reference's own mode (``smooth``, ``static``, ``model_complexity``,
+    and with masks beside it ``enable_segmentation`` and ``smooth_segmentation``) where the graph
+    takes them; ``NAME=VALUE`` items override them.
 
     Raises:
         ValueError: the media and the reference disagree on frame count or size.
@@ -156,15 +204,19 @@ def parity(reference_path: str | Path, media: str, *, graph: str | Path | None =
     else:
         runner = Graph(graph or bundled_graph("pose_tracking.pbtxt"), search_path=search_path, num_threads=num_threads)
     types = runner.side_packet_types
+    masks = mask_frames(reference_path)
     mode = {"smooth_landmarks": bool(reference.get("smooth", False)),
-            "static_image_mode": bool(reference.get("static", False))}
+            "static_image_mode": bool(reference.get("static", False)),
+            "model_complexity": int(reference.get("model_complexity", 1))}
+    if masks:
+        mode.update(enable_segmentation=True, smooth_segmentation=bool(reference.get("smooth_segmentation", False)))
     side_packets = {name: value for name, value in mode.items() if name in types}
     side_packets.update(parse_side_packets(side_packet_items, types))
     if open_loop:
-        ours = run_open_loop(runner, reference, media, side_packets)
+        ours = run_open_loop(runner, reference, media, side_packets, keep_masks=masks.keys())
     else:
-        ours = run_closed_loop(runner, media, side_packets)
+        ours = run_closed_loop(runner, media, side_packets, keep_masks=masks.keys())
     report = {"reference": Path(reference_path).name, "input": Path(media).name,
               "mode": "open_loop" if open_loop else "closed_loop", "side_packets": side_packets}
-    report.update(compare(reference, ours))
+    report.update(compare(reference, ours, masks))
     return report

@@ -74,3 +74,19 @@ class LandmarkList:
 
     def __len__(self) -> int:
         return int(self.data.shape[0])
+
+
+@dataclass(frozen=True)
+class SegmentationMask:
+    """A person-segmentation mask (MediaPipe's mask Image, ImageFormat VEC32F1).
+
+    ``data`` is float32 (H, W): each pixel's probability, in [0, 1], that it shows the person; in
+    the pixels of the image it covers (the input image for a pose graph's SEGMENTATION_MASK output,
+    the landmark model's 256x256 crop for the ROI-space mask inside the graph).
+    """
+
+    data: np.ndarray = field(repr=False)
+
+    def __repr__(self) -> str:
+        height, width = self.data.shape
+        return f"SegmentationMask({width}x{height}, mean={float(self.data.mean()):.3f})"

@@ -41,12 +41,15 @@ class Port:
         optional: the node may leave the tag unconnected.
         repeated: the tag may be connected several times (``TAG:0:a``, ``TAG:1:b``).
         doc: one line for ``posegraph show`` and the docs.
+        choices: for a side packet, the only values it may take (checked when the graph starts,
+            like ``type``); empty: any value of the type.
     """
 
     type: type | tuple[type, ...] = object
     optional: bool = False
     repeated: bool = False
     doc: str = ""
+    choices: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True)

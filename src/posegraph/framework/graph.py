@@ -262,6 +262,22 @@ class Graph:
             out.setdefault(r.name, object)
         return out
 
+    def output_side_packet(self, name: str) -> Any:
+        """The value of the graph's output side packet ``name``, once the node producing it has
+        opened, i.e. after :meth:`start` (MediaPipe's GetOutputSidePacket).
+
+        Example: ``graph.output_side_packet("pose_landmark_model")  # 'pose_landmark_full'``
+
+        Raises:
+            GraphRunError: the graph declares no such output side packet, or it is not produced yet.
+        """
+        declared = [r.name for r in self.validated.output_side_packets]
+        if name not in declared:
+            raise GraphRunError(f"no graph output side packet {name!r} (declared: {', '.join(declared) or 'none'})")
+        if name not in self._side_packets:
+            raise GraphRunError(f"output side packet {name!r} is not produced yet: call start() first")
+        return self._side_packets[name]
+
     @property
     def has_error(self) -> bool:
         """Whether a node (or an observer) failed; the error is raised by the next call."""
@@ -361,6 +377,11 @@ class Graph:
                     if expected is not object and not _isinstance(v, expected):
                         raise SidePacketError(f"side packet {r.name!r} for node {n.name!r} ({n.spec.calculator}) "
                                               f"must be {_type_name(expected)}, got {type(v).__name__} {v!r}")
+                    choices = ports[r.tag].choices
+                    if choices and v not in choices:
+                        doc = f" ({ports[r.tag].doc})" if ports[r.tag].doc else ""
+                        raise SidePacketError(f"side packet {r.name!r} for node {n.name!r} ({n.spec.calculator}) "
+                                              f"must be one of {', '.join(map(repr, choices))}{doc}, got {v!r}")
                     values[(r.tag, r.index)] = v
                 self._open(n, values)
                 pending.remove(n)

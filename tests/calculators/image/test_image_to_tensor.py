@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from posegraph.calculators.formats import NormalizedRect
-from posegraph.calculators.image.image_to_tensor import (letterbox_to_tensor,
-                                                         warp_roi_to_tensor,
+from posegraph.calculators.image.image_to_tensor import (RotatedRect, letterbox_to_tensor,
+                                                         subrect_to_rect_matrix, warp_roi_to_tensor,
                                                          warp_tensor_to_image)
 
 
@@ -102,3 +102,21 @@ def test_inverse_warp_round_trip():
     centre = back[100:140, 140:180] * 255.0
     assert np.abs(centre - image[100:140, 140:180, 0]).max() <= 1.0
     assert back[0, 0] == 0.0
+
+
+def test_subrect_matrix_maps_the_crop_onto_the_rotated_roi():
+    # A 200x100 px ROI centred at (300, 120) of a 640x480 image, turned 90 degrees clockwise: the
+    # crop's centre lands on the ROI's centre, its top-left corner at (300 + 50, 120 - 100).
+    roi = RotatedRect(300.0, 120.0, 200.0, 100.0, math.pi / 2)
+    matrix = subrect_to_rect_matrix(roi, (640, 480))
+    assert matrix.dtype == np.float32 and matrix.shape == (4, 4)
+    centre = matrix @ np.array([0.5, 0.5, 0.0, 1.0], np.float32)
+    corner = matrix @ np.array([0.0, 0.0, 0.0, 1.0], np.float32)
+    np.testing.assert_allclose(centre[:2] * (640, 480), (300.0, 120.0), atol=1e-3)
+    np.testing.assert_allclose(corner[:2] * (640, 480), (350.0, 20.0), atol=1e-3)
+    assert matrix[2, 2] == np.float32(200.0) / np.float32(640.0)  # z on the x scale
+
+
+def test_warp_tensor_to_image_wants_a_2d_tensor():
+    with pytest.raises(ValueError, match=r"expected a \(H, W\) tensor, got shape \(4, 4, 3\)"):
+        warp_tensor_to_image(np.zeros((4, 4, 3), np.float32), NormalizedRect(0.5, 0.5, 0.5, 0.5), (8, 8))

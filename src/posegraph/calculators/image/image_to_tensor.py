@@ -20,7 +20,7 @@ import numpy as np
 from posegraph.calculators.formats import NormalizedRect
 
 __all__ = ["RotatedRect", "BorderMode", "roi_in_pixels", "pad_roi", "value_range_transform",
-           "warp_roi_to_tensor", "letterbox_to_tensor", "roi_to_image_matrix",
+           "warp_roi_to_tensor", "letterbox_to_tensor", "subrect_to_rect_matrix",
            "warp_tensor_to_image"]
 
 _F = np.float32
@@ -106,12 +106,26 @@ def _box_corners(roi: RotatedRect) -> np.ndarray:
     return cv2.boxPoints(((roi.center_x, roi.center_y), (roi.width, roi.height), angle))
 
 
-def roi_to_image_matrix(roi: RotatedRect, output_size: tuple[int, int]) -> np.ndarray:
-    """The 3x3 float64 perspective matrix mapping tensor pixels ``(u, v)`` to image pixels, i.e. the
-    inverse of the warp's matrix (rows: x, y, w)."""
-    out_w, out_h = _F(output_size[0]), _F(output_size[1])
-    dst = np.array([[0, out_h], [0, 0], [out_w, 0], [out_w, out_h]], _F)
-    return cv2.getPerspectiveTransform(dst, _box_corners(roi))
+def subrect_to_rect_matrix(roi: RotatedRect, image_size: tuple[int, int]) -> np.ndarray:
+    """The 4x4 float32 row-major matrix mapping a point of the ROI's crop, normalized to [0, 1] of
+    the crop, to the same point normalized to the ``(W, H)`` image (MediaPipe's
+    GetRotatedSubRectToRectTransformMatrix without flip: ImageToTensorCalculator's MATRIX output).
+
+    ``x' = (a*c*(x - 0.5) - b*d*(y - 0.5) + e) / W``, ``y' = (a*d*(x - 0.5) + b*c*(y - 0.5) + f) / H``,
+    ``z' = a*z / W``, with the ROI's size ``a, b``, centre ``e, f`` (pixels) and ``c, d`` the cosine
+    and sine of its rotation; float32, in MediaPipe's order of operations.
+    """
+    a, b = _F(roi.width), _F(roi.height)
+    c, d = _F(math.cos(_F(roi.rotation))), _F(math.sin(_F(roi.rotation)))
+    e, f = _F(roi.center_x), _F(roi.center_y)
+    g, h = _F(1.0) / _F(image_size[0]), _F(1.0) / _F(image_size[1])
+    half = _F(0.5)
+    return np.array([
+        [a * c * g, -b * d * g, 0.0, (-half * a * c + half * b * d + e) * g],
+        [a * d * h, b * c * h, 0.0, (-half * b * c - half * a * d + f) * h],
+        [0.0, 0.0, a * g, 0.0],
+        [0.0, 0.0, 0.0, 1.0],
+    ], _F)
 
 
 def warp_roi_to_tensor(image: np.ndarray, rect: NormalizedRect | None, *,
@@ -182,8 +196,12 @@ def letterbox_to_tensor(image: np.ndarray, *, output_size: tuple[int, int] = (22
 def warp_tensor_to_image(tensor: np.ndarray, rect: NormalizedRect,
                          image_size: tuple[int, int], *,
                          keep_aspect_ratio: bool = True) -> np.ndarray:
-    """Map a float tensor made from ``rect`` back onto the full image, zero outside the ROI (the
-    inverse of ``warp_roi_to_tensor``; MediaPipe's segmentation path warps its mask back this way).
+    """Map a float tensor made from ``rect`` back onto the full image, zero outside the ROI, as
+    MediaPipe 0.10.21's pose graph warps its segmentation mask back: ImageToTensorCalculator's
+    MATRIX (:func:`subrect_to_rect_matrix` of the padded ROI), InverseMatrixCalculator, then
+    WarpAffineCalculator's OpenCV runner (the inverse scaled to absolute pixels, tensor size times
+    inverse times 1/image size, in float32; ``cv2.warpAffine`` with WARP_INVERSE_MAP, bilinear,
+    BORDER_CONSTANT 0; OpenCV-compatible, i.e. without half-pixel offsets).
 
     Args:
         tensor: float32 (H_t, W_t) tensor, e.g. a mask probability.
@@ -193,11 +211,20 @@ def warp_tensor_to_image(tensor: np.ndarray, rect: NormalizedRect,
 
     Returns:
         float32 (H, W) array: the tensor resampled bilinearly into image pixels.
+
+    Raises:
+        ValueError: if ``tensor`` is not 2-D or the ROI is empty.
     """
     tensor = np.asarray(tensor, _F)
-    out_size = (tensor.shape[1], tensor.shape[0])
-    roi, _ = pad_roi(roi_in_pixels(rect, image_size), out_size, keep_aspect_ratio)
-    matrix = roi_to_image_matrix(roi, out_size)
-    return cv2.warpPerspective(tensor, matrix, (int(image_size[0]), int(image_size[1])),
-                               flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
-                               borderValue=0)
+    if tensor.ndim != 2:
+        raise ValueError(f"warp_tensor_to_image: expected a (H, W) tensor, got shape {tensor.shape}")
+    height_t, width_t = tensor.shape
+    width, height = int(image_size[0]), int(image_size[1])
+    roi, _ = pad_roi(roi_in_pixels(rect, (width, height)), (width_t, height_t), keep_aspect_ratio)
+    inverse = np.linalg.inv(subrect_to_rect_matrix(roi, (width, height)).astype(np.float64)).astype(_F)
+    to_tensor = np.diag(np.array([width_t, height_t, 1.0, 1.0], _F))
+    from_image = np.diag(np.array([_F(1.0) / _F(width), _F(1.0) / _F(height), 1.0, 1.0], _F))
+    absolute = to_tensor @ inverse @ from_image
+    affine = absolute[np.ix_([0, 1], [0, 1, 3])]
+    return cv2.warpAffine(tensor, affine, (width, height), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=0)

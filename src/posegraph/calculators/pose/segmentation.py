@@ -1,39 +1,40 @@
-"""The pose segmentation mask: sigmoid of the model's logits, warped back onto the image, blended
-with the previous frame's mask (MediaPipe's TensorsToSegmentationCalculator, the inverse ROI warp
-of its pose graph, and SegmentationSmoothingCalculator)."""
+"""The pose segmentation mask: the sigmoid of the landmark model's logits (MediaPipe's
+TensorsToSegmentationCalculator, CPU) and the temporal blend with the previous frame's mask
+(MediaPipe's SegmentationSmoothingCalculator, CPU). Warping the mask back onto the image is
+``image.image_to_tensor.warp_tensor_to_image``."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from posegraph.calculators.formats import NormalizedRect
-from posegraph.calculators.image.image_to_tensor import warp_tensor_to_image
 from posegraph.calculators.tensor.activations import sigmoid
 
-__all__ = ["segmentation_mask", "blend_with_previous"]
+__all__ = ["mask_from_logits", "blend_with_previous"]
 
 _F = np.float32
 # SegmentationSmoothingCalculator's polynomial for the uncertainty of a probability.
 _C1, _C2, _C3, _C4, _C5 = 5.68842, -0.748699, -57.8051, 291.309, -624.717
 
 
-def segmentation_mask(logits: np.ndarray, rect: NormalizedRect, image_size: tuple[int, int], *,
-                      keep_aspect_ratio: bool = True) -> np.ndarray:
-    """The person probability for every image pixel.
+def mask_from_logits(logits: np.ndarray) -> np.ndarray:
+    """The person probability of each pixel of the model's crop: ``1 / (exp(-x) + 1)`` in float32
+    (MediaPipe's TensorsToSegmentationCalculator with SIGMOID activation, one channel).
 
     Args:
-        logits: float32 (1, h, w, 1) or (h, w) segmentation logits of the landmark model.
-        rect: the ROI the model ran on, normalized to the image.
-        image_size: ``(W, H)`` in pixels.
-        keep_aspect_ratio: as given to the ROI warp.
+        logits: float32 segmentation logits, (1, h, w, 1) as the landmark model gives them, or (h, w).
 
     Returns:
-        float32 (H, W) in [0, 1]; 0 outside the ROI.
+        float32 (h, w) in [0, 1], in the pixels of the model's input crop.
+
+    Raises:
+        ValueError: if ``logits`` is neither (1, h, w, 1) nor (h, w).
     """
     logits = np.asarray(logits, _F)
-    probability = sigmoid(logits.reshape(logits.shape[-3], logits.shape[-2])
-                          if logits.ndim == 4 else logits)
-    return warp_tensor_to_image(probability, rect, image_size, keep_aspect_ratio=keep_aspect_ratio)
+    if logits.ndim == 4 and logits.shape[0] == 1 and logits.shape[3] == 1:
+        logits = logits[0, :, :, 0]
+    if logits.ndim != 2:
+        raise ValueError(f"mask_from_logits: expected (1, h, w, 1) or (h, w) logits, got shape {logits.shape}")
+    return sigmoid(logits)
 
 
 def blend_with_previous(mask: np.ndarray, previous: np.ndarray | None,
@@ -42,8 +43,9 @@ def blend_with_previous(mask: np.ndarray, previous: np.ndarray | None,
 
     With ``p`` the new and ``q`` the previous mask, ``t = p - 0.5``, ``x = t*t``,
     ``u = 1 - min(1, x*(c1 + x*(c2 + x*(c3 + x*(c4 + x*c5)))))``, the output is
-    ``p + (q - p) * u * ratio``: confident pixels follow the new mask, uncertain ones the old.
-    MediaPipe's Python package runs ratio 0 (its graph's 0.7 is dropped), i.e. no smoothing.
+    ``p + (q - p) * (u * ratio)`` in float32: confident pixels follow the new mask, uncertain ones
+    the old. MediaPipe 0.10.21's Python package runs ratio 0 (its graph file's 0.7 is dropped with
+    the other calculator options), i.e. the new mask unchanged.
 
     Args:
         mask: float32 (H, W) new probabilities.
@@ -58,7 +60,7 @@ def blend_with_previous(mask: np.ndarray, previous: np.ndarray | None,
     """
     p = np.asarray(mask, _F)
     if previous is None or combine_with_previous_ratio <= 0.0:
-        return p.copy()
+        return p
     q = np.asarray(previous, _F)
     if q.shape != p.shape:
         raise ValueError(f"blend_with_previous: mask {p.shape} and previous {q.shape} differ")

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from posegraph import Calculator, CalculatorContext, Contract, ModelError, Port
-from posegraph.calculators.formats import LandmarkList, NormalizedLandmarkList, NormalizedRect
+from posegraph.calculators.formats import LandmarkList, NormalizedLandmarkList, NormalizedRect, SegmentationMask
 from posegraph.calculators.pose.landmark_decoding import pose_landmarks_from_tensors
-from posegraph.calculators.pose.segmentation import segmentation_mask
+from posegraph.calculators.pose.segmentation import mask_from_logits
 
 _SHAPES = [(1, 195), (1, 1), (1, 256, 256, 1), (1, 64, 64, 39), (1, 117)]
 
@@ -31,25 +31,28 @@ class TensorsToPoseLandmarksCalculator(Calculator):
 
     Outputs: PRESENCE (float, the model's pose presence probability), NORM_LANDMARKS (33
     landmarks normalized to the image), AUXILIARY_LANDMARKS (landmarks 33 and 34, for the next ROI),
-    WORLD_LANDMARKS (33, metres, hip-centred), SEGMENTATION_MASK (float32 (H, W) probabilities over
-    the whole image; computed only when connected, with IMAGE_SIZE). No presence threshold is applied
-    here: that is the visibility-gating stage's job. Math: ``tensor.landmark_decoding`` (MediaPipe's
-    pose_landmark_by_roi graph) and ``util.segmentation``.
+    WORLD_LANDMARKS (33, metres, hip-centred), and, when side packet ENABLE_SEGMENTATION is true,
+    SEGMENTATION_MASK: the person probability of each pixel of the model's 256x256 crop (a
+    :class:`SegmentationMask`; ``image.image_to_tensor.warp_tensor_to_image`` maps it onto the
+    image). No presence threshold is applied here: that is the visibility-gating stage's job. Math:
+    ``pose.landmark_decoding`` and ``pose.segmentation`` (MediaPipe's
+    TensorsToPoseLandmarksAndSegmentation subgraph).
     """
 
     contract = Contract(
         inputs={"TENSORS": Port(list), "NORM_RECT": Port(NormalizedRect),
-                "LETTERBOX_PADDING": Port(np.ndarray, optional=True), "IMAGE_SIZE": Port(tuple, optional=True)},
+                "LETTERBOX_PADDING": Port(np.ndarray, optional=True)},
         outputs={"PRESENCE": Port(float, optional=True), "NORM_LANDMARKS": Port(NormalizedLandmarkList, optional=True),
                  "AUXILIARY_LANDMARKS": Port(NormalizedLandmarkList, optional=True),
-                 "WORLD_LANDMARKS": Port(LandmarkList, optional=True), "SEGMENTATION_MASK": Port(np.ndarray, optional=True)},
+                 "WORLD_LANDMARKS": Port(LandmarkList, optional=True),
+                 "SEGMENTATION_MASK": Port(SegmentationMask, optional=True)},
+        input_side_packets={"ENABLE_SEGMENTATION": Port(bool, optional=True,
+                                                        doc="send SEGMENTATION_MASK (default false)")},
         options=TensorsToPoseLandmarksCalculatorOptions,
     )
 
     def open(self, cc: CalculatorContext) -> None:
-        self.mask = cc.has_output("SEGMENTATION_MASK")
-        if self.mask and not cc.has_input("IMAGE_SIZE"):
-            raise ValueError("SEGMENTATION_MASK needs the IMAGE_SIZE input")
+        self.mask = bool(cc.side_input("ENABLE_SEGMENTATION", default=False)) and cc.has_output("SEGMENTATION_MASK")
 
     def process(self, cc: CalculatorContext) -> None:
         tensors, rect = cc.value("TENSORS"), cc.value("NORM_RECT")
@@ -67,5 +70,4 @@ class TensorsToPoseLandmarksCalculator(Calculator):
         cc.send("AUXILIARY_LANDMARKS", aux)
         cc.send("WORLD_LANDMARKS", world)
         if self.mask:
-            size = cc.value("IMAGE_SIZE")
-            cc.send("SEGMENTATION_MASK", segmentation_mask(tensors[2], rect, size))
+            cc.send("SEGMENTATION_MASK", SegmentationMask(mask_from_logits(tensors[2])))

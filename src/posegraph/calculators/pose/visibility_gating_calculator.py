@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from posegraph import Calculator, CalculatorContext, Contract, Port
-from posegraph.calculators.formats import LandmarkList, NormalizedLandmarkList
+from posegraph.calculators.formats import LandmarkList, NormalizedLandmarkList, SegmentationMask
 
 #: Shoulders and hips: the joints ``require_torso`` asks to see.
 TORSO_LANDMARKS = (11, 12, 23, 24)
@@ -38,17 +38,19 @@ def visible_mask(landmarks: np.ndarray, threshold: float) -> np.ndarray:
 
 class VisibilityGatingCalculator(Calculator):
     """At each timestamp with PRESENCE > threshold, forwards NORM_LANDMARKS (with ``visible``
-    marks set), AUXILIARY_LANDMARKS and WORLD_LANDMARKS unchanged in value; otherwise sends
-    nothing, so the ROI loop breaks and the next frame goes back to the detector (MediaPipe's
+    marks set), AUXILIARY_LANDMARKS, WORLD_LANDMARKS and SEGMENTATION_MASK unchanged in value;
+    otherwise sends nothing, so the ROI loop breaks and the next frame goes back to the detector (MediaPipe's
     presence gate in pose_landmark_by_roi). Landmark values are never altered.
     """
 
     contract = Contract(
         inputs={"PRESENCE": Port(float), "NORM_LANDMARKS": Port(NormalizedLandmarkList),
                 "AUXILIARY_LANDMARKS": Port(NormalizedLandmarkList, optional=True),
-                "WORLD_LANDMARKS": Port(LandmarkList, optional=True)},
+                "WORLD_LANDMARKS": Port(LandmarkList, optional=True),
+                "SEGMENTATION_MASK": Port(SegmentationMask, optional=True)},
         outputs={"NORM_LANDMARKS": Port(NormalizedLandmarkList), "AUXILIARY_LANDMARKS": Port(NormalizedLandmarkList, optional=True),
-                 "WORLD_LANDMARKS": Port(LandmarkList, optional=True)},
+                 "WORLD_LANDMARKS": Port(LandmarkList, optional=True),
+                 "SEGMENTATION_MASK": Port(SegmentationMask, optional=True)},
         input_side_packets={"MIN_TRACKING_CONFIDENCE": Port(float, optional=True)},
         options=VisibilityGatingCalculatorOptions,
     )
@@ -64,7 +66,7 @@ class VisibilityGatingCalculator(Calculator):
         if cc.options.require_torso and not visible[list(TORSO_LANDMARKS)].all():
             return
         cc.send("NORM_LANDMARKS", NormalizedLandmarkList(landmarks.data, visible))
-        for tag in ("AUXILIARY_LANDMARKS", "WORLD_LANDMARKS"):
+        for tag in ("AUXILIARY_LANDMARKS", "WORLD_LANDMARKS", "SEGMENTATION_MASK"):
             packet = cc.input(tag)
             if packet is not None:
                 cc.send_packet(tag, packet)

@@ -58,19 +58,22 @@ class InferenceCalculator(Calculator):
     """Runs the model on TENSORS (a list of float32 arrays, one per model input) and sends the
     model's outputs, in the model's order, as TENSORS (a list of float32 arrays, copied).
 
-    The interpreter is created once, in ``open``. Input shapes are checked against the model's.
+    The model is side packet MODEL_PATH when given (a model name or file, as options.model_path),
+    else options.model_path. The interpreter is created once, in ``open``. Input shapes are checked
+    against the model's.
 
     Raises (in ``open``/``process``, reported as CalculatorError):
         ModelError: the model file is missing, corrupt, or its inputs do not match the tensors given.
     """
 
     contract = Contract(inputs={"TENSORS": Port(list)}, outputs={"TENSORS": Port(list)},
+                        input_side_packets={"MODEL_PATH": Port(str, optional=True)},
                         options=InferenceCalculatorOptions)
 
     def open(self, cc: CalculatorContext) -> None:
         from ai_edge_litert.interpreter import Interpreter
 
-        self.path = resolve_model(cc.options.model_path)
+        self.path = resolve_model(cc.side_input("MODEL_PATH", default=cc.options.model_path))
         threads = cc.options.num_threads or default_num_threads()
         try:
             self.interpreter = Interpreter(model_path=str(self.path), num_threads=threads)
