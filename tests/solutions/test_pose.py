@@ -30,10 +30,6 @@ def still(shared_data, pose_models):
     return cv2.cvtColor(cv2.imread(str(shared_data / "media" / "pose.jpg")), cv2.COLOR_BGR2RGB)
 
 
-def _graph_takes(name: str) -> bool:
-    return name in Graph.from_name("pose_tracking").side_packet_types
-
-
 def test_pose_landmark_names_are_mediapipes():
     # The names MediaPipe printed for its PoseLandmark members, in order, in a reference output.
     lines = (REFERENCE_DIR / "stills.c1.txt").read_text().splitlines()
@@ -122,19 +118,7 @@ def test_bad_arguments(kwargs, match):
         mp_pose.Pose(**kwargs)
 
 
-@pytest.mark.parametrize("kwargs, side_packet", [({"model_complexity": 0}, "model_complexity"),
-                                                 ({"model_complexity": 2}, "model_complexity"),
-                                                 ({"enable_segmentation": True}, "enable_segmentation")])
-def test_what_the_graph_does_not_take_is_refused(kwargs, side_packet):
-    if _graph_takes(side_packet):
-        pytest.skip(f"the bundled graph takes {side_packet}")
-    with pytest.raises(NotImplementedError, match=f"does not take the side packet '{side_packet}'"):
-        mp_pose.Pose(**kwargs)
-
-
 def test_segmentation_mask(still):
-    if not _graph_takes("enable_segmentation"):
-        pytest.skip("the bundled pose_tracking graph does not take the side packet enable_segmentation yet")
     with mp_pose.Pose(static_image_mode=True, enable_segmentation=True) as pose:
         mask = pose.process(still).segmentation_mask
     assert mask.shape == still.shape[:2] and mask.dtype == np.float32
@@ -155,11 +139,7 @@ def test_a_failing_graph_raises_runtime_error(still, monkeypatch):
 
 @pytest.mark.parametrize("static", [False, True])
 def test_arguments_become_mediapipes_side_packets(monkeypatch, static):
-    # As MediaPipe's Pose maps them: smoothing only in video mode; model_complexity and the
-    # segmentation flags only to a graph that declares them (here pretended to).
-    declared = {"model_complexity": int, "enable_segmentation": bool, "smooth_segmentation": bool}
-    real_types = Graph.side_packet_types.fget
-    monkeypatch.setattr(Graph, "side_packet_types", property(lambda self: {**real_types(self), **declared}))
+    # As MediaPipe's Pose maps them: smoothing (landmarks and masks) only in video mode.
     started = []
     monkeypatch.setattr(Graph, "start", lambda self, side_packets: started.append(side_packets))
     mp_pose.Pose(static_image_mode=static, model_complexity=2, enable_segmentation=True,
@@ -167,14 +147,3 @@ def test_arguments_become_mediapipes_side_packets(monkeypatch, static):
     assert started == [{"static_image_mode": static, "smooth_landmarks": not static, "model_complexity": 2,
                         "enable_segmentation": True, "smooth_segmentation": not static,
                         "min_detection_confidence": 0.25, "min_tracking_confidence": 0.75}]
-
-
-def test_a_graph_without_the_new_side_packets_gets_the_four_it_takes(monkeypatch):
-    started = []
-    monkeypatch.setattr(Graph, "start", lambda self, side_packets: started.append(side_packets))
-    monkeypatch.setattr(Graph, "side_packet_types", property(lambda self: {
-        "static_image_mode": bool, "smooth_landmarks": bool, "min_detection_confidence": float,
-        "min_tracking_confidence": float}))
-    mp_pose.Pose(smooth_segmentation=True)
-    assert started == [{"static_image_mode": False, "smooth_landmarks": True, "min_detection_confidence": 0.5,
-                        "min_tracking_confidence": 0.5}]

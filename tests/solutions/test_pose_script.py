@@ -4,8 +4,7 @@ line changed to ``import posegraph as mp``, prints the numbers it printed under 
 
 Cases: the squat video (first 60 frames, tracking, smoothing on, 33333 us per call as MediaPipe's
 solution steps) and the three stills (static-image mode), for model complexity 0, 1 and 2, with
-and without segmentation. A case whose side packet (``model_complexity``, ``enable_segmentation``)
-the bundled graph does not take yet is skipped, saying so.
+and without segmentation.
 
 Tolerances. The same frames have a pose, and every landmark has the fields x, y, z, visibility
 (presence cleared, as MediaPipe's Pose does). Landmarks, in image pixels, as the parity contract
@@ -50,13 +49,6 @@ MASK = {"mask_mean": 0.002, "mask_foreground": 0.005}
 LANDMARK_MODELS = {0: "pose_landmark_lite", 1: "pose_landmark_full", 2: "pose_landmark_heavy"}
 
 
-def _require_graph_support(complexity: int, segmentation: bool) -> None:
-    needs = (["model_complexity"] if complexity != 1 else []) + (["enable_segmentation"] if segmentation else [])
-    missing = [name for name in needs if name not in Graph.from_name("pose_tracking").side_packet_types]
-    if missing:
-        pytest.skip(f"the bundled pose_tracking graph does not take the side packet(s) {', '.join(missing)} yet")
-
-
 def run_unchanged_script(tmp_path, args: list[str]) -> str:
     """Runs pose_script.py with ``import mediapipe as mp`` replaced by ``import posegraph as mp``
     (its only change) under this Python; returns what it printed."""
@@ -72,7 +64,6 @@ def run_unchanged_script(tmp_path, args: list[str]) -> str:
 @pytest.mark.parametrize("case", list(CASES))
 def test_script_prints_mediapipes_numbers(case, shared_data, pose_models, model_file, tmp_path):
     complexity, segmentation, _ = CASES[case]
-    _require_graph_support(complexity, segmentation)
     model_file(LANDMARK_MODELS[complexity])
     reference = parse((REFERENCE_DIR / f"{case}.txt").read_text())
     ours = parse(run_unchanged_script(tmp_path, script_args(case, shared_data)))

@@ -90,8 +90,6 @@ class Pose:
 
     Raises:
         ValueError: a confidence outside [0, 1] or a model_complexity other than 0, 1 or 2.
-        NotImplementedError: the bundled graph does not take ``model_complexity`` or
-            ``enable_segmentation`` and a value other than its fixed one is asked for.
         RuntimeError: the graph could not start, as MediaPipe raises it; posegraph's error is its
             ``__cause__`` (e.g. a ``ModelError``: a model file missing or damaged, and how to fetch it).
     """
@@ -107,23 +105,14 @@ class Pose:
             raise ValueError(f"model_complexity must be 0 (lite), 1 (full) or 2 (heavy), got {model_complexity!r}")
         self._side_packets: dict[str, Any] = {
             "static_image_mode": bool(static_image_mode),
+            "model_complexity": int(model_complexity),
             "smooth_landmarks": bool(smooth_landmarks and not static_image_mode),
+            "enable_segmentation": bool(enable_segmentation),
+            "smooth_segmentation": bool(smooth_segmentation and not static_image_mode),
             "min_detection_confidence": float(min_detection_confidence),
             "min_tracking_confidence": float(min_tracking_confidence),
         }
-        # Side packets the bundled graph may not take yet, sent when it declares them. Without them it
-        # runs the full model and no segmentation: anything else is refused. Without
-        # smooth_segmentation the masks are still MediaPipe's: its Python package blends them with
-        # ratio 0 whatever that flag says (spec/blazepose.md section 8).
         graph = Graph.from_name("pose_tracking", num_threads=1)
-        types = graph.side_packet_types
-        wanted = {"model_complexity": int(model_complexity), "enable_segmentation": bool(enable_segmentation),
-                  "smooth_segmentation": bool(smooth_segmentation and not static_image_mode)}
-        self._side_packets.update({name: value for name, value in wanted.items() if name in types})
-        for name, fixed in (("model_complexity", 1), ("enable_segmentation", False)):
-            if name not in types and wanted[name] != fixed:
-                raise NotImplementedError(f"{name}={wanted[name]!r}: this posegraph's pose_tracking graph does not "
-                                          f"take the side packet {name!r} (it runs as {name}={fixed!r})")
         self._timestamp = 0
         self._graph: Graph | None = None
         self._start(graph)
@@ -176,7 +165,7 @@ class Pose:
         landmarks, world = self._outputs.get("pose_landmarks"), self._outputs.get("pose_world_landmarks")
         mask = self._outputs.get("segmentation_mask")
         if mask is not None:
-            mask = np.asarray(mask, np.float32).view()  # a read-only view, as MediaPipe's numpy_view()
+            mask = np.asarray(mask.data, np.float32).view()  # a read-only view, as MediaPipe's numpy_view()
             mask.flags.writeable = False
         return SolutionOutputs(
             pose_landmarks=None if landmarks is None else landmark_pb2.normalized_landmark_list(
