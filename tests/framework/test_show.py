@@ -98,7 +98,7 @@ def test_the_back_edge_is_drawn_dashed_coloured_and_outside_the_ranking(pose_gra
     _, edges = parse_dot(to_dot(pose_graph))
     back = [(t, h, a) for t, h, a in edges if a.get("constraint") == "false"]
     names = [n.name for n in pose_graph.validated.nodes]
-    assert [(t, h) for t, h, _ in back] == [(f"node{names.index('RectTransformationCalculator_1')}",
+    assert [(t, h) for t, h, _ in back] == [(f"node{names.index('RectTransformationCalculator_2')}",
                                               f"node{names.index('PreviousLoopbackCalculator')}")]
     attrs = back[0][2]
     assert attrs["style"] == "dashed" and attrs["color"] == BACK_EDGE_COLOR

@@ -28,6 +28,20 @@ def format_tag_index(tag: str, index: int) -> str:
     return f"{tag}:{index}" if index else tag
 
 
+def canonical_node_names(nodes: list[Any]) -> list[str]:
+    """The name of each node config (MediaPipe's ``CanonicalNodeName``, ``tool/name_util.cc``): its
+    ``name``, else its ``calculator``; a name that several nodes share gets ``_1``, ``_2``, ... in
+    node order on every one of them."""
+    bases = [n.name or n.calculator for n in nodes]
+    counts = {b: bases.count(b) for b in bases}
+    seen: dict[str, int] = {}
+    names = []
+    for b in bases:
+        seen[b] = seen.get(b, 0) + 1
+        names.append(b if counts[b] == 1 else f"{b}_{seen[b]}")
+    return names
+
+
 def parse_tag_index(text: str) -> tuple[str, int] | None:
     """``(tag, index)`` of a ``"TAG"``, ``"TAG:1"``, ``""`` or ``":1"`` port name; ``None`` if malformed."""
     m = _TAG_INDEX.match(text)
@@ -190,14 +204,10 @@ def validate(loaded: LoadedConfig) -> ValidatedGraph:
             threads = ex.options.Extensions[ThreadPoolExecutorOptions.DESCRIPTOR.extensions_by_name["ext"]].num_threads
         executors[ex.name] = threads
 
-    used_names: dict[str, int] = {}
+    names = canonical_node_names(list(config.node))
     for i, node in enumerate(config.node):
         where, key = node_maps.get(i, (smap, ("node", i)))
-        name = node.name or node.calculator
-        if name in used_names:
-            used_names[name] += 1
-            name = f"{name}_{used_names[name]}" if not node.name else name
-        used_names.setdefault(name, 0)
+        name = names[i]
         if not node.calculator:
             problems.append(where.problem(key, f"node {i} has no calculator"))
             continue
