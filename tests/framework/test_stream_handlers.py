@@ -71,3 +71,20 @@ def test_an_unknown_handler_is_reported_with_the_registered_ones() -> None:
     assert problem.message == ("node 'PassThroughCalculator': unknown input stream handler "
                                f"'OddTimestampsInputStreamHandler' (registered: {', '.join(registered)})")
     assert unproduced.message == "graph output_stream 'b' is not produced by any node"
+
+
+@register_input_stream_handler
+class NeedsOptionsInputStreamHandler(DefaultInputStreamHandler):
+    """Rejects every config: stands for a handler whose options are wrong."""
+
+    def __init__(self, queues, options):
+        raise ValueError("trigger must be positive")
+
+
+def test_a_handler_that_rejects_its_options_is_a_config_error_at_its_node() -> None:
+    with pytest.raises(GraphConfigError) as caught:
+        Graph.from_string(CONFIG.replace("EvenTimestamps", "NeedsOptions"))
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.column) == (8, 3)
+    assert problem.message == ("node 'PassThroughCalculator': input stream handler NeedsOptionsInputStreamHandler "
+                               "rejected its options: ValueError: trigger must be positive")

@@ -296,7 +296,7 @@ class Graph:
             PosegraphError: the graph failed.
         """
         self.wait_until_idle(timeout)
-        stuck = self._scheduler.open_nodes()
+        stuck = self._scheduler.unclosed_nodes()
         if stuck:
             details = "; ".join(f"{n.name!r} waits on " + (", ".join(
                 f"{r.name!r} (bound {Timestamp.format(q.bound)})" for r, q in zip(n.spec.inputs, n.queues)

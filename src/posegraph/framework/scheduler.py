@@ -299,8 +299,8 @@ class Scheduler:
                 if not self.cond.wait(_remaining(deadline)) and deadline and time.monotonic() >= deadline:
                     raise TimeoutError(f"graph still busy after {timeout} s")
 
-    def open_nodes(self) -> list[Node]:
-        """The nodes not closed yet."""
+    def unclosed_nodes(self) -> list[Node]:
+        """The nodes not closed yet (not opened, or open)."""
         with self.lock:
             return [n for n in self.nodes if n.state is not CLOSED]
 
