@@ -118,6 +118,22 @@ def test_yaml_wrong_type(tmp_path: Path) -> None:
     assert problem.message == "field 'num_threads' takes an integer, got 'four'"
 
 
+@pytest.mark.parametrize("text, position, message", [
+    # test_fuzz.py found the first one: it escaped as protobuf's ValueError.
+    ("input_stream: in\nnode:\n  - calculator: PassThroughCalculator\n    input_stream: in\n"
+     "    max_in_flight: 2147483648\n", (5, 20),
+     "field 'max_in_flight' takes an integer from -2147483648 to 2147483647, got 2147483648"),
+    ("input_stream: in\nnum_threads: -2147483649\n", (2, 14),
+     "field 'num_threads' takes an integer from -2147483648 to 2147483647, got -2147483649"),
+    ("input_stream: in\nmax_queue_size: 99999999999\n", (2, 17),
+     "field 'max_queue_size' takes an integer from -2147483648 to 2147483647, got 99999999999"),
+], ids=["max_in_flight", "num_threads", "max_queue_size"])
+def test_yaml_integer_out_of_range(tmp_path: Path, text: str, position: tuple[int, int], message: str) -> None:
+    error, path = load_error(tmp_path, text, ".yaml")
+    problem = only_problem(error)
+    assert (problem.file, problem.line, problem.column, problem.message) == (path, *position, message)
+
+
 def test_yaml_sequence_where_a_single_value_belongs(tmp_path: Path) -> None:
     problem = only_problem(load_error(tmp_path, "node: [{calculator: [1]}]\n", ".yaml")[0])
     assert (problem.line, problem.column) == (1, 21)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import threading
 
-from posegraph import Graph
+import pytest
+
+from posegraph import Graph, PosegraphError
 from posegraph.framework import registry
 
 
@@ -48,3 +51,44 @@ def test_several_graphs_run_at_once_in_one_process():
     for t in threads:
         t.join(30)
     assert results == {k: [(k, t) for t in range(200)] for k in range(4)}
+
+
+GATE_IMPOSTOR = '''
+from posegraph import Calculator, Contract, Port, register_calculator
+
+class GateCalculator(Calculator):
+    contract = Contract(inputs={"": Port()}, outputs={"": Port()})
+'''
+
+
+def test_a_plugin_class_cannot_take_a_built_in_name_once_the_built_in_is_loaded():
+    namespace: dict = {}
+    exec(GATE_IMPOSTOR, namespace)
+    builtin = registry.get_calculator("GateCalculator")
+    assert builtin.__module__ == "posegraph.calculators.core.gate"
+    with pytest.raises(PosegraphError) as caught:
+        registry.register_calculator(namespace["GateCalculator"])
+    assert str(caught.value) == ("calculator name 'GateCalculator' is already registered by "
+                                 "posegraph.calculators.core.gate.GateCalculator; register "
+                                 "builtins.GateCalculator under another name")
+    assert registry.get_calculator("GateCalculator") is builtin
+
+
+def test_a_plugin_class_cannot_take_a_built_in_name_before_the_built_in_is_loaded():
+    code = GATE_IMPOSTOR + '''
+import sys
+from posegraph import PosegraphError
+assert "posegraph.calculators.core.gate" not in sys.modules
+try:
+    register_calculator(GateCalculator)
+except PosegraphError as e:
+    print(e)
+from posegraph import get_calculator
+print(get_calculator("GateCalculator").__module__)
+'''
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == [
+        "calculator name 'GateCalculator' belongs to posegraph.calculators.core.gate:GateCalculator (entry point "
+        "of 'posegraph.calculators'); register __main__.GateCalculator under another name",
+        "posegraph.calculators.core.gate"]

@@ -100,7 +100,7 @@ def test_the_back_edge_is_drawn_dashed_coloured_and_outside_the_ranking(pose_gra
     names = [n.name for n in pose_graph.validated.nodes]
     node = {name: f"node{names.index(name)}" for name in names}
     # The ROI loop, and the segmentation mask's loop inside PoseSegmentationFiltering.
-    loops = {(node["RectTransformationCalculator_1"], node["PreviousLoopbackCalculator"]): "pose_rect_from_landmarks",
+    loops = {(node["RectTransformationCalculator_2"], node["PreviousLoopbackCalculator"]): "pose_rect_from_landmarks",
              (node["posesegmentationfiltering__SegmentationSmoothingCalculator"],
               node["posesegmentationfiltering__PreviousLoopbackCalculator"]): "segmentation_mask"}
     assert sorted((t, h) for t, h, _ in back) == sorted(loops)

@@ -241,8 +241,8 @@ CONFIGS = {
                         "    input_stream: in\n    output_stream: out\n",
                         r"2:14: field 'num_threads' takes a single value, not a sequence"),
     "duplicate.pbtxt": ('input_stream: "in"\n' + PASS + PASS,
-                        r"10:18: stream 'out' is produced twice: by node 'PassThroughCalculator_1' and by node "
-                        r"'PassThroughCalculator'"),
+                        r"10:18: stream 'out' is produced twice: by node 'PassThroughCalculator_2' and by node "
+                        r"'PassThroughCalculator_1'"),
     "dangling.pbtxt": ('input_stream: "in"\n' + PASS.replace('input_stream: "in"', 'input_stream: "nowhere"'),
                        r"4:17: node 'PassThroughCalculator' reads stream 'nowhere', which no node produces and "
                        r"which is not a graph input_stream"),

@@ -3,6 +3,7 @@ files. Kept out of the default run; run it with `python -m pytest -m soak`."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -23,8 +24,19 @@ def run_soak(frames: int, timeout: float) -> str:
     return proc.stdout
 
 
+# RSS may grow this much from the end of the warm-up (100 frames) to the last of the short soak's
+# 200 frames: a leak of 80 KiB per frame or more exceeds it (a 720x1280 RGB frame is 2.6 MiB).
+SHORT_SOAK_RSS_TOLERANCE_MB = 8.0
+RSS_LINE = re.compile(r"^rss_mb: start ([\d.]+) \(after (\d+) warm-up frames\), end ([\d.]+),", re.MULTILINE)
+
+
 def test_short_soak_keeps_working(pose_models, shared_data):
-    run_soak(120, timeout=300)  # the warm-up (100 frames) and a few more: keeps the script working
+    output = run_soak(200, timeout=300)
+    match = RSS_LINE.search(output)
+    assert match, output
+    start, warmup, end = float(match.group(1)), int(match.group(2)), float(match.group(3))
+    assert warmup == 100
+    assert end - start <= SHORT_SOAK_RSS_TOLERANCE_MB, output
 
 
 @pytest.mark.soak

@@ -60,8 +60,9 @@ class Contract:
         inputs, outputs: input/output stream tags.
         input_side_packets, output_side_packets: side packet tags.
         options: the options dataclass, or ``None``.
-        input_stream_handler: the handler used unless the node config names another
-            (``"DefaultInputStreamHandler"``, ``"ImmediateInputStreamHandler"``, ...).
+        input_stream_handler: the registered input stream handler used unless the node config names
+            another (``"DefaultInputStreamHandler"``, ``"ImmediateInputStreamHandler"``, ...; see
+            :mod:`posegraph.framework.stream_handlers`).
         timestamp_offset: with an offset of 0, when the node's inputs settle past a timestamp without
             it sending anything, its outputs' bounds follow (MediaPipe's SetOffset(0)); ``None``
             leaves output bounds to the calculator.

@@ -29,7 +29,7 @@ from posegraph.framework.config.loader import Key, LoadedConfig, SourceMap, load
 from posegraph.framework.config.schema import CalculatorGraphConfig
 from posegraph.framework.errors import ConfigProblem, GraphConfigError
 from posegraph.framework.registry import get_calculator
-from posegraph.framework.validated_graph import format_tag_index, parse_refs
+from posegraph.framework.validated_graph import canonical_node_names, format_tag_index, parse_refs
 
 log = logging.getLogger(__name__)
 
@@ -181,22 +181,10 @@ def expand_subgraphs(loaded: LoadedConfig, search_path: Iterable[str | Path] = (
     return expanded
 
 
-def _canonical_names(nodes: list[Any]) -> list[str]:
-    """MediaPipe's CanonicalNodeName: the name or calculator, numbered ``_1``, ``_2`` when repeated."""
-    bases = [n.name or n.calculator for n in nodes]
-    counts = {b: bases.count(b) for b in bases}
-    seen: dict[str, int] = {}
-    names = []
-    for b in bases:
-        seen[b] = seen.get(b, 0) + 1
-        names.append(b if counts[b] == 1 else f"{b}_{seen[b]}")
-    return names
-
-
 def _expand(loaded: LoadedConfig, index: _Index, stack: tuple[str, ...]) -> list[_ExpandedNode]:
     """The nodes of ``loaded`` with every subgraph node replaced by its (expanded) nodes."""
     sources: dict[int, tuple[SourceMap, Key]] = loaded.node_sources
-    names = _canonical_names(list(loaded.config.node))
+    names = canonical_node_names(list(loaded.config.node))
     out: list[_ExpandedNode] = []
     for i, node in enumerate(loaded.config.node):
         smap, key = sources.get(i, (loaded.source_map, ("node", i)))
@@ -267,7 +255,7 @@ def _instantiate(parent: Any, parent_name: str, smap: SourceMap, key: Key, sub: 
         if info.back_edge:
             back_edges |= {name for tag, idx, name in parent_inputs if format_tag_index(tag, idx) == info.tag_index}
 
-    names = _canonical_names([n.config for n in inner])
+    names = canonical_node_names([n.config for n in inner])
     out = []
     for n, name in zip(inner, names):
         node = CalculatorGraphConfig.Node()

@@ -12,19 +12,34 @@ from typing import Any
 
 from posegraph.framework.calculator import Calculator
 from posegraph.framework.config.loader import Key, LoadedConfig, SourceMap
+from posegraph.framework.config.schema import MediaPipeOptions
 from posegraph.framework.errors import ConfigProblem, GraphConfigError
 from posegraph.framework.options import from_mapping, from_message, options_message
 from posegraph.framework.registry import closest_calculators, get_calculator
+from posegraph.framework.stream_handlers import (InputStreamHandler, get_input_stream_handler,
+                                                 registered_input_stream_handlers)
 
 _REF = re.compile(r"^(?:([A-Z_][A-Z0-9_]*):(?:(\d+):)?)?([a-z_][a-z0-9_]*)$")
 _TAG_INDEX = re.compile(r"^([A-Z_][A-Z0-9_]*)?(?::(\d+))?$")
-INPUT_STREAM_HANDLERS = ("DefaultInputStreamHandler", "ImmediateInputStreamHandler",
-                         "FixedSizeInputStreamHandler")
 
 
 def format_tag_index(tag: str, index: int) -> str:
     """How MediaPipe names a port in ``input_stream_info``: ``"TAG"``, ``"TAG:1"``, ``""`` or ``":1"``."""
     return f"{tag}:{index}" if index else tag
+
+
+def canonical_node_names(nodes: list[Any]) -> list[str]:
+    """The name of each node config (MediaPipe's ``CanonicalNodeName``, ``tool/name_util.cc``): its
+    ``name``, else its ``calculator``; a name that several nodes share gets ``_1``, ``_2``, ... in
+    node order on every one of them."""
+    bases = [n.name or n.calculator for n in nodes]
+    counts = {b: bases.count(b) for b in bases}
+    seen: dict[str, int] = {}
+    names = []
+    for b in bases:
+        seen[b] = seen.get(b, 0) + 1
+        names.append(b if counts[b] == 1 else f"{b}_{seen[b]}")
+    return names
 
 
 def parse_tag_index(text: str) -> tuple[str, int] | None:
@@ -50,7 +65,11 @@ class StreamRef:
 
 @dataclass
 class NodeSpec:
-    """A node as validated: its calculator, wiring, options and scheduling settings."""
+    """A node as validated: its calculator, wiring, options and scheduling settings.
+
+    ``handler`` is its input stream handler class and ``handler_options`` the ``options`` message
+    (``mediapipe.MediaPipeOptions``) of the config entry that chose it (empty when none did).
+    """
 
     name: str
     calculator: str
@@ -60,13 +79,18 @@ class NodeSpec:
     side_inputs: list[StreamRef]
     side_outputs: list[StreamRef]
     options: Any
-    input_stream_handler: str
+    handler: type[InputStreamHandler]
     handler_options: Any
     executor: str
     max_in_flight: int
     key: Key
     source_map: SourceMap
     rank: int = 0
+
+    @property
+    def input_stream_handler(self) -> str:
+        """The name of the node's input stream handler."""
+        return self.handler.name
 
 
 @dataclass
@@ -180,14 +204,10 @@ def validate(loaded: LoadedConfig) -> ValidatedGraph:
             threads = ex.options.Extensions[ThreadPoolExecutorOptions.DESCRIPTOR.extensions_by_name["ext"]].num_threads
         executors[ex.name] = threads
 
-    used_names: dict[str, int] = {}
+    names = canonical_node_names(list(config.node))
     for i, node in enumerate(config.node):
         where, key = node_maps.get(i, (smap, ("node", i)))
-        name = node.name or node.calculator
-        if name in used_names:
-            used_names[name] += 1
-            name = f"{name}_{used_names[name]}" if not node.name else name
-        used_names.setdefault(name, 0)
+        name = names[i]
         if not node.calculator:
             problems.append(where.problem(key, f"node {i} has no calculator"))
             continue
@@ -220,18 +240,17 @@ def validate(loaded: LoadedConfig) -> ValidatedGraph:
             elif info.back_edge:
                 back.add(port)
         inputs = [StreamRef(r.tag, r.index, r.name, (r.tag, r.index) in back) for r in inputs]
-        handler = node.input_stream_handler.input_stream_handler or (
-            config.input_stream_handler.input_stream_handler if c.input_stream_handler == "DefaultInputStreamHandler"
-            else "") or c.input_stream_handler
-        handler_options = None
-        if handler not in INPUT_STREAM_HANDLERS:
+        # The node's own entry, else the graph's (for calculators that keep the default handler),
+        # else the calculator's choice.
+        chosen = node.input_stream_handler
+        if not chosen.input_stream_handler and c.input_stream_handler == "DefaultInputStreamHandler":
+            chosen = config.input_stream_handler
+        handler_name = chosen.input_stream_handler or c.input_stream_handler
+        handler = get_input_stream_handler(handler_name)
+        if handler is None:
             problems.append(where.problem(key + ("input_stream_handler", 0),
-                                          f"node {name!r}: unknown input stream handler {handler!r} "
-                                          f"(known: {', '.join(INPUT_STREAM_HANDLERS)})"))
-        elif handler == "FixedSizeInputStreamHandler":
-            from posegraph.framework.config.schema import FixedSizeInputStreamHandlerOptions as F
-            src = node.input_stream_handler if node.HasField("input_stream_handler") else config.input_stream_handler
-            handler_options = src.options.Extensions[F.DESCRIPTOR.extensions_by_name["ext"]]
+                                          f"node {name!r}: unknown input stream handler {handler_name!r} "
+                                          f"(registered: {', '.join(registered_input_stream_handlers())})"))
         if node.executor and node.executor not in executors:
             problems.append(where.problem(key + ("executor", 0), f"node {name!r}: unknown executor "
                                           f"{node.executor!r} (declared: {', '.join(executors) or 'none'})"))
@@ -241,7 +260,8 @@ def validate(loaded: LoadedConfig) -> ValidatedGraph:
         options = _node_options(cls, node, loaded.plain_options.get(i), name, where, key, problems)
         if len(problems) == n_problems:
             nodes.append(NodeSpec(name, node.calculator, cls, inputs, outputs, side_in, side_out, options,
-                                  handler, handler_options, node.executor, node.max_in_flight or 1, key, where))
+                                  handler, chosen.options if chosen.input_stream_handler else MediaPipeOptions(),
+                                  node.executor, node.max_in_flight or 1, key, where))
 
     producers: dict[str, tuple[int, int]] = {}
     for i, r in enumerate(graph_inputs):

@@ -10,8 +10,10 @@ from posegraph.calculators.util.rect_geometry import rect_from_alignment_points
 
 
 @dataclass(frozen=True)
-class AlignmentPointsRectsCalculatorOptions:
-    """MediaPipe's DetectionsToRectsCalculatorOptions fields used for alignment points.
+class DetectionsToRectsCalculatorOptions:
+    """MediaPipe's DetectionsToRectsCalculatorOptions, the fields used for alignment points (MediaPipe's
+    AlignmentPointsRectsCalculator takes this message, so configs write
+    ``[mediapipe.DetectionsToRectsCalculatorOptions.ext]``).
 
     Attributes:
         rotation_vector_start_keypoint_index: the centre point (BlazePose: 0, the hip centre).
@@ -19,6 +21,8 @@ class AlignmentPointsRectsCalculatorOptions:
             direction sets the rotation (BlazePose: 1).
         rotation_vector_target_angle_degrees: the direction that counts as upright (90: up).
     """
+
+    __proto_name__ = "mediapipe.DetectionsToRectsCalculatorOptions"
 
     rotation_vector_start_keypoint_index: int = 0
     rotation_vector_end_keypoint_index: int = 1
@@ -35,7 +39,7 @@ class AlignmentPointsRectsCalculator(Calculator):
         inputs={"DETECTION": Port(Detection, optional=True), "NORM_LANDMARKS": Port(NormalizedLandmarkList, optional=True),
                 "IMAGE_SIZE": Port(tuple)},
         outputs={"NORM_RECT": Port(NormalizedRect)},
-        options=AlignmentPointsRectsCalculatorOptions,
+        options=DetectionsToRectsCalculatorOptions,
     )
 
     def open(self, cc: CalculatorContext) -> None:

@@ -194,6 +194,9 @@ def _pbtxt_positions(text: str) -> dict[Key, tuple[int, int]]:
 # --- YAML ------------------------------------------------------------------------------------
 
 _FD = descriptor.FieldDescriptor
+# (min, max) of each protobuf integer type a YAML value may set.
+_INT_RANGES = {_FD.TYPE_INT32: (-2**31, 2**31 - 1), _FD.TYPE_INT64: (-2**63, 2**63 - 1),
+               _FD.TYPE_UINT32: (0, 2**32 - 1), _FD.TYPE_UINT64: (0, 2**64 - 1)}
 
 
 def _parse_yaml(text: str, file: str) -> LoadedConfig:
@@ -276,9 +279,12 @@ class _YamlReader:
             raise self.fail(node, f"field {fd.name!r} takes a single value, not a {type(node).__name__[:-4].lower()}")
         value = self.constructor.construct_object(node)
         expected = {_FD.TYPE_STRING: str, _FD.TYPE_BOOL: bool}.get(fd.type)
-        if fd.type in (_FD.TYPE_INT32, _FD.TYPE_INT64, _FD.TYPE_UINT32, _FD.TYPE_UINT64):
+        if fd.type in _INT_RANGES:
+            low, high = _INT_RANGES[fd.type]
             ok = isinstance(value, int) and not isinstance(value, bool)
             kind = "an integer"
+            if ok and not low <= value <= high:
+                raise self.fail(node, f"field {fd.name!r} takes an integer from {low} to {high}, got {value}")
         elif fd.type in (_FD.TYPE_FLOAT, _FD.TYPE_DOUBLE):
             ok = isinstance(value, (int, float)) and not isinstance(value, bool)
             kind = "a number"
