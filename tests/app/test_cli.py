@@ -53,10 +53,10 @@ def test_load_of_a_missing_module_names_it(tmp_path, capsys):
 
 def test_dump_prints_every_packet_of_an_internal_stream(shared_data, pose_models):
     proc = subprocess.run([sys.executable, "-m", "posegraph.app.cli", "run", str(graphs.path("pose_tracking")),
-                           "--input", str(shared_data / "media" / "pose.jpg"), "--dump", "pose_rect", "-q"],
+                           "--input", str(shared_data / "media" / "pose.jpg"), "--dump", "posetracking__pose_rect", "-q"],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    lines = [l for l in proc.stderr.splitlines() if l.startswith("[pose_rect @ 0] NormalizedRect(")]
+    lines = [l for l in proc.stderr.splitlines() if l.startswith("[posetracking__pose_rect @ 0] NormalizedRect(")]
     assert len(lines) == 1
     # MediaPipe's expected ROI on pose.jpg: x_center 0.49192297 (mediapipe_goldens, tolerance 0.01)
     x_center = float(lines[0].split("x_center=")[1].split(",")[0])

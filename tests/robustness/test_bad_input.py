@@ -104,7 +104,8 @@ def test_tiny_image_has_no_pose(tmp_path, pose_models):
     proc = run_pose(tmp_path, path, "--output", tmp_path / "out.png")
     assert proc.returncode == 0, proc.stderr
     assert jsonl_records(tmp_path / "out.jsonl") == [
-        {"frame": 0, "timestamp_us": 0, "pose_landmarks": None, "pose_world_landmarks": None}]
+        {"frame": 0, "timestamp_us": 0, "width": 8, "height": 8, "fps": None, "pose_landmarks": None,
+         "pose_world_landmarks": None}]
     assert cv2.imread(str(tmp_path / "out.png")).shape == (8, 8, 3)
 
 
@@ -200,7 +201,7 @@ def test_missing_model_through_the_graph_api(model_dir, monkeypatch):
         graph.start()
     error = caught.value
     assert (error.calculator, error.method) == ("InferenceCalculator", "open")
-    assert error.node.startswith("posedetection__")
+    assert error.node.startswith("posetracking__posedetection__")
     assert isinstance(error.__cause__, ModelError)
     assert (f"model file {model_dir / 'pose_detection.tflite'} is missing; run `posegraph models fetch "
             f"--model pose_detection` to download and verify it") in str(error)
@@ -215,7 +216,7 @@ def test_model_whose_tensors_do_not_match_the_graph(tmp_path, pose_models, share
     proc = run_pose(tmp_path, shared_data / "media" / "pose.jpg", "--graph-path", tmp_path)
     assert proc.returncode == 2, proc.stderr
     assert error_line(proc) == (
-        "node 'poselandmarkbyroi__InferenceCalculator' (InferenceCalculator) failed in process at timestamp 0: "
+        "node 'posetracking__poselandmarkbyroi__InferenceCalculator' (InferenceCalculator) failed in process at timestamp 0: "
         f"ModelError: model {pose_models / 'pose_detection.tflite'} expects an input of shape [1, 224, 224, 3], "
         "got [1, 256, 256, 3]: the graph feeds this model the wrong tensor")
 

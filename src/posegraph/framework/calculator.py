@@ -41,12 +41,15 @@ class Port:
         optional: the node may leave the tag unconnected.
         repeated: the tag may be connected several times (``TAG:0:a``, ``TAG:1:b``).
         doc: one line for ``posegraph show`` and the docs.
+        range: ``(low, high)``, inclusive: a side packet's value must lie within it (checked with
+            the type when the graph starts), e.g. ``(0.0, 1.0)`` for a confidence.
     """
 
     type: type | tuple[type, ...] = object
     optional: bool = False
     repeated: bool = False
     doc: str = ""
+    range: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)

@@ -316,11 +316,7 @@ class Graph:
         if self._started:
             raise GraphRunError("graph already started: a Graph runs once; build a new one to run again")
         side_packets = dict(side_packets or {})
-        types = self.side_packet_types
-        unknown = sorted(set(side_packets) - set(types))
-        if unknown:
-            raise SidePacketError(f"unknown side packet(s) {', '.join(map(repr, unknown))}; this graph takes: "
-                                  f"{', '.join(sorted(types)) or 'none'}")
+        self.check_side_packets(side_packets)
         self._side_packets = side_packets
         self._started = True
         try:
@@ -340,6 +336,25 @@ class Graph:
                 if not n.spec.inputs:
                     self._schedule(n)  # sources start; side-packet-only nodes close at once
 
+    def check_side_packets(self, side_packets: dict[str, Any]) -> None:
+        """Checks side packet values against every node that reads them, as :meth:`start` does,
+        without starting anything (e.g. before creating output files).
+
+        Raises:
+            SidePacketError: a name the graph does not take, or a value of the wrong type or outside
+                the range a reading node declares.
+        """
+        types = self.side_packet_types
+        unknown = sorted(set(side_packets) - set(types))
+        if unknown:
+            raise SidePacketError(f"unknown side packet(s) {', '.join(map(repr, unknown))}; this graph takes: "
+                                  f"{', '.join(sorted(types)) or 'none'}")
+        for n in self._nodes:
+            ports = n.spec.cls.contract.input_side_packets
+            for r in n.spec.side_inputs:
+                if r.name in side_packets:
+                    _check_side_packet(n, r.name, ports[r.tag], side_packets[r.name])
+
     def _open_all(self) -> None:
         pending = list(self._nodes)
         while pending:
@@ -357,10 +372,7 @@ class Graph:
                         raise SidePacketError(f"node {n.name!r} ({n.spec.calculator}) needs side packet {r.name!r} "
                                               f"(tag {r.tag or '(untagged)'}), which was not given to start()")
                     v = self._side_packets[r.name]
-                    expected = ports[r.tag].type
-                    if expected is not object and not _isinstance(v, expected):
-                        raise SidePacketError(f"side packet {r.name!r} for node {n.name!r} ({n.spec.calculator}) "
-                                              f"must be {_type_name(expected)}, got {type(v).__name__} {v!r}")
+                    _check_side_packet(n, r.name, ports[r.tag], v)
                     values[(r.tag, r.index)] = v
                 self._open(n, values)
                 pending.remove(n)
@@ -880,6 +892,18 @@ def _calculator_error(e: Exception, n: _Node, method: str, ts: int | None) -> Ca
 
 def _remaining(deadline: float | None) -> float | None:
     return None if deadline is None else max(deadline - time.monotonic(), 0.0)
+
+
+def _check_side_packet(n: _Node, name: str, port: Any, value: Any) -> None:
+    """Raises SidePacketError when ``value`` is not of ``port``'s type or outside its range."""
+    expected = port.type
+    if expected is not object and not _isinstance(value, expected):
+        raise SidePacketError(f"side packet {name!r} for node {n.name!r} ({n.spec.calculator}) "
+                              f"must be {_type_name(expected)}, got {type(value).__name__} {value!r}")
+    if port.range is not None and not port.range[0] <= value <= port.range[1]:
+        low, high = port.range
+        raise SidePacketError(f"side packet {name!r} for node {n.name!r} ({n.spec.calculator}) "
+                              f"must be in [{low:g}, {high:g}], got {value!r}")
 
 
 def _isinstance(v: Any, expected: Any) -> bool:
