@@ -324,3 +324,35 @@ def test_output_that_cannot_be_written(tmp_path, pose_models, shared_data, optio
     assert proc.returncode == 2, proc.stderr
     assert error_line(proc).startswith(message.format(p=path, d=path.parent))
     assert sorted(tmp_path.iterdir()) == before  # nothing half-made is left behind
+
+
+def test_video_input_with_an_image_output_is_refused_before_anything_runs(tmp_path, squats, pose_models):
+    proc = run_pose(tmp_path, squats, "--output", tmp_path / "out.png")
+    assert proc.returncode == 2, proc.stderr
+    assert error_line(proc) == (f"{tmp_path / 'out.png'}: an image holds one frame, but the input {squats} is a video; "
+                                "write a video (.mp4) instead")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unknown_landmarks_format_is_refused_before_anything_runs(tmp_path, shared_data, pose_models):
+    proc = posegraph_cli("run", POSE_GRAPH, "--input", shared_data / "media" / "pose.jpg", "-q",
+                         "--landmarks", tmp_path / "out.json", "--output", tmp_path / "out.png", timeout=60)
+    assert proc.returncode == 2, proc.stderr
+    assert error_line(proc) == (f"{tmp_path / 'out.json'}: cannot write landmarks as .json; "
+                                "use one of .jsonl, .csv, .parquet")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name, value, node", [
+    ("min_detection_confidence", "1.5", "posetracking__posedetection__TensorsToDetectionsCalculator"),
+    ("min_tracking_confidence", "-0.1", "posetracking__poselandmarkbyroi__VisibilityGatingCalculator"),
+])
+def test_confidence_outside_0_1_is_a_side_packet_error(tmp_path, shared_data, pose_models, name, value, node):
+    proc = run_pose(tmp_path, shared_data / "media" / "pose.jpg", "--side-packet", f"{name}={value}", timeout=60)
+    assert proc.returncode == 2
+    calculator = node.rsplit("__", 1)[1]
+    assert error_line(proc) == (f"side packet {name!r} for node {node!r} ({calculator}) must be in [0, 1], "
+                                f"got {float(value)}")
+    assert not (tmp_path / "out.jsonl").exists()
+    with pytest.raises(SidePacketError, match=rf"^side packet '{name}' for node .* must be in \[0, 1\]"):
+        Graph(POSE_GRAPH).start({name: float(value)})
