@@ -257,6 +257,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--dump", action="append", default=[], metavar="STREAM",
                      help="print every packet of STREAM (any stream of the expanded graph) to stderr")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    run.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                     help="log debug messages, and LiteRT's and OpenCV's info lines (as posegraph -v)")
     graph_args(run)
     run.set_defaults(func=cmd_run)
 
