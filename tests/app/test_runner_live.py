@@ -84,3 +84,48 @@ def test_an_output_video_needs_an_image_stream(tmp_path):
     with pytest.raises(MediaError, match=r"out\.mp4: the graph declares no output stream of images"):
         run_media(Graph.from_string(GRAPH), FakeSource(live=False), output=tmp_path / "out.mp4", progress=False)
     assert list(tmp_path.iterdir()) == []
+
+
+class FakeCamera:
+    """The squat video's first 30 frames as a camera delivers them: live, every 5 ms (faster than
+    the pose graph), timestamps since the first frame. A stand-in: no camera is attached here."""
+
+    def __init__(self, frames) -> None:
+        self.frames = frames
+        self.name, self.fps, self.frame_count = "camera 0", None, None
+        self.height, self.width = frames[0].image.shape[:2]
+        self.is_live, self.is_still, self.truncated, self.error = True, False, False, None
+
+    def __iter__(self):
+        for frame in self.frames:
+            time.sleep(0.005)
+            yield SourceFrame(frame.index, frame.index * 5000, frame.image)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+
+def test_a_camera_runs_the_pose_graph_on_a_pool_whose_flow_limiter_drops_frames(tmp_path, monkeypatch, capsys,
+                                                                                 shared_data, pose_models):
+    from posegraph.app import media
+    from posegraph.app.cli import main
+    from posegraph.app.media import open_source
+
+    with open_source(shared_data / "media" / "pose_squats.mp4") as video:
+        frames = [f for f, _ in zip(video, range(30))]
+    monkeypatch.setattr(media, "open_source", lambda spec: FakeCamera(frames))
+    status = main(["run", "pose_tracking", "--input", "0", "--landmarks", str(tmp_path / "out.jsonl"),
+                   "--output", str(tmp_path / "out.mp4"), "-q"])
+    assert status == 0
+    records = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    dropped = 30 - len(records)
+    assert 0 < dropped < 30 and records[0]["frame"] == 0  # the first frame finds the graph idle
+    assert f"{len(records)} frames ({len(records)} with a pose) in " in (err := capsys.readouterr().err)
+    assert f", {dropped} live frames dropped to keep up" in err
+    assert [r["timestamp_us"] for r in records] == [r["frame"] * 5000 for r in records]
+    assert all(b["frame"] > a["frame"] for a, b in zip(records, records[1:]))
+    with open_source(tmp_path / "out.mp4") as written:
+        assert sum(1 for _ in written) == len(records)  # a rendered frame for each frame that went through

@@ -127,6 +127,7 @@ def ensure_models(graph: Any) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     import cv2
 
+    from posegraph import Graph
     from posegraph.app.media import check_writable, open_source
     from posegraph.app.runner import check_outputs, run_media
 
@@ -150,7 +151,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         if source.is_live and args.threads is None and graph.num_threads <= 1:
             # Inline, a frame runs inside add_packet and the next one waits for it; on a pool, frames
             # that arrive while the graph is busy reach its flow limiter, which drops them.
-            graph = _graph(args, num_threads=2)
+            graph = Graph(graph.loaded, num_threads=2)
         if args.trace or args.profile:
             graph.tracer = []
         for stream in args.dump:
