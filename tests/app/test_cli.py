@@ -144,3 +144,13 @@ def test_profile_counts_opening_apart_from_the_frames(shared_data, pose_models):
     calls, open_ms = int(row.split()[1]), float(row.split()[-1])
     assert calls == 2  # one frame and close; loading the model is the open column
     assert open_ms > 0
+
+
+@pytest.mark.parametrize("verbose", [False, True])
+def test_litert_info_lines_only_with_verbose(shared_data, pose_models, verbose):
+    proc = subprocess.run([sys.executable, "-m", "posegraph.app.cli", "run", "pose_tracking", "-q",
+                           "--input", str(shared_data / "media" / "pose.jpg"), *(["-v"] if verbose else [])],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert ("INFO: Created TensorFlow Lite XNNPACK delegate for CPU." in proc.stderr) is verbose
+    assert "posegraph: 1 frames (1 with a pose)" in proc.stderr
