@@ -246,7 +246,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run a graph on a video, an image or a camera")
     run.add_argument("graph", help="graph config (.pbtxt or .yaml), or a bundled graph's name (pose_tracking)")
     run.add_argument("--input", required=True, help="video or image file, or a camera index (0, 1, ...)")
-    run.add_argument("--output", help="write the annotated video or image here")
+    run.add_argument("--output", metavar="FILE",
+                     help="write the graph's image output here (pose_tracking: the skeleton drawn): .mp4/.m4v/.mov "
+                          "(H.264), .avi (Motion JPEG), or an image (.png, .jpg, ...) for an image input")
     run.add_argument("--landmarks", metavar="FILE",
                      help="write the landmarks (and the graph's other outputs) here: .jsonl (a JSON line per frame), "
                           ".csv or .parquet (a row per frame and landmark)")
