@@ -224,6 +224,17 @@ def test_outputs_are_created_with_the_umask(tmp_path, name):
     assert (tmp_path / name).stat().st_mode & 0o777 == 0o640
 
 
+def test_a_video_closed_before_any_frame_leaves_no_file(tmp_path):
+    open_sink(tmp_path / "empty.mp4", 5.0, (64, 48)).close()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_size_the_encoder_refuses_fails_when_the_sink_opens(tmp_path):
+    with pytest.raises(MediaError, match=r"zero\.mp4: FFmpeg cannot open a libx264 video writer \(0x0 at 5\.0 fps\)"):
+        open_sink(tmp_path / "zero.mp4", 5.0, (0, 0))
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_image_sink_writes_the_frame(tmp_path):
     frame = np.random.default_rng(0).integers(0, 256, (48, 64, 3), dtype=np.uint8)
     with open_sink(tmp_path / "out.png", 30.0, (64, 48)) as sink:

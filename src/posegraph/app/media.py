@@ -360,12 +360,17 @@ class VideoSink(MediaSink):
         try:
             container = av.open(str(path), mode="w",
                                 options={"movflags": "+faststart"} if codec == "libx264" else {})
+        except (av.FFmpegError, OSError) as exc:
+            raise MediaError(f"{path}: FFmpeg cannot create the video: {exc}") from exc
+        try:
             stream = container.add_stream(codec, rate=Fraction(fps).limit_denominator(1001))
             stream.width, stream.height = width + width % 2, height + height % 2
             stream.pix_fmt = "yuv420p" if codec == "libx264" else "yuvj420p"
             if codec == "libx264":
                 stream.options = {"crf": "18", "preset": "veryfast"}
+            stream.codec_context.open()  # now, so that a size or rate the encoder refuses fails here
         except (av.FFmpegError, ValueError) as exc:
+            container.close()
             raise MediaError(f"{path}: FFmpeg cannot open a {codec} video writer "
                              f"({width}x{height} at {fps} fps): {exc}") from exc
         self._container, self._stream = container, stream
@@ -394,7 +399,18 @@ class VideoSink(MediaSink):
         self.frames_written += 1
 
     def close(self) -> None:
-        self._finalizer()
+        """Flush the encoder and write the index; safe to call more than once. A sink closed
+        before any frame was written leaves no file (an mp4 without frames does not play).
+
+        Raises:
+            MediaError: FFmpeg failed to finish the file.
+        """
+        import av
+
+        try:
+            self._finalizer()
+        except (av.FFmpegError, OSError) as exc:
+            raise MediaError(f"{self.path}: cannot finish the video: {exc}") from exc
 
 
 def _finish_video(container: object, stream: object) -> None:

@@ -14,7 +14,8 @@ Formats:
   <stream>: value, ...}``; a landmark list is ``[[x, y, z, visibility, presence], ...]``, a
   dataclass an object of its fields, an absent packet ``null``.
 - ``.csv`` and ``.parquet``: one row per frame and landmark, columns ``frame, timestamp_us,
-  landmark`` (MediaPipe's name, e.g. ``left_shoulder``), ``x, y, z, visibility, presence`` (of the
+  landmark`` (MediaPipe's name, e.g. ``left_shoulder``, for a list of BlazePose's 33; the index as
+  text for a list of another length), ``x, y, z, visibility, presence`` (of the
   normalized landmarks), ``world_x, world_y, world_z``, then one column per other stream. A frame
   without landmarks is one row with an empty ``landmark`` and empty values, so every frame (and
   what the other streams said at it) is in the file.
