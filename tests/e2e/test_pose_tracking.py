@@ -79,13 +79,16 @@ def test_open_loop_refuses_smoothed_reference(data):
         parity(data / "reference" / "pose_squats.smooth.json", str(data / SQUATS), open_loop=True)
 
 
-def test_cli_run_writes_video_and_jsonl(data, tmp_path):
-    """`posegraph run pose_tracking` (flow limiter, PoseTracking, renderer) against MediaPipe: the JSONL's
-    landmarks meet the closed-loop contract above (pose on exactly the reference's frames, 1 px median,
-    9 px p99) and are the very numbers the PoseTracking module gives alone (the parity report's figures,
-    equal to the last digit: float32 values written in their shortest exact form)."""
+@pytest.mark.parametrize("threads", ["1", "2"])
+def test_cli_run_writes_video_and_jsonl(data, tmp_path, threads):
+    """`posegraph run pose_tracking` (flow limiter, PoseTracking, renderer) against MediaPipe, inline and
+    on a thread pool (where the flow limiter would drop a frame fed before the last one is done): every
+    frame is written, the JSONL's landmarks meet the closed-loop contract above (pose on exactly the
+    reference's frames, 1 px median, 9 px p99) and are the very numbers the PoseTracking module gives
+    alone (the parity report's figures, equal to the last digit: float32 values written in their
+    shortest exact form)."""
     out, lms = tmp_path / "out.mp4", tmp_path / "out.jsonl"
-    proc = subprocess.run([sys.executable, "-m", "posegraph.app.cli", "run", "pose_tracking",
+    proc = subprocess.run([sys.executable, "-m", "posegraph.app.cli", "run", "pose_tracking", "--threads", threads,
                            "--input", str(data / SQUATS), "--output", str(out), "--landmarks", str(lms), "-q"],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
