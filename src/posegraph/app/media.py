@@ -342,8 +342,10 @@ class MediaSink:
 
 
 class VideoSink(MediaSink):
-    """A video file encoded by PyAV (FFmpeg): H.264 (libx264, yuv420p, CRF 18) for .mp4/.m4v/.mov,
-    which browsers play, with the index at the front (``+faststart``); Motion JPEG for .avi.
+    """A video file encoded by PyAV (FFmpeg): H.264 (libx264, yuv420p, CRF 18, preset ultrafast) for
+    .mp4/.m4v/.mov, which browsers play, with the index at the front (``+faststart``); Motion JPEG
+    for .avi. The ultrafast preset keeps encoding beside the graph cheap: 7.8 ms of CPU per 720x1280
+    frame of the squat video here, against 18.3 ms for ``veryfast``, for files about twice as large.
 
     4:2:0 chroma needs an even width and height: a frame of odd size is padded by repeating its
     last column or row, so the video is at most one pixel wider and taller than ``size``. FFmpeg's
@@ -367,7 +369,7 @@ class VideoSink(MediaSink):
             stream.width, stream.height = width + width % 2, height + height % 2
             stream.pix_fmt = "yuv420p" if codec == "libx264" else "yuvj420p"
             if codec == "libx264":
-                stream.options = {"crf": "18", "preset": "veryfast"}
+                stream.options = {"crf": "18", "preset": "ultrafast"}
             stream.codec_context.open()  # now, so that a size or rate the encoder refuses fails here
         except (av.FFmpegError, ValueError) as exc:
             container.close()
