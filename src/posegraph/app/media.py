@@ -13,13 +13,13 @@ from __future__ import annotations
 import logging
 import math
 import os
-import tempfile
 import time
+import uuid
 import weakref
 from collections.abc import Iterator
+from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
-from fractions import Fraction
 from typing import NamedTuple
 
 import cv2
@@ -424,20 +424,12 @@ def _finish_video(container: object, stream: object) -> None:
         container.close()  # type: ignore[attr-defined]
 
 
-def _umask() -> int:
-    """The process's file-creation mask (read by setting it and putting it back)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 class ImageSink(MediaSink):
     """A still image; each ``write`` replaces the file atomically (temporary file, then rename)."""
 
     def __init__(self, path: Path, size: tuple[int, int]) -> None:
         self.path, self.size = path, size
         self._closed = False
-        self._umask = _umask()
 
     def write(self, frame_rgb: np.ndarray) -> None:
         """Write one RGB uint8 (H, W, 3) frame of the sink's size as the image."""
@@ -447,15 +439,15 @@ class ImageSink(MediaSink):
         ok, encoded = cv2.imencode(self.path.suffix, cv2.cvtColor(frame_rgb, cv2.COLOR_RGB2BGR))
         if not ok:
             raise MediaError(f"{self.path}: OpenCV could not encode the image")
+        # Created like open() creates files (0o666 less the umask); mkstemp's would be 0600.
+        tmp = self.path.parent / f".{self.path.name}.{os.getpid()}.{uuid.uuid4().hex}.part"
         try:
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.",
-                                       suffix=".part")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         except OSError as exc:
             raise MediaError(f"{self.path}: cannot write: {exc.strerror}") from exc
         try:
             with os.fdopen(fd, "wb") as out:
                 out.write(encoded.tobytes())
-            os.chmod(tmp, 0o666 & ~self._umask)  # mkstemp makes it 0600; a plain open() would not
             os.replace(tmp, self.path)
         except OSError as exc:
             Path(tmp).unlink(missing_ok=True)
