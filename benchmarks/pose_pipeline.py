@@ -69,7 +69,7 @@ def run(video: Path, repeat: int = 3) -> dict[str, Any]:
     step = frames[1][0] if len(frames) > 1 else 33_333
     played = [(k * len(frames) * step + t, image) for k in range(repeat) for t, image in frames]
 
-    graph = Graph(graphs.path("pose_tracking"))
+    graph = Graph(graphs.path("pose_tracking_module"))
     graph.tracer = []
     landmarks: dict[int, Any] = {}
     rois: dict[int, Any] = {}

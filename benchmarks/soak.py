@@ -2,7 +2,7 @@
 
     python benchmarks/soak.py [--frames 10000] [--threads N] [--max-rss-growth-mb 64]
 
-Decodes ../shared/data/media/pose_squats.mp4 once and feeds its frames to graphs/pose_tracking.pbtxt
+Decodes ../shared/data/media/pose_squats.mp4 once and feeds its frames to graphs/pose_tracking_module.pbtxt (the PoseTracking module)
 over and over, with timestamps that keep increasing at the video's rate. Prints the frames run, the
 resident set size (RSS), threads and open file descriptors after a warm-up and at the last frame
 (and the peak RSS, and threads and files once the graph has closed), all read from /proc/self.
@@ -26,7 +26,7 @@ from posegraph import graphs
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 VIDEO = REPO_ROOT.parent / "shared" / "data" / "media" / "pose_squats.mp4"
-GRAPH = graphs.path("pose_tracking")
+GRAPH = graphs.path("pose_tracking_module")
 WARMUP_FRAMES = 100
 
 

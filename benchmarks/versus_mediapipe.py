@@ -37,7 +37,7 @@ def mediapipe_ms(python: str, video: Path) -> float:
 def posegraph_ms(frames: list[tuple[int, Any]]) -> float:
     from posegraph import Graph
 
-    graph = Graph(graphs.path("pose_tracking"))
+    graph = Graph(graphs.path("pose_tracking_module"))
     graph.start({"smooth_landmarks": False})
     start = time.perf_counter()
     for t, image in frames:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import csv
+import json
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from posegraph import graphs
 from posegraph import SidePacketError
 from posegraph.app.cli import main, parse_side_packets
+from posegraph.calculators.pose.landmarks import POSE_LANDMARK_NAMES
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -53,10 +57,10 @@ def test_load_of_a_missing_module_names_it(tmp_path, capsys):
 
 def test_dump_prints_every_packet_of_an_internal_stream(shared_data, pose_models):
     proc = subprocess.run([sys.executable, "-m", "posegraph.app.cli", "run", str(graphs.path("pose_tracking")),
-                           "--input", str(shared_data / "media" / "pose.jpg"), "--dump", "pose_rect", "-q"],
+                           "--input", str(shared_data / "media" / "pose.jpg"), "--dump", "posetracking__pose_rect", "-q"],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    lines = [l for l in proc.stderr.splitlines() if l.startswith("[pose_rect @ 0] NormalizedRect(")]
+    lines = [l for l in proc.stderr.splitlines() if l.startswith("[posetracking__pose_rect @ 0] NormalizedRect(")]
     assert len(lines) == 1
     # MediaPipe's expected ROI on pose.jpg: x_center 0.49192297 (mediapipe_goldens, tolerance 0.01)
     x_center = float(lines[0].split("x_center=")[1].split(",")[0])
@@ -69,3 +73,84 @@ def test_side_packets_are_parsed_by_declared_type():
         {"smooth_landmarks": False, "min_tracking_confidence": 0.7, "name": "a=b"}
     with pytest.raises(SidePacketError, match="smooth_landmarks takes a bool"):
         parse_side_packets(["smooth_landmarks=maybe"], types)
+
+
+WRIST_CALCULATOR = '''
+from posegraph import Calculator, Contract, Port, register_calculator
+from posegraph.calculators.formats import NormalizedLandmarkList
+from posegraph.calculators.pose.landmarks import POSE_LANDMARK_NAMES
+
+NOSE, LEFT_WRIST, RIGHT_WRIST = (POSE_LANDMARK_NAMES.index(n) for n in ("nose", "left_wrist", "right_wrist"))
+
+
+@register_calculator
+class WristAboveHeadCalculator(Calculator):
+    contract = Contract(inputs={"NORM_LANDMARKS": Port(NormalizedLandmarkList)}, outputs={"": Port(bool)})
+
+    def process(self, cc):
+        y = cc.value("NORM_LANDMARKS").data[:, 1]
+        cc.send("", bool(min(y[LEFT_WRIST], y[RIGHT_WRIST]) < y[NOSE]))  # image y grows downwards
+'''
+
+WRIST_GRAPH = '''
+input_stream: [IMAGE:image]
+output_stream: [LANDMARKS:pose_landmarks, WORLD_LANDMARKS:pose_world_landmarks, wrist_above_head]
+node:
+  - calculator: PoseTracking
+    input_stream: [IMAGE:image]
+    output_stream: [LANDMARKS:pose_landmarks, WORLD_LANDMARKS:pose_world_landmarks]
+  - calculator: WristAboveHeadCalculator
+    input_stream: [NORM_LANDMARKS:pose_landmarks]
+    output_stream: [wrist_above_head]
+'''
+
+
+def test_a_users_own_output_stream_is_written_with_the_landmarks(tmp_path, shared_data, pose_models):
+    """A new user's flag, declared as a graph output, lands in every landmarks format beside the pose."""
+    import pyarrow.parquet as pq
+
+    (tmp_path / "wrist.py").write_text(WRIST_CALCULATOR)
+    (tmp_path / "wrist.yaml").write_text(WRIST_GRAPH)
+    for suffix in ("jsonl", "csv", "parquet"):
+        proc = subprocess.run([sys.executable, "-m", "posegraph.app.cli", "run", str(tmp_path / "wrist.yaml"),
+                               "--load", str(tmp_path / "wrist.py"), "--input", str(shared_data / "media" / "yoga_tree.jpeg"),
+                               "--landmarks", str(tmp_path / f"out.{suffix}"), "-q"],
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+    [record] = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert list(record) == ["frame", "timestamp_us", "width", "height", "fps", "pose_landmarks", "pose_world_landmarks",
+                            "wrist_above_head"]
+    y = [row[1] for row in record["pose_landmarks"]]
+    assert record["wrist_above_head"] is (min(y[15], y[16]) < y[0])
+    with (tmp_path / "out.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    table = pq.read_table(tmp_path / "out.parquet").to_pylist()
+    for rows_of_a_format in (rows, table):
+        assert [r["landmark"] for r in rows_of_a_format] == list(POSE_LANDMARK_NAMES)
+        for r, image, world in zip(rows_of_a_format, record["pose_landmarks"], record["pose_world_landmarks"]):
+            values = [float(r[c]) for c in ("x", "y", "z", "visibility", "presence", "world_x", "world_y", "world_z")]
+            assert np.array_equal(np.float32(values), np.float32(image + world[:3]))  # the same float32 numbers
+            assert str(r["wrist_above_head"]) == str(record["wrist_above_head"])
+
+
+def test_profile_counts_opening_apart_from_the_frames(shared_data, pose_models):
+    proc = subprocess.run([sys.executable, "-m", "posegraph.app.cli", "run", "pose_tracking", "--profile", "-q",
+                           "--input", str(shared_data / "media" / "pose.jpg")], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stderr.splitlines()
+    header = next(line for line in lines if line.startswith("node "))
+    assert header.split()[-2:] == ["open", "ms"]
+    row = next(line for line in lines if line.startswith("posetracking__poselandmarkbyroi__InferenceCalculator "))
+    calls, open_ms = int(row.split()[1]), float(row.split()[-1])
+    assert calls == 2  # one frame and close; loading the model is the open column
+    assert open_ms > 0
+
+
+@pytest.mark.parametrize("verbose", [False, True])
+def test_litert_info_lines_only_with_verbose(shared_data, pose_models, verbose):
+    proc = subprocess.run([sys.executable, "-m", "posegraph.app.cli", "run", "pose_tracking", "-q",
+                           "--input", str(shared_data / "media" / "pose.jpg"), *(["-v"] if verbose else [])],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert ("INFO: Created TensorFlow Lite XNNPACK delegate for CPU." in proc.stderr) is verbose
+    assert "posegraph: 1 frames (1 with a pose)" in proc.stderr

@@ -1,8 +1,7 @@
-"""Sources, sinks and the landmark JSONL writer of posegraph.app.media."""
+"""Sources and sinks of posegraph.app.media."""
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import struct
@@ -12,9 +11,7 @@ import cv2
 import numpy as np
 import pytest
 
-from posegraph.app.media import (
-    JsonlLandmarkWriter, open_sink, open_source, to_rgb8,
-)
+from posegraph.app.media import camera_index, open_sink, open_source, to_rgb8
 from posegraph.framework.errors import MediaError
 
 MEDIA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "media"
@@ -147,6 +144,14 @@ def test_truncated_video_yields_frames_before_the_damage(tmp_path, caplog, strea
     assert f"{path}: reading stopped after frame {len(frames) - 1}" in caplog.text
 
 
+def test_camera_index_is_one_rule(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert [camera_index(s) for s in (0, 3, "0", "12")] == [0, 3, 0, 12]
+    assert [camera_index(s) for s in ("video.mp4", "-1", "1.5", "\u0661", "", tmp_path)] == [None] * 6
+    (tmp_path / "7").write_bytes(b"")  # a file named like an index wins
+    assert camera_index("7") is None
+
+
 @pytest.mark.parametrize("spec", [97, "97"])
 def test_camera_index_without_camera(spec):
     with pytest.raises(MediaError, match=r"^camera 97: no camera could be opened at index 97"):
@@ -175,6 +180,59 @@ def test_interrupted_video_sink_leaves_a_playable_file(tmp_path):
     assert len(frames) == 6
     red, green, blue = frames[-1].image.reshape(-1, 3).mean(axis=0)
     assert red > 240 and green < 15 and blue < 15  # RGB stayed RGB through the codec
+
+
+def _video_stream(path: Path) -> tuple[str, str, int, int]:
+    import av
+
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        return stream.codec_context.name, stream.codec_context.pix_fmt, stream.width, stream.height
+
+
+def test_mp4_is_h264_that_browsers_play(tmp_path):
+    path = tmp_path / "out.mp4"
+    with open_sink(path, 5.0, (64, 48)) as sink:
+        for i in range(5):
+            sink.write(solid((40 * i, 0, 0)))
+    assert _video_stream(path) == ("h264", "yuv420p", 64, 48)
+    data = path.read_bytes()
+    assert data.index(b"moov") < data.index(b"mdat")  # the index first: playable while it downloads
+
+
+def test_odd_sized_frames_are_padded_to_even(tmp_path):
+    path = tmp_path / "odd.mp4"
+    y, x = np.mgrid[0:47, 0:65]
+    frame = np.stack([x * 3, y * 5, np.full_like(x, 128)], axis=-1).astype(np.uint8)  # smooth ramps
+    with open_sink(path, 10.0, (65, 47)) as sink:
+        sink.write(frame)
+    assert _video_stream(path)[2:] == (66, 48)
+    [decoded] = list(open_source(path))
+    error = np.abs(decoded.image.astype(int) - np.pad(frame, ((0, 1), (0, 1), (0, 0)), mode="edge"))
+    # H.264 at CRF 18 through limited-range YUV 4:2:0 on smooth ramps: 2.1 levels mean here; the pad repeats the edge
+    assert error.mean() < 3 and error.max() <= 16
+
+
+@pytest.mark.parametrize("name", ["out.png", "out.jpg", "out.mp4", "out.avi"])
+def test_outputs_are_created_with_the_umask(tmp_path, name):
+    old = os.umask(0o027)
+    try:
+        with open_sink(tmp_path / name, 5.0, (64, 48)) as sink:
+            sink.write(solid((0, 0, 0)))
+    finally:
+        os.umask(old)
+    assert (tmp_path / name).stat().st_mode & 0o777 == 0o640
+
+
+def test_a_video_closed_before_any_frame_leaves_no_file(tmp_path):
+    open_sink(tmp_path / "empty.mp4", 5.0, (64, 48)).close()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_size_the_encoder_refuses_fails_when_the_sink_opens(tmp_path):
+    with pytest.raises(MediaError, match=r"zero\.mp4: FFmpeg cannot open a libx264 video writer \(0x0 at 5\.0 fps\)"):
+        open_sink(tmp_path / "zero.mp4", 5.0, (0, 0))
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_image_sink_writes_the_frame(tmp_path):
@@ -222,39 +280,3 @@ def test_sink_rejects_a_frame_of_the_wrong_size_and_writes_after_close(tmp_path)
     sink.close()
     with pytest.raises(MediaError, match=r"out\.mp4: write after close"):
         sink.write(solid((0, 0, 0)))
-
-
-# --- landmark JSONL ------------------------------------------------------------------------------
-
-def test_jsonl_lines_are_flushed_per_frame(tmp_path):
-    path = tmp_path / "landmarks.jsonl"
-    landmarks = np.zeros((33, 5), np.float32)
-    landmarks[0] = (0.1, 0.25, -0.5, 0.9, 1.0)
-    landmarks[1, 0] = np.nan
-    world = np.ones((33, 5), np.float64)
-    with JsonlLandmarkWriter(path) as writer:
-        writer.write(0, 0, landmarks, world)
-        writer.write(1, 200_000, None, None)
-        lines = path.read_text().splitlines()  # before close
-    assert len(lines) == 2
-    first, second = (json.loads(line) for line in lines)
-    assert list(first) == ["frame", "timestamp_us", "pose_landmarks", "pose_world_landmarks"]
-    assert (first["frame"], first["timestamp_us"]) == (0, 0)
-    assert len(first["pose_landmarks"]) == 33
-    assert first["pose_landmarks"][0] == [0.1, 0.25, -0.5, 0.9, 1.0]
-    assert first["pose_landmarks"][1] == [None, 0.0, 0.0, 0.0, 0.0]
-    assert first["pose_world_landmarks"][32] == [1.0] * 5
-    assert second == {"frame": 1, "timestamp_us": 200000, "pose_landmarks": None,
-                      "pose_world_landmarks": None}
-
-
-def test_jsonl_rejects_wrong_shape(tmp_path):
-    with JsonlLandmarkWriter(tmp_path / "l.jsonl") as writer:
-        with pytest.raises(ValueError, match=r"pose_landmarks: expected an \(N, 5\) array"):
-            writer.write(0, 0, np.zeros((33, 4)))
-
-
-def test_jsonl_unwritable_path(tmp_path):
-    path = tmp_path / "absent" / "l.jsonl"
-    with pytest.raises(MediaError, match=rf"^{path}: cannot write landmarks: No such file"):
-        JsonlLandmarkWriter(path)

@@ -1,52 +1,131 @@
-"""run_media: a live source drops frames when the graph is behind; a file source loses none."""
+"""run_media: frames in, declared outputs written by type. A live source loses frames in the
+graph's flow limiter when the graph is behind; a file source loses none, inline or on a pool."""
 
 from __future__ import annotations
 
+import json
 import time
 
 import numpy as np
+import pytest
 
-from posegraph import Calculator, CalculatorContext, Contract, Graph, Port, register_calculator
+from posegraph import Calculator, CalculatorContext, Contract, Graph, MediaError, Port, register_calculator
 from posegraph.app.media import SourceFrame
-from posegraph.app.runner import run_media
+from posegraph.app.runner import graph_outputs, run_media
 
 
 @register_calculator
 class SlowFrameForRunnerTest(Calculator):
-    """Takes 30 ms per frame: slower than the source below."""
+    """Takes 30 ms per frame (slower than the source below); says whether the frame's first pixel is lit."""
 
-    contract = Contract(inputs={"IMAGE": Port(np.ndarray)}, outputs={"": Port(int)})
+    contract = Contract(inputs={"IMAGE": Port(np.ndarray)}, outputs={"": Port(bool)})
 
     def process(self, cc: CalculatorContext) -> None:
         time.sleep(0.03)
-        cc.send("", 1)
+        cc.send("", bool(cc.value("IMAGE")[0, 0, 0]))
 
 
 class FakeSource:
-    """40 tiny frames, 2 ms apart, as a camera (live) or a file would deliver them."""
+    """40 tiny frames, 2 ms apart, as a camera (live) or a file would deliver them; odd frames are lit."""
 
     def __init__(self, live: bool) -> None:
         self.name, self.fps, self.frame_count, self.width, self.height = "fake", 500.0, 40, 4, 4
-        self.is_live, self.truncated, self.error = live, False, None
+        self.is_live, self.is_still, self.truncated, self.error = live, False, False, None
 
     def __iter__(self):
         for i in range(40):
             time.sleep(0.002)
-            yield SourceFrame(i, i * 2000, np.zeros((4, 4, 3), np.uint8))
+            yield SourceFrame(i, i * 2000, np.full((4, 4, 3), 255 * (i % 2), np.uint8))
 
 
+# As MediaPipe's pose_tracking_cpu.pbtxt throttles: FINISHED is a back edge from the graph's output.
 GRAPH = """
 input_stream: "IMAGE:image"
-node { calculator: "SlowFrameForRunnerTest" input_stream: "IMAGE:image" output_stream: "done" }
+output_stream: "lit"
+output_stream: "ALLOW:allowed"
+node {
+  calculator: "FlowLimiterCalculator"
+  input_stream: "image"
+  input_stream: "FINISHED:lit"
+  input_stream_info: { tag_index: "FINISHED" back_edge: true }
+  output_stream: "throttled"
+  output_stream: "ALLOW:allowed"
+}
+node { calculator: "SlowFrameForRunnerTest" input_stream: "IMAGE:throttled" output_stream: "lit" }
 """
 
 
-def test_a_live_source_drops_frames_instead_of_falling_behind():
-    summary = run_media(Graph.from_string(GRAPH), FakeSource(live=True), progress=False)
+def test_outputs_are_sorted_by_what_they_carry():
+    outputs = graph_outputs(Graph.from_string(GRAPH))
+    assert (outputs.images, outputs.allow, outputs.data) == ((), "allowed", {"lit": bool})
+
+
+def test_a_live_source_drops_frames_in_the_graph_instead_of_falling_behind(tmp_path):
+    summary = run_media(Graph.from_string(GRAPH, num_threads=2), FakeSource(live=True), progress=False,
+                        landmarks=tmp_path / "out.jsonl")
     assert summary.dropped > 0
     assert summary.frames + summary.dropped == 40
+    records = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert len(records) == summary.frames  # the dropped frames are written nowhere
+    assert all(r["lit"] == bool(r["frame"] % 2) for r in records)  # what went through is intact
 
 
-def test_a_file_source_loses_no_frame():
-    summary = run_media(Graph.from_string(GRAPH), FakeSource(live=False), progress=False)
+@pytest.mark.parametrize("threads", [1, 2])
+def test_a_file_source_loses_no_frame(tmp_path, threads):
+    summary = run_media(Graph.from_string(GRAPH, num_threads=threads), FakeSource(live=False), progress=False,
+                        landmarks=tmp_path / "out.jsonl")
     assert (summary.frames, summary.dropped) == (40, 0)
+    records = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert records[3] == {"frame": 3, "timestamp_us": 6000, "width": 4, "height": 4, "fps": 500.0, "lit": True}
+    assert [(r["frame"], r["lit"]) for r in records] == [(i, bool(i % 2)) for i in range(40)]
+
+
+def test_an_output_video_needs_an_image_stream(tmp_path):
+    with pytest.raises(MediaError, match=r"out\.mp4: the graph declares no output stream of images"):
+        run_media(Graph.from_string(GRAPH), FakeSource(live=False), output=tmp_path / "out.mp4", progress=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+class FakeCamera:
+    """The squat video's first 30 frames as a camera delivers them: live, every 5 ms (faster than
+    the pose graph), timestamps since the first frame. A stand-in: no camera is attached here."""
+
+    def __init__(self, frames) -> None:
+        self.frames = frames
+        self.name, self.fps, self.frame_count = "camera 0", None, None
+        self.height, self.width = frames[0].image.shape[:2]
+        self.is_live, self.is_still, self.truncated, self.error = True, False, False, None
+
+    def __iter__(self):
+        for frame in self.frames:
+            time.sleep(0.005)
+            yield SourceFrame(frame.index, frame.index * 5000, frame.image)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+
+def test_a_camera_runs_the_pose_graph_on_a_pool_whose_flow_limiter_drops_frames(tmp_path, monkeypatch, capsys,
+                                                                                 shared_data, pose_models):
+    from posegraph.app import media
+    from posegraph.app.cli import main
+    from posegraph.app.media import open_source
+
+    with open_source(shared_data / "media" / "pose_squats.mp4") as video:
+        frames = [f for f, _ in zip(video, range(30))]
+    monkeypatch.setattr(media, "open_source", lambda spec: FakeCamera(frames))
+    status = main(["run", "pose_tracking", "--input", "0", "--landmarks", str(tmp_path / "out.jsonl"),
+                   "--output", str(tmp_path / "out.mp4"), "-q"])
+    assert status == 0
+    records = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    dropped = 30 - len(records)
+    assert 0 < dropped < 30 and records[0]["frame"] == 0  # the first frame finds the graph idle
+    assert f"{len(records)} frames ({len(records)} with a pose) in " in (err := capsys.readouterr().err)
+    assert f", {dropped} live frames dropped to keep up" in err
+    assert [r["timestamp_us"] for r in records] == [r["frame"] * 5000 for r in records]
+    assert all(b["frame"] > a["frame"] for a, b in zip(records, records[1:]))
+    with open_source(tmp_path / "out.mp4") as written:
+        assert sum(1 for _ in written) == len(records)  # a rendered frame for each frame that went through

@@ -12,11 +12,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from posegraph import graphs
-from posegraph.app.parity import parity
 from posegraph.app.media import open_source
+from posegraph.app.parity import compare, parity
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 SQUATS = "media/pose_squats.mp4"
@@ -77,21 +79,37 @@ def test_open_loop_refuses_smoothed_reference(data):
         parity(data / "reference" / "pose_squats.smooth.json", str(data / SQUATS), open_loop=True)
 
 
-def test_cli_run_writes_video_and_jsonl(data, tmp_path):
+@pytest.mark.parametrize("threads", ["1", "2"])
+def test_cli_run_writes_video_and_jsonl(data, tmp_path, threads):
+    """`posegraph run pose_tracking` (flow limiter, PoseTracking, renderer) against MediaPipe, inline and
+    on a thread pool (where the flow limiter would drop a frame fed before the last one is done): every
+    frame is written, the JSONL's landmarks meet the closed-loop contract above (pose on exactly the
+    reference's frames, 1 px median, 9 px p99) and are the very numbers the PoseTracking module gives
+    alone (the parity report's figures, equal to the last digit: float32 values written in their
+    shortest exact form)."""
     out, lms = tmp_path / "out.mp4", tmp_path / "out.jsonl"
-    proc = subprocess.run([sys.executable, "-m", "posegraph.app.cli", "run", str(graphs.path("pose_tracking")),
+    proc = subprocess.run([sys.executable, "-m", "posegraph.app.cli", "run", "pose_tracking", "--threads", threads,
                            "--input", str(data / SQUATS), "--output", str(out), "--landmarks", str(lms), "-q"],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
+    assert "INFO:" not in proc.stderr  # LiteRT's chatter stays hidden without -v
     lines = [json.loads(line) for line in lms.read_text().splitlines()]
     assert [l["frame"] for l in lines] == list(range(65))
     reference = json.loads((data / "reference" / "pose_squats.smooth.json").read_text())
     fps = reference["fps"]
     assert [l["timestamp_us"] for l in lines] == [round(i * 1e6 / fps) for i in range(65)]
-    assert all(ref["landmarks"] is not None for ref in reference["frames"])  # a pose in every frame
-    for line in lines:
-        assert len(line["pose_landmarks"]) == 33 and all(len(lm) == 5 for lm in line["pose_landmarks"])
-        assert len(line["pose_world_landmarks"]) == 33
+    assert {(l["width"], l["height"], l["fps"]) for l in lines} == {(reference["width"], reference["height"], fps)}
+    # JSON holds float32's shortest decimal form: back to float32 it is the exact value the graph gave.
+    def float32(rows):
+        return None if rows is None else np.asarray(rows, np.float32)
+
+    ours = [{"landmarks": float32(l["pose_landmarks"]), "world": float32(l["pose_world_landmarks"])} for l in lines]
+    report = compare(reference, ours)
+    assert report["presence_mismatch_frames"] == [] and report["frames_with_pose"]["posegraph"] == 65
+    assert report["landmark_px"]["median"] <= 1.0
+    assert report["landmark_px"]["p99"] <= 9.0
+    module = closed_loop_report(data, "pose_squats.smooth.json")
+    assert (report["landmark_px"], report["world_m"]) == (module["landmark_px"], module["world_m"])
     with open_source(str(out)) as video:  # every frame decodes, not just a count in the header
         assert sum(1 for _ in video) == 65
 

@@ -40,7 +40,7 @@ def _reference(mode: str) -> dict:
 @pytest.mark.parametrize("mode", ["raw", "smooth"])
 def test_lost_and_found_like_mediapipe(clip, mode):
     reference = _reference(mode)
-    ours = run_closed_loop(Graph(bundled_graph("pose_tracking.pbtxt")), clip, {"smooth_landmarks": mode == "smooth"})
+    ours = run_closed_loop(Graph(bundled_graph("pose_tracking_module.pbtxt")), clip, {"smooth_landmarks": mode == "smooth"})
     report = compare(reference, ours)
     assert report["frames_with_pose"] == {"reference": 60, "posegraph": 60}
     assert report["presence_mismatch_frames"] == []

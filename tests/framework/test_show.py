@@ -52,7 +52,7 @@ def parse_dot(dot: str) -> tuple[dict[str, dict[str, str]], list[tuple[str, str,
 
 @pytest.fixture(scope="module")
 def pose_graph() -> Graph:
-    return Graph(GRAPHS / "pose_tracking.pbtxt")
+    return Graph(GRAPHS / "pose_tracking_module.pbtxt")
 
 
 def test_every_expanded_node_is_drawn_with_its_name_and_calculator(pose_graph: Graph) -> None:

@@ -318,7 +318,7 @@ def test_graph_without_subgraph_nodes_is_returned_unchanged() -> None:
 def test_shipped_subgraphs_are_found_on_the_default_search_path() -> None:
     found = find_subgraphs()
     for name, file in [("PoseDetection", "pose_detection.pbtxt"), ("PoseLandmarkByRoi", "pose_landmark_by_roi.pbtxt"),
-                       ("PoseRenderer", "pose_renderer.pbtxt")]:
+                       ("PoseRenderer", "pose_renderer.pbtxt"), ("PoseTracking", "pose_tracking_module.pbtxt")]:
         assert found[name].name == file
 
 
@@ -327,8 +327,8 @@ def _signature(graph: Graph) -> list[tuple]:
              n.input_stream_handler) for n in graph.validated.nodes]
 
 
-def test_pose_tracking_keeps_its_interface_and_expands_its_subgraphs() -> None:
-    graph = Graph(GRAPHS / "pose_tracking.pbtxt")
+def test_pose_tracking_module_keeps_its_interface_and_expands_its_subgraphs() -> None:
+    graph = Graph(GRAPHS / "pose_tracking_module.pbtxt")
     v = graph.validated
     assert [(r.tag, r.name) for r in v.input_streams] == [("IMAGE", "image")]
     assert [(r.tag, r.name) for r in v.output_streams] == [
@@ -348,6 +348,26 @@ def test_pose_tracking_keeps_its_interface_and_expands_its_subgraphs() -> None:
     assert decode.source_map.file.endswith("pose_detection.pbtxt")
     loop = v.nodes[names.index("PreviousLoopbackCalculator")]
     assert [r.back_edge for r in loop.inputs] == [False, True]
+
+
+def test_pose_tracking_app_graph_throttles_tracks_and_renders() -> None:
+    """MediaPipe's pose_tracking_cpu: a flow limiter (FINISHED back edge from the rendered frame),
+    the PoseTracking module and the PoseRenderer, with the module's nodes and side packets."""
+    graph = Graph(GRAPHS / "pose_tracking.pbtxt")
+    v = graph.validated
+    assert [(r.tag, r.name) for r in v.input_streams] == [("IMAGE", "image")]
+    assert [(r.tag, r.name) for r in v.output_streams] == [
+        ("IMAGE", "output_video"), ("LANDMARKS", "pose_landmarks"), ("WORLD_LANDMARKS", "pose_world_landmarks"),
+        ("ALLOW", "frame_allowed")]
+    assert graph.side_packet_types == Graph(GRAPHS / "pose_tracking_module.pbtxt").side_packet_types
+    limiter = v.nodes[0]
+    assert limiter.calculator == "FlowLimiterCalculator"
+    assert [(r.tag, r.name, r.back_edge) for r in limiter.inputs] == [("", "image", False),
+                                                                      ("FINISHED", "output_video", True)]
+    module = [n.calculator for n in v.nodes if n.name.startswith("posetracking__")]
+    assert module == [n.calculator for n in Graph(GRAPHS / "pose_tracking_module.pbtxt").validated.nodes]
+    [renderer] = [n for n in v.nodes if n.calculator == "PoseRendererCalculator"]
+    assert {r.tag: r.name for r in renderer.inputs} == {"IMAGE": "throttled_image", "NORM_LANDMARKS": "pose_landmarks"}
 
 
 def test_pose_tracking_yaml_expands_to_the_same_nodes_and_wiring_as_the_pbtxt() -> None:

@@ -94,9 +94,11 @@ def test_profile_rows_add_up_to_the_records() -> None:
     rows = profile_rows(records, wall)
     assert [r.node for r in rows] == ["nap", "PassThroughCalculator"]  # the sleeper costs most
     nap = rows[0]
-    assert nap.calls == FRAMES + 2
-    durations_ms = [(t1 - t0) / 1e6 for node, _, _, _, t0, t1 in records if node == "nap"]
+    assert nap.calls == FRAMES + 1  # process and close; open is counted apart
+    durations_ms = [(t1 - t0) / 1e6 for node, method, _, _, t0, t1 in records if node == "nap" and method != "open"]
     assert nap.total_ms == pytest.approx(sum(durations_ms))
+    [open_ms] = [(t1 - t0) / 1e6 for node, method, _, _, t0, t1 in records if node == "nap" and method == "open"]
+    assert nap.open_ms == pytest.approx(open_ms)
     assert nap.mean_ms == pytest.approx(nap.total_ms / nap.calls)
     assert nap.max_ms == pytest.approx(max(durations_ms))
     assert nap.total_ms >= FRAMES * SLEEP_S * 1000 * 0.9
@@ -105,15 +107,15 @@ def test_profile_rows_add_up_to_the_records() -> None:
 
 
 def test_profile_table_lists_nodes_by_total_with_a_total_line() -> None:
-    records = [("fast", "process", 0, 1, 0, 1_000_000), ("slow", "process", 0, 1, 1_000_000, 5_000_000),
-               ("slow", "process", 1, 1, 5_000_000, 7_000_000)]
-    assert profile_rows(records, 0.01) == [ProfileRow("slow", 2, 6.0, 3.0, 4.0, 0.6),
-                                           ProfileRow("fast", 1, 1.0, 1.0, 1.0, 0.1)]
+    records = [("fast", "open", -1, 1, 0, 2_500_000), ("fast", "process", 0, 1, 2_500_000, 3_500_000),
+               ("slow", "process", 0, 1, 3_500_000, 7_500_000), ("slow", "process", 1, 1, 7_500_000, 9_500_000)]
+    assert profile_rows(records, 0.01) == [ProfileRow("slow", 2, 6.0, 3.0, 4.0, 0.6, 0.0),
+                                           ProfileRow("fast", 1, 1.0, 1.0, 1.0, 0.1, 2.5)]
     lines = profile_table(records, 0.01).splitlines()
-    assert lines[0].split() == ["node", "calls", "total", "ms", "mean", "ms", "max", "ms", "%", "wall"]
-    assert lines[1].split() == ["slow", "2", "6.000", "3.000", "4.000", "60.0"]
-    assert lines[2].split() == ["fast", "1", "1.000", "1.000", "1.000", "10.0"]
-    assert lines[3].split() == ["total", "3", "7.000", "70.0"]
+    assert lines[0].split() == ["node", "calls", "total", "ms", "mean", "ms", "max", "ms", "%", "wall", "open", "ms"]
+    assert lines[1].split() == ["slow", "2", "6.000", "3.000", "4.000", "60.0", "0.000"]
+    assert lines[2].split() == ["fast", "1", "1.000", "1.000", "1.000", "10.0", "2.500"]
+    assert lines[3].split() == ["total", "3", "7.000", "70.0", "2.500"]
 
 
 def test_profile_rejects_a_non_positive_wall_time() -> None:

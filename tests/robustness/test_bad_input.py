@@ -104,7 +104,8 @@ def test_tiny_image_has_no_pose(tmp_path, pose_models):
     proc = run_pose(tmp_path, path, "--output", tmp_path / "out.png")
     assert proc.returncode == 0, proc.stderr
     assert jsonl_records(tmp_path / "out.jsonl") == [
-        {"frame": 0, "timestamp_us": 0, "pose_landmarks": None, "pose_world_landmarks": None}]
+        {"frame": 0, "timestamp_us": 0, "width": 8, "height": 8, "fps": None, "pose_landmarks": None,
+         "pose_world_landmarks": None}]
     assert cv2.imread(str(tmp_path / "out.png")).shape == (8, 8, 3)
 
 
@@ -201,7 +202,7 @@ def test_missing_model_through_the_graph_api(model_dir, monkeypatch):
         graph.start()
     error = caught.value
     assert (error.calculator, error.method) == ("InferenceCalculator", "open")
-    assert error.node.startswith("posedetection__")
+    assert error.node.startswith("posetracking__posedetection__")
     assert isinstance(error.__cause__, ModelError)
     assert (f"model file {model_dir / 'pose_detection.tflite'} is missing; run `posegraph models fetch "
             f"pose_detection` to download and verify it (from mediapipe==0.10.21)") in str(error)
@@ -218,7 +219,7 @@ def test_model_whose_tensors_do_not_match_the_graph(tmp_path, pose_models, share
     proc = run_pose(tmp_path, shared_data / "media" / "pose.jpg", "--graph-path", tmp_path)
     assert proc.returncode == 2, proc.stderr
     assert error_line(proc) == (
-        "node 'poselandmarkbyroi__InferenceCalculator' (InferenceCalculator) failed in process at timestamp 0: "
+        "node 'posetracking__poselandmarkbyroi__InferenceCalculator' (InferenceCalculator) failed in process at timestamp 0: "
         f"ModelError: model {pose_models / 'pose_detection.tflite'} expects an input of shape [1, 224, 224, 3], "
         "got [1, 256, 256, 3]: the graph feeds this model the wrong tensor")
 
@@ -327,3 +328,35 @@ def test_output_that_cannot_be_written(tmp_path, pose_models, shared_data, optio
     assert proc.returncode == 2, proc.stderr
     assert error_line(proc).startswith(message.format(p=path, d=path.parent))
     assert sorted(tmp_path.iterdir()) == before  # nothing half-made is left behind
+
+
+def test_video_input_with_an_image_output_is_refused_before_anything_runs(tmp_path, squats, pose_models):
+    proc = run_pose(tmp_path, squats, "--output", tmp_path / "out.png")
+    assert proc.returncode == 2, proc.stderr
+    assert error_line(proc) == (f"{tmp_path / 'out.png'}: an image holds one frame, but the input {squats} is a video; "
+                                "write a video (.mp4) instead")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unknown_landmarks_format_is_refused_before_anything_runs(tmp_path, shared_data, pose_models):
+    proc = posegraph_cli("run", POSE_GRAPH, "--input", shared_data / "media" / "pose.jpg", "-q",
+                         "--landmarks", tmp_path / "out.json", "--output", tmp_path / "out.png", timeout=60)
+    assert proc.returncode == 2, proc.stderr
+    assert error_line(proc) == (f"{tmp_path / 'out.json'}: cannot write landmarks as .json; "
+                                "use one of .jsonl, .csv, .parquet")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name, value, node", [
+    ("min_detection_confidence", "1.5", "posetracking__posedetection__TensorsToDetectionsCalculator"),
+    ("min_tracking_confidence", "-0.1", "posetracking__poselandmarkbyroi__VisibilityGatingCalculator"),
+])
+def test_confidence_outside_0_1_is_a_side_packet_error(tmp_path, shared_data, pose_models, name, value, node):
+    proc = run_pose(tmp_path, shared_data / "media" / "pose.jpg", "--side-packet", f"{name}={value}", timeout=60)
+    assert proc.returncode == 2
+    calculator = node.rsplit("__", 1)[1]
+    assert error_line(proc) == (f"side packet {name!r} for node {node!r} ({calculator}) must be in [0, 1], "
+                                f"got {float(value)}")
+    assert not (tmp_path / "out.jsonl").exists()
+    with pytest.raises(SidePacketError, match=rf"^side packet '{name}' for node .* must be in \[0, 1\]"):
+        Graph(POSE_GRAPH).start({name: float(value)})

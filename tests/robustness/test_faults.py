@@ -113,6 +113,25 @@ def test_run_keeps_every_frame_before_a_close_fault(tmp_path, squats, pose_model
     assert video_frame_count(tmp_path / "out.mp4") == len(records)
 
 
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+def test_row_formats_keep_the_frames_before_a_process_fault(tmp_path, squats, pose_models, suffix):
+    """CSV is flushed per frame and Parquet finalised on the way out: both hold exactly the frames
+    finished before the fault (inline: every one before it), 33 rows each."""
+    import pyarrow.csv
+    import pyarrow.parquet
+
+    fault_frame = 4
+    command = fault_driver({"out": tmp_path / "faulty.pbtxt", "fail": "process", "at": fault_frame * 200_000},
+                           "run", POSE_GRAPH, "--input", squats, "--landmarks", tmp_path / f"out.{suffix}", "-q")
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 1, proc.stderr
+    read = pyarrow.csv.read_csv if suffix == "csv" else pyarrow.parquet.read_table
+    table = read(tmp_path / f"out.{suffix}").to_pydict()
+    assert table["frame"] == [f for f in range(fault_frame) for _ in range(33)]
+    assert table["timestamp_us"] == [200_000 * f for f in table["frame"]]
+    assert None not in table["x"] and None not in table["world_z"]
+
+
 def test_run_with_an_open_fault_writes_no_frame(tmp_path, squats, pose_models):
     proc = run_with_fault(tmp_path, squats, fail="open")
     assert proc.returncode == 1, proc.stderr

@@ -125,19 +125,20 @@ def ensure_models(graph: Any) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from posegraph.app.media import check_writable, open_source
-    from posegraph.app.runner import run_media
+    import cv2
 
+    from posegraph import Graph
+    from posegraph.app.media import check_writable, open_source
+    from posegraph.app.runner import check_outputs, run_media
+
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_INFO if args.verbose
+                                  else cv2.utils.logging.LOG_LEVEL_ERROR)
     if args.trace:
         check_writable(Path(args.trace))
     graph = _graph(args, num_threads=args.threads)
     side_packets = parse_side_packets(args.side_packet, graph.side_packet_types)
+    graph.check_side_packets(side_packets)
     ensure_models(graph)
-    spec: str | int = int(args.input) if args.input.isdigit() and not Path(args.input).exists() else args.input
-    if args.trace or args.profile:
-        graph.tracer = []
-    for stream in args.dump:
-        graph.observe(stream, lambda p, s=stream: print(f"[{s} @ {p.timestamp}] {p.payload!r}", file=sys.stderr))
     stop = threading.Event()
     received: list[int] = []
 
@@ -145,17 +146,26 @@ def cmd_run(args: argparse.Namespace) -> int:
         received.append(signum)
         stop.set()
 
-    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)} \
-        if threading.current_thread() is threading.main_thread() else {}
-    try:
-        with open_source(spec) as source:
+    with open_source(args.input) as source:
+        check_outputs(graph, source, args.output, args.landmarks)
+        if source.is_live and args.threads is None and graph.num_threads <= 1:
+            # Inline, a frame runs inside add_packet and the next one waits for it; on a pool, frames
+            # that arrive while the graph is busy reach its flow limiter, which drops them.
+            graph = Graph(graph.loaded, num_threads=2)
+        if args.trace or args.profile:
+            graph.tracer = []
+        for stream in args.dump:
+            graph.observe(stream, lambda p, s=stream: print(f"[{s} @ {p.timestamp}] {p.payload!r}", file=sys.stderr))
+        previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)} \
+            if threading.current_thread() is threading.main_thread() else {}
+        try:
             summary = run_media(graph, source, output=args.output, landmarks=args.landmarks,
                                 side_packets=side_packets, progress=not args.quiet, stop=stop)
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
-        if graph.tracer is not None:
-            _write_trace(graph, args)
+        finally:
+            for s, handler in previous.items():
+                signal.signal(s, handler)
+            if graph.tracer is not None:
+                _write_trace(graph, args)
     for ref in graph.validated.output_side_packets:  # e.g. "posegraph: pose landmark model: pose_landmark_full"
         print(f"posegraph: {ref.name.replace('_', ' ')}: {graph.output_side_packet(ref.name)}", file=sys.stderr)
     fps = summary.frames / summary.seconds if summary.seconds else 0.0
@@ -244,8 +254,12 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run a graph on a video, an image or a camera")
     run.add_argument("graph", help="graph config (.pbtxt or .yaml), or a bundled graph's name (pose_tracking)")
     run.add_argument("--input", required=True, help="video or image file, or a camera index (0, 1, ...)")
-    run.add_argument("--output", help="write the annotated video or image here")
-    run.add_argument("--landmarks", help="write one JSON line of landmarks per frame here (.jsonl)")
+    run.add_argument("--output", metavar="FILE",
+                     help="write the graph's image output here (pose_tracking: the skeleton drawn): .mp4/.m4v/.mov "
+                          "(H.264), .avi (Motion JPEG), or an image (.png, .jpg, ...) for an image input")
+    run.add_argument("--landmarks", metavar="FILE",
+                     help="write the landmarks (and the graph's other outputs) here: .jsonl (a JSON line per frame), "
+                          ".csv or .parquet (a row per frame and landmark)")
     run.add_argument("--side-packet", action="append", default=[], metavar="NAME=VALUE",
                      help="set an input side packet (repeatable), e.g. smooth_landmarks=false")
     run.add_argument("--threads", type=int, default=None, help="scheduler threads (default: the config's; 1 inline)")
@@ -254,13 +268,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--dump", action="append", default=[], metavar="STREAM",
                      help="print every packet of STREAM (any stream of the expanded graph) to stderr")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    run.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                     help="log debug messages, and LiteRT's and OpenCV's info lines (as posegraph -v)")
     graph_args(run)
     run.set_defaults(func=cmd_run)
 
     par = sub.add_parser("parity", help="compare the pose pipeline with a MediaPipe reference (one JSON line)")
     par.add_argument("reference", help="reference JSON (schema of spec section 10)")
     par.add_argument("--input", required=True, help="the media the reference was made on")
-    par.add_argument("--graph", default=None, help="pose graph to check (default: the bundled pose_tracking)")
+    par.add_argument("--graph", default=None, help="pose graph to check (default: the bundled PoseTracking module, pose_tracking_module)")
     par.add_argument("--open-loop", action="store_true",
                      help="feed the reference's ROI to the landmark stage per frame, and check the detector")
     par.add_argument("--side-packet", action="append", default=[], metavar="NAME=VALUE")

@@ -28,7 +28,7 @@ from posegraph.framework.subgraph import builtin_graph_dir
 
 
 def bundled_graph(name: str) -> Path:
-    """A graph shipped with posegraph, e.g. ``bundled_graph("pose_tracking.pbtxt")``."""
+    """A graph shipped with posegraph, e.g. ``bundled_graph("pose_tracking_module.pbtxt")``."""
     return builtin_graph_dir() / name
 
 
@@ -202,7 +202,7 @@ def parity(reference_path: str | Path, media: str, *, graph: str | Path | None =
     if open_loop:
         runner = Graph(bundled_graph("pose_open_loop.pbtxt"), num_threads=num_threads)
     else:
-        runner = Graph(graph or bundled_graph("pose_tracking.pbtxt"), search_path=search_path, num_threads=num_threads)
+        runner = Graph(graph or bundled_graph("pose_tracking_module.pbtxt"), search_path=search_path, num_threads=num_threads)
     types = runner.side_packet_types
     masks = mask_frames(reference_path)
     mode = {"smooth_landmarks": bool(reference.get("smooth", False)),

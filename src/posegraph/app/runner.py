@@ -1,9 +1,20 @@
 """Running a graph over a video, an image or a camera: what ``posegraph run`` does.
 
-Three stages overlap on their own threads: decoding (the source), the graph, and rendering plus
-writing (the sinks), joined by short queues, so a frame's wall time approaches the slowest stage
-rather than the sum. Every frame the graph finished is written before an error, a truncated input
-or a stop request ends the run; the output files are always finalised.
+The runner knows a graph's streams by tag and payload type, never by the calculator behind them
+(MediaPipe's desktop driver knows only ``input_video`` and ``output_video``): it feeds each frame
+to the input stream tagged IMAGE (or the only input stream) and writes the declared output
+streams by what they carry (:func:`graph_outputs`): images to the video or image file, the rest to
+the landmarks file (:mod:`posegraph.app.writers`). Rendering and throttling are the graph's: the
+bundled ``pose_tracking`` graph draws the skeleton into its ``output_video`` and keeps one frame in
+flight with a ``FlowLimiterCalculator``, whose ALLOW output tells the runner which frames it dropped.
+
+Three stages overlap on their own threads: decoding (the source), the graph, and writing (the
+sinks), joined by short queues, so a frame's wall time approaches the slowest stage rather than
+the sum. A file loses no frame: each is fed once the graph is idle (a graph running inline is idle
+when ``add_packet`` returns), so a flow limiter never has a frame to drop. A camera's frames are
+fed as they come; a graph on a thread pool drops those arriving while it is busy. Every frame the
+graph finished is written before an error, a truncated input or a stop request ends the run; the
+output files are always finalised.
 """
 
 from __future__ import annotations
@@ -12,14 +23,18 @@ import logging
 import queue
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+import numpy as np
+
 from posegraph import Graph, GraphRunError
-from posegraph.app.media import (DEFAULT_FPS, JsonlLandmarkWriter, MediaSink, MediaSource, SourceFrame,
-                                           check_writable, open_sink)
-from posegraph.calculators.pose.render import draw_landmark_list
+from posegraph.app.media import (DEFAULT_FPS, MediaSink, MediaSource, SourceFrame, check_writable, is_image_path,
+                                 open_sink)
+from posegraph.app.writers import ImageInfo, LandmarkWriter, check_landmark_path, open_landmark_writer
+from posegraph.calculators.formats import NormalizedLandmarkList
+from posegraph.framework.errors import MediaError
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +43,9 @@ _END = object()
 
 @dataclass
 class RunSummary:
-    """What a run did: frames written, frames with a pose, live frames dropped because the graph was
-    behind, wall seconds, and why it ended early (``truncated`` input, or ``stopped`` by a signal)."""
+    """What a run did: frames written, frames with landmarks (a packet on a NormalizedLandmarkList
+    output), live frames the graph dropped to keep up, wall seconds, and why it ended early
+    (``truncated`` input, or ``stopped`` by a signal)."""
 
     frames: int = 0
     frames_with_pose: int = 0
@@ -40,19 +56,66 @@ class RunSummary:
     stopped: bool = False
 
 
-def _put_latest(frames: queue.Queue[Any], frame: SourceFrame, summary: RunSummary) -> None:
-    """Queues a live frame; when the graph is behind, the oldest waiting frame is dropped instead,
-    so what the graph sees stays current (latest frame wins)."""
-    while True:
-        try:
-            frames.put_nowait(frame)
-            return
-        except queue.Full:
-            try:
-                frames.get_nowait()
-                summary.dropped += 1
-            except queue.Empty:
-                pass
+@dataclass(frozen=True)
+class GraphOutputs:
+    """A graph's declared output streams, sorted by what they carry.
+
+    Attributes:
+        images: streams of images (uint8 RGB (H, W, 3) arrays), in declaration order: those tagged
+            IMAGE in the graph or by the port of the calculator producing them.
+        allow: the stream tagged ALLOW (bool at every input timestamp: whether the frame went
+            through, as a FlowLimiterCalculator says), or ``None``.
+        data: every other stream, with the payload type its producer declares (``object`` when
+            unknown), in declaration order: what the landmarks file holds.
+    """
+
+    images: tuple[str, ...]
+    allow: str | None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def image_input(graph: Graph) -> str:
+    """The graph input stream frames go to: the one tagged IMAGE, else the only one.
+
+    Raises:
+        GraphRunError: no input is tagged IMAGE and the graph has several (or none).
+    """
+    tagged = next((r.name for r in graph.validated.input_streams if r.tag == "IMAGE"), None)
+    if tagged is not None:
+        return tagged
+    if len(graph.input_streams) != 1:
+        raise GraphRunError("the graph needs an input stream tagged IMAGE (e.g. input_stream: \"IMAGE:image\"), "
+                            f"or a single input stream; it has {', '.join(graph.input_streams) or 'none'}")
+    return graph.input_streams[0]
+
+
+def _declared(graph: Graph, stream: str) -> tuple[Any, str]:
+    """The payload type and port tag the producer of ``stream`` declares (``object, ""`` for a
+    graph input passed straight through)."""
+    v = graph.validated
+    if stream not in v.producers:
+        return object, ""
+    node_index, slot = v.producers[stream]
+    node = v.nodes[node_index]
+    tag = node.outputs[slot].tag
+    return node.cls.contract.outputs[tag].type, tag
+
+
+def graph_outputs(graph: Graph) -> GraphOutputs:
+    """Sorts ``graph``'s declared output streams into images, ALLOW and data (:class:`GraphOutputs`)."""
+    images: list[str] = []
+    allow = None
+    data: dict[str, Any] = {}
+    for ref in graph.validated.output_streams:
+        kind, port_tag = _declared(graph, ref.name)
+        tags = {ref.tag, port_tag}
+        if "IMAGE" in tags and kind in (np.ndarray, object):
+            images.append(ref.name)
+        elif "ALLOW" in tags and kind in (bool, object) and allow is None:
+            allow = ref.name
+        else:
+            data[ref.name] = kind
+    return GraphOutputs(tuple(images), allow, data)
 
 
 def tagged_output(graph: Graph, tag: str) -> str | None:
@@ -60,37 +123,63 @@ def tagged_output(graph: Graph, tag: str) -> str | None:
     return next((r.name for r in graph.validated.output_streams if r.tag == tag), None)
 
 
+def check_outputs(graph: Graph, source: MediaSource, output: str | Path | None,
+                  landmarks: str | Path | None) -> GraphOutputs:
+    """What :func:`run_media` will write, checked before anything runs or is created.
+
+    Raises:
+        MediaError: ``output`` is an image but the input is a video or a camera; the graph has no
+            image output for ``output``; ``landmarks`` has an unknown extension; a path cannot be
+            written (missing directory, a directory in the way, no permission).
+        GraphRunError: the graph has no input to feed frames to (:func:`image_input`).
+    """
+    image_input(graph)
+    outputs = graph_outputs(graph)
+    if output:
+        if is_image_path(output) and not source.is_still:
+            raise MediaError(f"{output}: an image holds one frame, but the input {source.name} is a "
+                             f"{'camera' if source.is_live else 'video'}; write a video (.mp4) instead")
+        if not outputs.images:
+            raise MediaError(f"{output}: the graph declares no output stream of images to write there (tag one "
+                             "IMAGE, e.g. output_stream: \"IMAGE:output_video\")")
+        check_writable(Path(output))
+    if landmarks:
+        check_writable(Path(landmarks))
+        check_landmark_path(landmarks)
+    return outputs
+
+
 def run_media(graph: Graph, source: MediaSource, *, output: str | Path | None = None,
               landmarks: str | Path | None = None, side_packets: dict[str, Any] | None = None,
               progress: bool = True, stop: threading.Event | None = None) -> RunSummary:
-    """Runs ``graph`` on every frame of ``source``; writes the annotated video/image and the JSONL.
+    """Runs ``graph`` on every frame of ``source``; writes its image output to ``output`` and its
+    other outputs to ``landmarks`` (.jsonl, .csv or .parquet; :mod:`posegraph.app.writers`).
 
-    The frames (uint8 RGB) go to the graph's IMAGE-tagged input stream (or its only input) at the
-    source's timestamps. Landmarks come from the output streams tagged LANDMARKS and
-    WORLD_LANDMARKS; ``output`` gets each frame with the LANDMARKS skeleton drawn.
+    The frames (uint8 RGB (H, W, 3)) go to the graph's IMAGE input (:func:`image_input`) at the
+    source's timestamps. ``output`` gets the first image output stream (:func:`graph_outputs`), a
+    video for a video or camera, an image for a still. A frame the graph's ALLOW output marks as
+    dropped is counted in :attr:`RunSummary.dropped` and written nowhere. For a live source the
+    graph should run on a thread pool (``num_threads`` >= 2): inline, each frame runs inside
+    ``add_packet``, so frames wait for the graph instead of reaching its flow limiter.
 
     Raises:
-        MediaError: an output cannot be written (checked before the first frame).
-        GraphRunError: the graph has no suitable input or landmark output.
+        MediaError: an output cannot be written (checked before the first frame; see
+            :func:`check_outputs`), or writing failed.
+        GraphRunError: the graph has no input to feed.
         PosegraphError: the graph failed; every frame finished before the failure is written.
     """
     stop = stop or threading.Event()
-    input_stream = next((r.name for r in graph.validated.input_streams if r.tag == "IMAGE"), None)
-    if input_stream is None:
-        if len(graph.input_streams) != 1:
-            raise GraphRunError("the graph needs an input stream tagged IMAGE (e.g. input_stream: \"IMAGE:image\")")
-        input_stream = graph.input_streams[0]
-    lm_stream, world_stream = tagged_output(graph, "LANDMARKS"), tagged_output(graph, "WORLD_LANDMARKS")
-    if (output or landmarks) and lm_stream is None:
-        raise GraphRunError("--output and --landmarks need a graph output stream tagged LANDMARKS")
-    outputs = [s for s in (lm_stream, world_stream) if s is not None]
+    input_stream = image_input(graph)
+    outputs = check_outputs(graph, source, output, landmarks)
+    image_stream = outputs.images[0] if output else None
+    names = ([image_stream] if image_stream else []) + list(outputs.data) + ([outputs.allow] if outputs.allow else [])
+    landmark_streams = [name for name, kind in outputs.data.items() if kind is NormalizedLandmarkList]
 
-    if landmarks:
-        check_writable(Path(landmarks))  # before the sink creates its file
     sink: MediaSink | None = open_sink(output, source.fps or DEFAULT_FPS, (source.width, source.height)) if output else None
-    writer = None
+    writer: LandmarkWriter | None = None
     try:
-        writer = JsonlLandmarkWriter(landmarks) if landmarks else None
+        if landmarks:
+            writer = open_landmark_writer(landmarks, outputs.data, ImageInfo(source.width, source.height, source.fps))
     except BaseException:
         if sink is not None:
             sink.close()
@@ -99,7 +188,7 @@ def run_media(graph: Graph, source: MediaSource, *, output: str | Path | None = 
     frames_in: queue.Queue[Any] = queue.Queue(maxsize=4)
     results: queue.Queue[Any] = queue.Queue(maxsize=4)
     write_error: list[BaseException] = []
-    images: dict[int, SourceFrame] = {}
+    indices: dict[int, int] = {}  # timestamp -> frame index, for the frames in the graph
     started = time.perf_counter()
 
     def read() -> None:
@@ -107,10 +196,7 @@ def run_media(graph: Graph, source: MediaSource, *, output: str | Path | None = 
             for frame in source:
                 if stop.is_set():
                     break
-                if source.is_live:
-                    _put_latest(frames_in, frame, summary)
-                else:
-                    frames_in.put(frame)  # a file loses nothing: wait for the graph
+                frames_in.put(frame)
         except BaseException as e:  # handed to the graph thread, raised there
             frames_in.put(e)
         frames_in.put(_END)
@@ -122,16 +208,16 @@ def run_media(graph: Graph, source: MediaSource, *, output: str | Path | None = 
                    desc=Path(source.name).name, leave=False)
         try:
             while (item := results.get()) is not _END:
-                frame, out = item
-                pose = out.get(lm_stream) if lm_stream else None
-                if sink is not None:
-                    sink.write(draw_landmark_list(frame.image, pose))
+                index, timestamp, out = item
+                if outputs.allow and out[outputs.allow] is False:
+                    summary.dropped += 1
+                    continue
+                if sink is not None and out[image_stream] is not None:
+                    sink.write(out[image_stream])
                 if writer is not None:
-                    world = out.get(world_stream) if world_stream else None
-                    writer.write(frame.index, frame.timestamp_us, None if pose is None else pose.data,
-                                 None if world is None else world.data)
+                    writer.write(index, timestamp, out)
                 summary.frames += 1
-                summary.frames_with_pose += pose is not None
+                summary.frames_with_pose += any(out[name] is not None for name in landmark_streams)
                 bar.update()
         except BaseException as e:
             write_error.append(e)
@@ -147,7 +233,9 @@ def run_media(graph: Graph, source: MediaSource, *, output: str | Path | None = 
                 raise item
             if stop.is_set():
                 continue  # drain the reader
-            images[item.timestamp_us] = item
+            if not source.is_live and indices:
+                graph.wait_until_idle()  # a file's frame goes in once the graph is done with the last
+            indices[item.timestamp_us] = item.index
             yield item.timestamp_us, item.image
 
     reader = threading.Thread(target=read, name="posegraph-decode", daemon=True)
@@ -155,9 +243,9 @@ def run_media(graph: Graph, source: MediaSource, *, output: str | Path | None = 
     reader.start()
     writer_thread.start()
     try:
-        for timestamp, out in graph.process_frames(frames(), input_stream=input_stream, outputs=outputs,
+        for timestamp, out in graph.process_frames(frames(), input_stream=input_stream, outputs=names,
                                                    side_packets=side_packets):
-            results.put((images.pop(timestamp), out))
+            results.put((indices.pop(timestamp), timestamp, out))
     finally:
         stop_requested = stop.is_set()
         stop.set()

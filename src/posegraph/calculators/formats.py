@@ -64,6 +64,9 @@ class NormalizedLandmarkList:
     def __len__(self) -> int:
         return int(self.data.shape[0])
 
+    def __repr__(self) -> str:
+        return _landmarks_repr(self)
+
 
 @dataclass(frozen=True)
 class LandmarkList:
@@ -74,6 +77,18 @@ class LandmarkList:
 
     def __len__(self) -> int:
         return int(self.data.shape[0])
+
+    def __repr__(self) -> str:
+        return _landmarks_repr(self)
+
+
+def _landmarks_repr(landmarks: NormalizedLandmarkList | LandmarkList) -> str:
+    """``Name(33 landmarks, first: x=0.4963 y=0.1855 z=-0.3198 visibility=1.0000 presence=1.0000)``."""
+    name, count = type(landmarks).__name__, len(landmarks)
+    if count == 0:
+        return f"{name}(0 landmarks)"
+    first = " ".join(f"{k}={v:.4f}" for k, v in zip(("x", "y", "z", "visibility", "presence"), landmarks.data[0]))
+    return f"{name}({count} landmarks, first: {first})"
 
 
 @dataclass(frozen=True)

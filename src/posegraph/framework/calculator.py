@@ -43,6 +43,8 @@ class Port:
         doc: one line for ``posegraph show`` and the docs.
         choices: for a side packet, the only values it may take (checked when the graph starts,
             like ``type``); empty: any value of the type.
+        range: ``(low, high)``, inclusive: a side packet's value must lie within it (checked with
+            the type when the graph starts), e.g. ``(0.0, 1.0)`` for a confidence.
     """
 
     type: type | tuple[type, ...] = object
@@ -50,6 +52,7 @@ class Port:
     repeated: bool = False
     doc: str = ""
     choices: tuple[Any, ...] = ()
+    range: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)

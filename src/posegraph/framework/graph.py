@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable, Iterator
 from posegraph.framework.config.loader import LoadedConfig, SourceMap, load_config, parse_config
 from posegraph.framework.errors import GraphConfigError, GraphRunError, PosegraphError, SidePacketError
 from posegraph.framework.packet import Packet
-from posegraph.framework.scheduler import Scheduler
+from posegraph.framework.scheduler import Scheduler, check_side_packet
 from posegraph.framework.subgraph import expand_subgraphs
 from posegraph.framework.timestamp import Timestamp
 from posegraph.framework.tracing import TraceRecord
@@ -247,13 +247,28 @@ class Graph:
         if self._started:
             raise GraphRunError("graph already started: a Graph runs once; build a new one to run again")
         side_packets = dict(side_packets or {})
+        self.check_side_packets(side_packets)
+        self._started = True
+        self._scheduler.start(side_packets)
+
+    def check_side_packets(self, side_packets: dict[str, Any]) -> None:
+        """Checks side packet values against every node that reads them, as :meth:`start` does,
+        without starting anything (e.g. before creating output files).
+
+        Raises:
+            SidePacketError: a name the graph does not take, or a value of the wrong type, outside
+                the range or not among the choices a reading node declares.
+        """
         types = self.side_packet_types
         unknown = sorted(set(side_packets) - set(types))
         if unknown:
             raise SidePacketError(f"unknown side packet(s) {', '.join(map(repr, unknown))}; this graph takes: "
                                   f"{', '.join(sorted(types)) or 'none'}")
-        self._started = True
-        self._scheduler.start(side_packets)
+        for spec in self.validated.nodes:
+            ports = spec.cls.contract.input_side_packets
+            for r in spec.side_inputs:
+                if r.name in side_packets:
+                    check_side_packet(spec, r.name, ports[r.tag], side_packets[r.name])
 
     def add_packet(self, stream: str, payload: Any, timestamp: int) -> None:
         """Adds a packet to graph input ``stream`` (MediaPipe's AddPacketToInputStream).

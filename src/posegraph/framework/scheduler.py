@@ -22,7 +22,7 @@ import threading
 import time
 from typing import Any, Callable
 
-from posegraph.framework.calculator import Calculator, CalculatorContext, Stop
+from posegraph.framework.calculator import Calculator, CalculatorContext, Port, Stop
 from posegraph.framework.errors import CalculatorError, GraphConfigError, GraphRunError, PosegraphError, SidePacketError
 from posegraph.framework.packet import Packet
 from posegraph.framework.stream_handlers import InputQueue, InputStreamHandler
@@ -216,15 +216,7 @@ class Scheduler:
                         raise SidePacketError(f"node {n.name!r} ({n.spec.calculator}) needs side packet {r.name!r} "
                                               f"(tag {r.tag or '(untagged)'}), which was not given to start()")
                     v = self.side_packets[r.name]
-                    expected = ports[r.tag].type
-                    if expected is not object and not _isinstance(v, expected):
-                        raise SidePacketError(f"side packet {r.name!r} for node {n.name!r} ({n.spec.calculator}) "
-                                              f"must be {_type_name(expected)}, got {type(v).__name__} {v!r}")
-                    choices = ports[r.tag].choices
-                    if choices and v not in choices:
-                        doc = f" ({ports[r.tag].doc})" if ports[r.tag].doc else ""
-                        raise SidePacketError(f"side packet {r.name!r} for node {n.name!r} ({n.spec.calculator}) "
-                                              f"must be one of {', '.join(map(repr, choices))}{doc}, got {v!r}")
+                    check_side_packet(n.spec, r.name, ports[r.tag], v)
                     values[(r.tag, r.index)] = v
                 self._open(n, values)
                 pending.remove(n)
@@ -609,6 +601,21 @@ def _calculator_error(e: Exception, n: Node, method: str, ts: int | None) -> Cal
 
 def _remaining(deadline: float | None) -> float | None:
     return None if deadline is None else max(deadline - time.monotonic(), 0.0)
+
+
+def check_side_packet(spec: NodeSpec, name: str, port: Port, value: Any) -> None:
+    """Raises SidePacketError when ``value`` is not of ``port``'s type, outside its range or not
+    among its choices (for side packet ``name`` read by the node ``spec``)."""
+    where = f"side packet {name!r} for node {spec.name!r} ({spec.calculator})"
+    expected = port.type
+    if expected is not object and not _isinstance(value, expected):
+        raise SidePacketError(f"{where} must be {_type_name(expected)}, got {type(value).__name__} {value!r}")
+    if port.range is not None and not port.range[0] <= value <= port.range[1]:
+        low, high = port.range
+        raise SidePacketError(f"{where} must be in [{low:g}, {high:g}], got {value!r}")
+    if port.choices and value not in port.choices:
+        doc = f" ({port.doc})" if port.doc else ""
+        raise SidePacketError(f"{where} must be one of {', '.join(map(repr, port.choices))}{doc}, got {value!r}")
 
 
 def _isinstance(v: Any, expected: Any) -> bool:

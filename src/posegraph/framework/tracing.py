@@ -85,14 +85,15 @@ def write_chrome_trace(records: Iterable[TraceRecord], path: str | Path, graph_n
 
 @dataclass(frozen=True)
 class ProfileRow:
-    """Time spent in one node's calculator calls (open, process and close).
+    """Time spent in one node's calculator calls, ``open`` counted apart from the rest.
 
     Attributes:
         node: the node's name in the expanded graph.
-        calls: how many calls.
+        calls: how many ``process`` and ``close`` calls (the per-frame work).
         total_ms, mean_ms, max_ms: their summed, mean and longest duration, in milliseconds.
         share: ``total_ms`` as a fraction of the run's wall time (can exceed 1 summed over nodes
             when nodes run on several threads).
+        open_ms: time in ``open``, in milliseconds (for an InferenceCalculator: loading the model).
     """
 
     node: str
@@ -101,10 +102,11 @@ class ProfileRow:
     mean_ms: float
     max_ms: float
     share: float
+    open_ms: float = 0.0
 
 
 def profile_rows(records: Iterable[TraceRecord], wall_seconds: float | None = None) -> list[ProfileRow]:
-    """One :class:`ProfileRow` per node, the most expensive first (ties by name).
+    """One :class:`ProfileRow` per node, the most expensive per-frame work first (ties by name).
 
     ``wall_seconds`` defaults to the span of the records, first call's start to last call's end.
 
@@ -117,23 +119,30 @@ def profile_rows(records: Iterable[TraceRecord], wall_seconds: float | None = No
     if wall_seconds <= 0:
         raise ValueError(f"wall_seconds must be positive, got {wall_seconds}")
     durations: dict[str, list[float]] = {}
-    for node, _method, _timestamp, _thread, t0, t1 in records:
-        durations.setdefault(node, []).append((t1 - t0) / 1e6)
-    rows = [ProfileRow(node, len(d), sum(d), sum(d) / len(d), max(d), sum(d) / (wall_seconds * 1000))
-            for node, d in durations.items()]
+    opening: dict[str, float] = {}
+    for node, method, _timestamp, _thread, t0, t1 in records:
+        if method == "open":
+            opening[node] = opening.get(node, 0.0) + (t1 - t0) / 1e6
+        else:
+            durations.setdefault(node, []).append((t1 - t0) / 1e6)
+    rows = [ProfileRow(node, len(d), sum(d), sum(d) / len(d) if d else 0.0, max(d, default=0.0),
+                       sum(d) / (wall_seconds * 1000), opening.get(node, 0.0))
+            for node, d in ((node, durations.get(node, [])) for node in durations.keys() | opening.keys())]
     return sorted(rows, key=lambda r: (-r.total_ms, r.node))
 
 
 def profile_table(records: Iterable[TraceRecord], wall_seconds: float | None = None) -> str:
     """A plain-text table of :func:`profile_rows` (columns node, calls, total ms, mean ms, max ms,
-    % wall), most expensive first, with a total line; ``wall_seconds`` as in :func:`profile_rows`."""
+    % wall, open ms), most expensive first, with a total line; ``wall_seconds`` as in
+    :func:`profile_rows`."""
     rows = profile_rows(records, wall_seconds)
     width = max([len("node"), len("total")] + [len(r.node) for r in rows])
-    lines = [f"{'node':<{width}}  {'calls':>6}  {'total ms':>10}  {'mean ms':>9}  {'max ms':>9}  {'% wall':>6}"]
+    lines = [f"{'node':<{width}}  {'calls':>6}  {'total ms':>10}  {'mean ms':>9}  {'max ms':>9}  {'% wall':>6}"
+             f"  {'open ms':>9}"]
     for r in rows:
         lines.append(f"{r.node:<{width}}  {r.calls:>6}  {r.total_ms:>10.3f}  {r.mean_ms:>9.3f}  {r.max_ms:>9.3f}  "
-                     f"{100 * r.share:>6.1f}")
+                     f"{100 * r.share:>6.1f}  {r.open_ms:>9.3f}")
     total = sum(r.total_ms for r in rows)
     lines.append(f"{'total':<{width}}  {sum(r.calls for r in rows):>6}  {total:>10.3f}  {'':>9}  {'':>9}  "
-                 f"{100 * sum(r.share for r in rows):>6.1f}")
+                 f"{100 * sum(r.share for r in rows):>6.1f}  {sum(r.open_ms for r in rows):>9.3f}")
     return "\n".join(lines)

@@ -3,7 +3,7 @@
 A script written for ``import mediapipe as mp`` that uses ``mp.solutions.pose``,
 ``mp.solutions.drawing_utils`` and ``mp.solutions.drawing_styles`` runs with that line changed to
 ``import posegraph as mp``. This is part of the application layer: it runs the bundled
-``pose_tracking`` graph (:mod:`posegraph.solutions.pose`) and draws with OpenCV
+``pose_tracking_module`` graph (:mod:`posegraph.solutions.pose`) and draws with OpenCV
 (:mod:`posegraph.solutions.drawing_utils`). ``import posegraph`` loads it only when
 ``posegraph.solutions`` is first touched.
 """

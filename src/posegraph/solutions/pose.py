@@ -1,6 +1,6 @@
 """MediaPipe Pose (``mp.solutions.pose`` of MediaPipe 0.10.21), on posegraph's bundled graph.
 
-A thin layer over the ``pose_tracking`` graph, as MediaPipe's ``python/solutions/pose.py`` is over
+A thin layer over the ``pose_tracking_module`` graph (the PoseTracking subgraph), as MediaPipe's ``python/solutions/pose.py`` is over
 its ``pose_landmark_cpu`` graph: :class:`Pose` starts the graph once with its arguments as side
 packets, and each :meth:`Pose.process` call feeds one frame and returns that frame's results::
 
@@ -112,7 +112,7 @@ class Pose:
             "min_detection_confidence": float(min_detection_confidence),
             "min_tracking_confidence": float(min_tracking_confidence),
         }
-        graph = Graph.from_name("pose_tracking", num_threads=1)
+        graph = Graph.from_name("pose_tracking_module", num_threads=1)
         self._timestamp = 0
         self._graph: Graph | None = None
         self._start(graph)
@@ -177,7 +177,7 @@ class Pose:
         """Starts tracking afresh (a new run of the graph), as MediaPipe's ``reset``; timestamps go on."""
         if self._graph is not None:
             self._graph.close()
-            self._start(Graph.from_name("pose_tracking", num_threads=1))
+            self._start(Graph.from_name("pose_tracking_module", num_threads=1))
 
     def close(self) -> None:
         """Closes the graph.

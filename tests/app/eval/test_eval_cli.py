@@ -72,7 +72,7 @@ def test_a_missing_image_with_the_pose_graph(tmp_path, shared_data, pose_models,
     (folder / "ff945ae2e729f24eea992814639d59b3bdec8bd8.jpg").unlink()
     (folder / "ff945ae2e729f24eea992814639d59b3bdec8bd8.jpg").write_bytes(b"not a jpeg")
     annotations = load_annotations(aic / "test_aic.json")
-    predictions = run_graph(Graph.from_name("pose_tracking"), annotations, folder, {})
+    predictions = run_graph(Graph.from_name("pose_tracking_module"), annotations, folder, {})
     assert predictions.scored_images == [1]
     assert predictions.missing["fa436c914fe4a8ec1ec5474af4d3820b84d17561.jpg"] == "no such file"
     assert "not an image OpenCV can decode" in predictions.missing["ff945ae2e729f24eea992814639d59b3bdec8bd8.jpg"]
@@ -82,7 +82,7 @@ def test_a_missing_image_with_the_pose_graph(tmp_path, shared_data, pose_models,
 
     with ImageSource(aic / "054d9ce9201beffc76e5ff2169d2af2f027002ca.jpg") as source:
         frame = next(iter(source)).image
-    (_, out), = Graph.from_name("pose_tracking").process_frames(
+    (_, out), = Graph.from_name("pose_tracking_module").process_frames(
         [(0, frame)], outputs=["pose_landmarks", "pose_detection"], side_packets={"static_image_mode": True})
     expected = out["pose_detection"].score * float(np.mean(out["pose_landmarks"].data[:, 4]))
     assert predictions.results[0]["score"] == pytest.approx(expected, rel=1e-12)

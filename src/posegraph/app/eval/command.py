@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
-DEFAULT_GRAPH = "pose_tracking"
+DEFAULT_GRAPH = "pose_tracking_module"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -51,7 +51,7 @@ class VisibilityGatingCalculator(Calculator):
         outputs={"NORM_LANDMARKS": Port(NormalizedLandmarkList), "AUXILIARY_LANDMARKS": Port(NormalizedLandmarkList, optional=True),
                  "WORLD_LANDMARKS": Port(LandmarkList, optional=True),
                  "SEGMENTATION_MASK": Port(SegmentationMask, optional=True)},
-        input_side_packets={"MIN_TRACKING_CONFIDENCE": Port(float, optional=True)},
+        input_side_packets={"MIN_TRACKING_CONFIDENCE": Port(float, optional=True, range=(0.0, 1.0))},
         options=VisibilityGatingCalculatorOptions,
     )
 

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
+import sys
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from posegraph import Calculator, CalculatorContext, Contract, ModelError, Port
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -76,8 +83,9 @@ class InferenceCalculator(Calculator):
         self.path = resolve_model(cc.side_input("MODEL_PATH", default=cc.options.model_path))
         threads = cc.options.num_threads or default_num_threads()
         try:
-            self.interpreter = Interpreter(model_path=str(self.path), num_threads=threads)
-            self.interpreter.allocate_tensors()
+            with _litert_info_silenced():
+                self.interpreter = Interpreter(model_path=str(self.path), num_threads=threads)
+                self.interpreter.allocate_tensors()
         except (ValueError, RuntimeError) as e:
             raise ModelError(f"cannot load model {self.path}: {e}. If it is a posegraph model, "
                              "run `posegraph models fetch` to download a verified copy") from e
@@ -100,3 +108,28 @@ class InferenceCalculator(Calculator):
         # Dropping the interpreter releases its threads and the mapped model file now, not
         # whenever the finished graph is garbage-collected.
         self.interpreter = None
+
+
+@contextlib.contextmanager
+def _litert_info_silenced() -> Iterator[None]:
+    """Hides the lines LiteRT's native code writes to file descriptor 2 starting ``INFO: `` (e.g.
+    ``INFO: Created TensorFlow Lite XNNPACK delegate for CPU.``) while the block runs, unless this
+    module's logger is enabled for DEBUG (``posegraph -v``); anything else written there meanwhile
+    is written back when the block ends."""
+    if log.isEnabledFor(logging.DEBUG):
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            kept = [line for line in captured.read().splitlines(keepends=True) if not line.startswith(b"INFO: ")]
+            if kept:
+                os.write(2, b"".join(kept))

@@ -46,7 +46,7 @@ class TensorsToDetectionsCalculator(Calculator):
     contract = Contract(
         inputs={"TENSORS": Port(list)},
         outputs={"DETECTIONS": Port(DecodedDetections)},
-        input_side_packets={"ANCHORS": Port(np.ndarray), "MIN_SCORE_THRESH": Port(float, optional=True)},
+        input_side_packets={"ANCHORS": Port(np.ndarray), "MIN_SCORE_THRESH": Port(float, optional=True, range=(0.0, 1.0))},
         options=TensorsToDetectionsCalculatorOptions,
     )
 
