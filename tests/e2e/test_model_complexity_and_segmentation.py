@@ -117,6 +117,6 @@ def test_cli_says_which_model_ran_and_refuses_an_unknown_complexity(data):
     assert "posegraph: pose landmark model: pose_landmark_heavy\n" in proc.stderr
     proc = run("3")
     assert proc.returncode == 2
-    assert ("side packet 'model_complexity' for node 'poselandmarkbyroi__PoseLandmarkModelCalculator' "
+    assert ("side packet 'model_complexity' for node 'posetracking__poselandmarkbyroi__PoseLandmarkModelCalculator' "
             "(PoseLandmarkModelCalculator) must be one of 0, 1, 2 (the landmark model: 0 lite, 1 full, "
             "2 heavy), got 3") in proc.stderr

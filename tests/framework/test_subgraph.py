@@ -358,7 +358,8 @@ def test_pose_tracking_app_graph_throttles_tracks_and_renders() -> None:
     assert [(r.tag, r.name) for r in v.input_streams] == [("IMAGE", "image")]
     assert [(r.tag, r.name) for r in v.output_streams] == [
         ("IMAGE", "output_video"), ("LANDMARKS", "pose_landmarks"), ("WORLD_LANDMARKS", "pose_world_landmarks"),
-        ("ALLOW", "frame_allowed")]
+        ("ALLOW", "frame_allowed"), ("SEGMENTATION_MASK", "segmentation_mask")]
+    assert [(r.tag, r.name) for r in v.output_side_packets] == [("LANDMARK_MODEL", "pose_landmark_model")]
     assert graph.side_packet_types == Graph(GRAPHS / "pose_tracking_module.pbtxt").side_packet_types
     limiter = v.nodes[0]
     assert limiter.calculator == "FlowLimiterCalculator"

@@ -33,7 +33,7 @@ from posegraph import Graph, GraphRunError
 from posegraph.app.media import (DEFAULT_FPS, MediaSink, MediaSource, SourceFrame, check_writable, is_image_path,
                                  open_sink)
 from posegraph.app.writers import ImageInfo, LandmarkWriter, check_landmark_path, open_landmark_writer
-from posegraph.calculators.formats import NormalizedLandmarkList
+from posegraph.calculators.formats import NormalizedLandmarkList, SegmentationMask
 from posegraph.framework.errors import MediaError
 
 log = logging.getLogger(__name__)
@@ -67,11 +67,13 @@ class GraphOutputs:
             through, as a FlowLimiterCalculator says), or ``None``.
         data: every other stream, with the payload type its producer declares (``object`` when
             unknown), in declaration order: what the landmarks file holds.
+        masks: streams of :class:`SegmentationMask` (float32 (H, W) in [0, 1]), in declaration order.
     """
 
     images: tuple[str, ...]
     allow: str | None
     data: dict[str, Any] = field(default_factory=dict)
+    masks: tuple[str, ...] = ()
 
 
 def image_input(graph: Graph) -> str:
@@ -102,20 +104,23 @@ def _declared(graph: Graph, stream: str) -> tuple[Any, str]:
 
 
 def graph_outputs(graph: Graph) -> GraphOutputs:
-    """Sorts ``graph``'s declared output streams into images, ALLOW and data (:class:`GraphOutputs`)."""
+    """Sorts ``graph``'s declared output streams into images, ALLOW, masks and data (:class:`GraphOutputs`)."""
     images: list[str] = []
     allow = None
     data: dict[str, Any] = {}
+    masks: list[str] = []
     for ref in graph.validated.output_streams:
         kind, port_tag = _declared(graph, ref.name)
         tags = {ref.tag, port_tag}
-        if "IMAGE" in tags and kind in (np.ndarray, object):
+        if kind is SegmentationMask:
+            masks.append(ref.name)
+        elif "IMAGE" in tags and kind in (np.ndarray, object):
             images.append(ref.name)
         elif "ALLOW" in tags and kind in (bool, object) and allow is None:
             allow = ref.name
         else:
             data[ref.name] = kind
-    return GraphOutputs(tuple(images), allow, data)
+    return GraphOutputs(tuple(images), allow, data, tuple(masks))
 
 
 def tagged_output(graph: Graph, tag: str) -> str | None:

@@ -29,7 +29,7 @@ class PreviousLoopbackCalculator(Calculator):
         self.main: deque[int] = deque()  # MAIN timestamps not answered yet
         self.prev_main = Timestamp.UNSET
         self.loop: dict[int, object] = {}
-        self.closed_output = False
+        self.bound_sent = Timestamp.UNSTARTED
 
     def process(self, cc: CalculatorContext) -> None:
         main = cc.input("MAIN")
@@ -53,7 +53,8 @@ class PreviousLoopbackCalculator(Calculator):
             else:
                 cc.set_next_timestamp_bound("PREV_LOOP", t + 1)
             self.prev_main = t
-        if not self.main and cc.input_bound("MAIN") == Timestamp.DONE and not self.closed_output:
-            # MAIN is over: close PREV_LOOP so the loop downstream can finish (and close LOOP).
-            cc.set_next_timestamp_bound("PREV_LOOP", Timestamp.DONE)
-            self.closed_output = True
+        if not self.main and cc.input_bound("MAIN") > max(self.bound_sent, self.prev_main + 1):
+            # Every MAIN packet is answered: PREV_LOOP has nothing before MAIN's bound. At Done this
+            # closes PREV_LOOP, so the loop downstream can finish (and close LOOP).
+            self.bound_sent = cc.input_bound("MAIN")
+            cc.set_next_timestamp_bound("PREV_LOOP", self.bound_sent)
