@@ -18,7 +18,8 @@ _SHAPES = [(1, 195), (1, 1), (1, 256, 256, 1), (1, 64, 64, 39), (1, 117)]
 class TensorsToPoseLandmarksCalculatorOptions:
     """Attributes:
         refinement_kernel_size: heatmap refinement window (MediaPipe's
-            RefineLandmarksFromHeatmapCalculator default 9, which its Python package runs).
+            RefineLandmarksFromHeatmapCalculator default 9, which its legacy Python solution runs;
+            its Tasks PoseLandmarker runs 7). Side packet REFINEMENT_KERNEL_SIZE overrides it.
     """
 
     refinement_kernel_size: int = 9
@@ -40,6 +41,7 @@ class TensorsToPoseLandmarksCalculator(Calculator):
     contract = Contract(
         inputs={"TENSORS": Port(list), "NORM_RECT": Port(NormalizedRect),
                 "LETTERBOX_PADDING": Port(np.ndarray, optional=True), "IMAGE_SIZE": Port(tuple, optional=True)},
+        input_side_packets={"REFINEMENT_KERNEL_SIZE": Port(int, optional=True)},
         outputs={"PRESENCE": Port(float, optional=True), "NORM_LANDMARKS": Port(NormalizedLandmarkList, optional=True),
                  "AUXILIARY_LANDMARKS": Port(NormalizedLandmarkList, optional=True),
                  "WORLD_LANDMARKS": Port(LandmarkList, optional=True), "SEGMENTATION_MASK": Port(np.ndarray, optional=True)},
@@ -47,6 +49,7 @@ class TensorsToPoseLandmarksCalculator(Calculator):
     )
 
     def open(self, cc: CalculatorContext) -> None:
+        self.kernel_size = cc.side_input("REFINEMENT_KERNEL_SIZE", default=cc.options.refinement_kernel_size)
         self.mask = cc.has_output("SEGMENTATION_MASK")
         if self.mask and not cc.has_input("IMAGE_SIZE"):
             raise ValueError("SEGMENTATION_MASK needs the IMAGE_SIZE input")
@@ -61,7 +64,7 @@ class TensorsToPoseLandmarksCalculator(Calculator):
                              "wrong model for this graph")
         padding = cc.value("LETTERBOX_PADDING", default=(0.0, 0.0, 0.0, 0.0))
         landmarks, aux, world = pose_landmarks_from_tensors(tensors[0], tensors[3], tensors[4], rect, padding,
-                                                            kernel_size=cc.options.refinement_kernel_size)
+                                                            kernel_size=self.kernel_size)
         cc.send("PRESENCE", float(tensors[1].reshape(())))
         cc.send("NORM_LANDMARKS", landmarks)
         cc.send("AUXILIARY_LANDMARKS", aux)
