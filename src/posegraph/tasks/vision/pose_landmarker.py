@@ -240,7 +240,8 @@ class PoseLandmarker:
 
     def detect_async(self, image: Image | np.ndarray, timestamp_ms: int) -> None:
         """Sends a live frame (LIVE_STREAM mode); ``result_callback(result, image, timestamp_ms)`` is
-        called with its poses, on a graph thread, in timestamp order.
+        called with its poses, on a graph thread, in timestamp order. Unlike MediaPipe's, no frame is
+        dropped: the call waits while the graph is ``max_queue_size`` frames behind.
 
         Raises:
             ValueError: not in LIVE_STREAM mode, a timestamp not after the previous one, or not a
