@@ -11,7 +11,7 @@ import json
 import logging
 from pathlib import Path
 
-from benchmarks import overlap, pose_pipeline, scheduler
+from benchmarks import multi_pose, overlap, pose_pipeline, scheduler
 from benchmarks.common import SHARED_VIDEO, machine
 
 
@@ -29,7 +29,8 @@ def main() -> int:
     print(f"machine: {machine()}")
     sections = [("pose_pipeline", lambda: pose_pipeline.run(args.video), pose_pipeline.format_report),
                 ("scheduler", scheduler.run, scheduler.format_report),
-                ("overlap", lambda: overlap.run(args.video), overlap.format_report)]
+                ("overlap", lambda: overlap.run(args.video), overlap.format_report),
+                ("multi_pose", multi_pose.run, multi_pose.format_report)]
     if args.mediapipe_python:
         from benchmarks import versus_mediapipe
         sections.insert(0, ("versus_mediapipe", lambda: versus_mediapipe.run(args.mediapipe_python, args.video),

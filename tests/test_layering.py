@@ -115,3 +115,10 @@ def test_solutions_load_on_first_use() -> None:
 def test_unknown_attribute_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match="no_such_thing"):
         posegraph.no_such_thing
+
+
+def test_the_tasks_api_loads_on_first_use_without_opencv_or_scipy() -> None:
+    loaded = loaded_after("import posegraph\nimport sys\nassert not any(m.startswith('posegraph.tasks') for m in sys.modules)\n"
+                          "assert posegraph.tasks.vision.PoseLandmarker")
+    assert "posegraph.tasks.vision" in loaded
+    assert not loaded & {"cv2", "scipy"}

@@ -38,7 +38,7 @@ _EXPORTS = {
 }
 
 # Application packages reachable as ``posegraph.<name>``, imported on first use.
-_SUBPACKAGES = ("solutions",)
+_SUBPACKAGES = ("solutions", "tasks")
 
 __all__ = sorted(_EXPORTS)
 

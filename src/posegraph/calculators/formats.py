@@ -17,6 +17,8 @@ class NormalizedRect:
 
     ``x_center``/``y_center`` are fractions of the image width/height, ``width``/``height`` fractions
     of the image width/height, ``rotation`` radians clockwise in the image (an upright person is 0).
+    ``rect_id`` names what the rect follows across frames (MediaPipe's ``rect_id``; the
+    multi-person graph's track id), ``None`` when nothing does.
     """
 
     x_center: float
@@ -24,6 +26,7 @@ class NormalizedRect:
     width: float
     height: float
     rotation: float = 0.0
+    rect_id: int | None = None
 
     def as_list(self) -> list[float]:
         """``[x_center, y_center, width, height, rotation]``, the reference schema's order."""
@@ -105,3 +108,27 @@ class SegmentationMask:
     def __repr__(self) -> str:
         height, width = self.data.shape
         return f"SegmentationMask({width}x{height}, mean={float(self.data.mean()):.3f})"
+
+@dataclass(frozen=True)
+class Pose:
+    """One person in one frame of the multi-person graph (``graphs/multi_pose_tracking.pbtxt``).
+
+    Attributes:
+        id: the person's track id: kept while the person is tracked from frame to frame; a person
+            found anew gets a new id, and ids are never reused within a run (0, 1, 2, ...).
+        score: the landmark model's pose presence probability for this frame, in [0, 1].
+        box: ``(xmin, ymin, xmax, ymax)`` of the 33 landmarks, normalized to the image (fractions
+            of its width and height) and clipped to [0, 1].
+        landmarks: the 33 pose landmarks normalized to the image (see :class:`NormalizedLandmarkList`).
+        world_landmarks: the 33 world landmarks, metres, origin at the hip centre.
+    """
+
+    id: int
+    score: float
+    box: tuple[float, float, float, float]
+    landmarks: NormalizedLandmarkList = field(repr=False)
+    world_landmarks: LandmarkList = field(repr=False)
+
+    def __repr__(self) -> str:
+        box = ", ".join(f"{v:.3f}" for v in self.box)
+        return f"Pose(id={self.id}, score={self.score:.3f}, box=({box}), landmarks={len(self.landmarks)})"

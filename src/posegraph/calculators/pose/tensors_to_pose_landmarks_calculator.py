@@ -18,7 +18,8 @@ _SHAPES = [(1, 195), (1, 1), (1, 256, 256, 1), (1, 64, 64, 39), (1, 117)]
 class TensorsToPoseLandmarksCalculatorOptions:
     """Attributes:
         refinement_kernel_size: heatmap refinement window (MediaPipe's
-            RefineLandmarksFromHeatmapCalculator default 9, which its Python package runs).
+            RefineLandmarksFromHeatmapCalculator default 9, which its legacy Python solution runs;
+            its Tasks PoseLandmarker runs 7). Side packet REFINEMENT_KERNEL_SIZE overrides it.
     """
 
     refinement_kernel_size: int = 9
@@ -47,12 +48,15 @@ class TensorsToPoseLandmarksCalculator(Calculator):
                  "WORLD_LANDMARKS": Port(LandmarkList, optional=True),
                  "SEGMENTATION_MASK": Port(SegmentationMask, optional=True)},
         input_side_packets={"ENABLE_SEGMENTATION": Port(bool, optional=True,
-                                                        doc="send SEGMENTATION_MASK (default false)")},
+                                                        doc="send SEGMENTATION_MASK (default false)"),
+                            "REFINEMENT_KERNEL_SIZE": Port(int, optional=True,
+                                                           doc="overrides options.refinement_kernel_size")},
         options=TensorsToPoseLandmarksCalculatorOptions,
     )
 
     def open(self, cc: CalculatorContext) -> None:
         self.mask = bool(cc.side_input("ENABLE_SEGMENTATION", default=False)) and cc.has_output("SEGMENTATION_MASK")
+        self.kernel_size = cc.side_input("REFINEMENT_KERNEL_SIZE", default=cc.options.refinement_kernel_size)
 
     def process(self, cc: CalculatorContext) -> None:
         tensors, rect = cc.value("TENSORS"), cc.value("NORM_RECT")
@@ -64,7 +68,7 @@ class TensorsToPoseLandmarksCalculator(Calculator):
                              "wrong model for this graph")
         padding = cc.value("LETTERBOX_PADDING", default=(0.0, 0.0, 0.0, 0.0))
         landmarks, aux, world = pose_landmarks_from_tensors(tensors[0], tensors[3], tensors[4], rect, padding,
-                                                            kernel_size=cc.options.refinement_kernel_size)
+                                                            kernel_size=self.kernel_size)
         cc.send("PRESENCE", float(tensors[1].reshape(())))
         cc.send("NORM_LANDMARKS", landmarks)
         cc.send("AUXILIARY_LANDMARKS", aux)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from posegraph import Calculator, CalculatorContext, Contract, Port
 from posegraph.calculators.formats import Detection, NormalizedLandmarkList, NormalizedRect
 from posegraph.calculators.util.rect_geometry import rect_from_alignment_points
@@ -33,26 +35,35 @@ class AlignmentPointsRectsCalculator(Calculator):
     """Sends NORM_RECT: centre at the start point, size 2x the start-end distance in pixels (square
     in pixels), rotation from the start-end direction. The points come from DETECTION's keypoints
     or NORM_LANDMARKS (e.g. BlazePose's two auxiliary landmarks); IMAGE_SIZE is ``(width, height)``.
+    With DETECTIONS (a list of Detections) it sends NORM_RECTS instead, one rect per detection in
+    the same order (a tuple, empty for no detection), as MediaPipe's does.
     Math: ``posegraph.calculators.util.rect_geometry.rect_from_alignment_points``."""
 
     contract = Contract(
-        inputs={"DETECTION": Port(Detection, optional=True), "NORM_LANDMARKS": Port(NormalizedLandmarkList, optional=True),
-                "IMAGE_SIZE": Port(tuple)},
-        outputs={"NORM_RECT": Port(NormalizedRect)},
+        inputs={"DETECTION": Port(Detection, optional=True), "DETECTIONS": Port((list, tuple), optional=True),
+                "NORM_LANDMARKS": Port(NormalizedLandmarkList, optional=True), "IMAGE_SIZE": Port(tuple)},
+        outputs={"NORM_RECT": Port(NormalizedRect, optional=True), "NORM_RECTS": Port(tuple, optional=True)},
         options=DetectionsToRectsCalculatorOptions,
     )
 
     def open(self, cc: CalculatorContext) -> None:
-        if cc.has_input("DETECTION") == cc.has_input("NORM_LANDMARKS"):
-            raise ValueError("connect exactly one of DETECTION and NORM_LANDMARKS")
-        self.tag = "DETECTION" if cc.has_input("DETECTION") else "NORM_LANDMARKS"
+        tags = [tag for tag in ("DETECTION", "DETECTIONS", "NORM_LANDMARKS") if cc.has_input(tag)]
+        if len(tags) != 1:
+            raise ValueError(f"connect exactly one of DETECTION, DETECTIONS and NORM_LANDMARKS, got {tags or 'none'}")
+        self.tag = tags[0]
+
+    @staticmethod
+    def _rect(points: np.ndarray, size: tuple[int, int], o: DetectionsToRectsCalculatorOptions) -> NormalizedRect:
+        return rect_from_alignment_points(
+            points[o.rotation_vector_start_keypoint_index], points[o.rotation_vector_end_keypoint_index], size,
+            target_angle_degrees=o.rotation_vector_target_angle_degrees)
 
     def process(self, cc: CalculatorContext) -> None:
         value, size = cc.value(self.tag), cc.value("IMAGE_SIZE")
         if value is None or size is None:
             return
-        points = value.keypoints if self.tag == "DETECTION" else value.data[:, :2]
         o = cc.options
-        cc.send("NORM_RECT", rect_from_alignment_points(
-            points[o.rotation_vector_start_keypoint_index], points[o.rotation_vector_end_keypoint_index], size,
-            target_angle_degrees=o.rotation_vector_target_angle_degrees))
+        if self.tag == "DETECTIONS":
+            cc.send("NORM_RECTS", tuple(self._rect(d.keypoints, size, o) for d in value))
+        else:
+            cc.send("NORM_RECT", self._rect(value.keypoints if self.tag == "DETECTION" else value.data[:, :2], size, o))

@@ -44,9 +44,11 @@ class NonMaxSuppressionCalculatorOptions:
 class NonMaxSuppressionCalculator(Calculator):
     """Reduces a :class:`DecodedDetections` batch to a list of Detections (best score first) by
     weighted non-maximum suppression. An empty list is sent when nothing is left (so readers can
-    tell "detector ran, found nobody"). Math: ``posegraph.calculators.util.nms``."""
+    tell "detector ran, found nobody"). Side packet MIN_SUPPRESSION_THRESHOLD (float), when given,
+    overrides ``options.min_suppression_threshold``. Math: ``posegraph.calculators.util.nms``."""
 
     contract = Contract(inputs={"": Port(DecodedDetections)}, outputs={"": Port(list, doc="list[Detection]")},
+                        input_side_packets={"MIN_SUPPRESSION_THRESHOLD": Port(float, optional=True)},
                         options=NonMaxSuppressionCalculatorOptions)
 
     def open(self, cc: CalculatorContext) -> None:
@@ -55,8 +57,9 @@ class NonMaxSuppressionCalculator(Calculator):
             raise ValueError(f"only algorithm WEIGHTED with overlap_type INTERSECTION_OVER_UNION is implemented, "
                              f"got {o.algorithm.name} / {o.overlap_type.name}")
         self.max = None if o.max_num_detections < 0 else o.max_num_detections
+        self.threshold = float(cc.side_input("MIN_SUPPRESSION_THRESHOLD", default=o.min_suppression_threshold))
 
     def process(self, cc: CalculatorContext) -> None:
         d = cc.value("")
-        cc.send("", weighted_nms(d.scores, d.boxes, d.keypoints, iou_threshold=cc.options.min_suppression_threshold,
+        cc.send("", weighted_nms(d.scores, d.boxes, d.keypoints, iou_threshold=self.threshold,
                                  max_detections=self.max))

@@ -98,7 +98,7 @@ def transform_rect(rect: NormalizedRect, image_size: tuple[int, int], *, scale_x
         image_size: ``(W, H)`` in pixels.
 
     Returns:
-        The transformed ROI, normalized to the image; the rotation is unchanged.
+        The transformed ROI, normalized to the image; the rotation and ``rect_id`` are unchanged.
     """
     iw, ih = _F(image_size[0]), _F(image_size[1])
     width, height, rotation = _F(rect.width), _F(rect.height), _F(rect.rotation)
@@ -115,7 +115,7 @@ def transform_rect(rect: NormalizedRect, image_size: tuple[int, int], *, scale_x
         width, height = long_side / iw, long_side / ih
     return NormalizedRect(x_center=float(xc), y_center=float(yc),
                           width=float(width * _F(scale_x)), height=float(height * _F(scale_y)),
-                          rotation=float(rotation))
+                          rotation=float(rotation), rect_id=rect.rect_id)
 
 
 def roi_from_alignment_points(start: Sequence[float], end: Sequence[float],

@@ -23,16 +23,27 @@ class RectTransformationCalculatorOptions:
 class RectTransformationCalculator(Calculator):
     """Sends the NORM_RECT transformed: shifted along its own rotated axes (in units of its size),
     made square on its long side in pixels (``square_long``), then scaled. IMAGE_SIZE is
-    ``(width, height)``.
+    ``(width, height)``. Given NORM_RECTS (a list of rects) instead, sends each transformed, as a
+    tuple in the same order. ``rect_id`` is kept.
     Math: ``posegraph.calculators.util.rect_geometry.transform_rect``."""
 
-    contract = Contract(inputs={"NORM_RECT": Port(NormalizedRect), "IMAGE_SIZE": Port(tuple)},
-                        outputs={"": Port(NormalizedRect)}, options=RectTransformationCalculatorOptions)
+    contract = Contract(inputs={"NORM_RECT": Port(NormalizedRect, optional=True),
+                                "NORM_RECTS": Port((list, tuple), optional=True), "IMAGE_SIZE": Port(tuple)},
+                        outputs={"": Port((NormalizedRect, tuple))}, options=RectTransformationCalculatorOptions)
+
+    def open(self, cc: CalculatorContext) -> None:
+        if cc.has_input("NORM_RECT") == cc.has_input("NORM_RECTS"):
+            raise ValueError("connect exactly one of NORM_RECT and NORM_RECTS")
+        self.tag = "NORM_RECT" if cc.has_input("NORM_RECT") else "NORM_RECTS"
 
     def process(self, cc: CalculatorContext) -> None:
-        rect, size = cc.value("NORM_RECT"), cc.value("IMAGE_SIZE")
-        if rect is None or size is None:
+        rects, size = cc.value(self.tag), cc.value("IMAGE_SIZE")
+        if rects is None or size is None:
             return
         o = cc.options
-        cc.send("", transform_rect(rect, size, scale_x=o.scale_x, scale_y=o.scale_y, shift_x=o.shift_x,
-                                   shift_y=o.shift_y, square_long=o.square_long))
+
+        def transform(rect: NormalizedRect) -> NormalizedRect:
+            return transform_rect(rect, size, scale_x=o.scale_x, scale_y=o.scale_y, shift_x=o.shift_x,
+                                  shift_y=o.shift_y, square_long=o.square_long)
+
+        cc.send("", transform(rects) if self.tag == "NORM_RECT" else tuple(transform(r) for r in rects))

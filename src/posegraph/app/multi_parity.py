@@ -1,0 +1,170 @@
+"""Multi-person figures: parity with MediaPipe's Tasks PoseLandmarker, and identity stability.
+
+References are MediaPipe 0.10.21's Tasks PoseLandmarker outputs made by
+``../shared/tools/mediapipe_tasks_reference.py`` (schema: per frame ``poses``, each with
+``landmarks`` (33 x [x, y, z, visibility, presence], normalized) and ``world``), read as JSON or
+gzip-compressed JSON. MediaPipe's result carries no identity, so its poses and ours are paired
+frame by frame: the pairing that minimizes the sum of per-pose median landmark distances
+(``scipy.optimize.linear_sum_assignment``). Distances are Euclidean, between matching landmarks'
+(x, y), in image pixels.
+
+Run as ``python -m posegraph.app.multi_parity REFERENCE --input MEDIA [--side-packet NAME=VALUE ...]``
+to print one JSON line of figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from posegraph import Graph
+from posegraph.app.parity import _frames, _stats
+from posegraph.calculators.formats import Pose
+from posegraph.calculators.pose.association import iou_matrix
+
+#: A MediaPipe pose counts as found when one of ours lies within this median distance (px).
+VIDEO_MATCH_PX = 2.0
+#: Frames an id may go unseen and still be recognised when the person comes back.
+IDENTITY_GAP_FRAMES = 5
+#: Box IoU above which poses in nearby frames are taken to be the same person.
+IDENTITY_IOU = 0.5
+
+
+def load_reference(path: str | Path) -> dict[str, Any]:
+    """A Tasks reference from ``.json`` or ``.json.gz``."""
+    data = Path(path).read_bytes()
+    if str(path).endswith(".gz"):
+        data = gzip.decompress(data)
+    return json.loads(data)
+
+
+def run_graph(media: str, side_packets: dict[str, Any], *, graph: str | Path = "multi_pose_tracking",
+              num_threads: int | None = None) -> list[tuple[Pose, ...]]:
+    """The POSES of each frame of ``media`` from the multi-person graph (a bundled name or a file)."""
+    runner = Graph.from_name(str(graph), num_threads=num_threads) if not Path(graph).suffix \
+        else Graph(graph, num_threads=num_threads)
+    return [out["poses"] for _, out in runner.process_frames(iter(_frames(media)), outputs=["poses"],
+                                                            side_packets=side_packets)]
+
+
+def pair_poses(reference: Sequence[np.ndarray], ours: Sequence[np.ndarray],
+               size: tuple[int, int]) -> list[tuple[int, int, np.ndarray]]:
+    """Pairs one frame's reference poses with ours.
+
+    Args:
+        reference, ours: landmark arrays (33, >=2), x and y normalized to the image.
+        size: ``(width, height)`` in pixels.
+
+    Returns:
+        ``(reference index, our index, distances)`` per pair, ``distances`` the 33 per-landmark
+        distances in pixels; the pairing minimizes the sum of per-pose median distances.
+    """
+    if not reference or not ours:
+        return []
+    scale = np.asarray(size, np.float64)
+    dist = [[np.hypot(*((np.asarray(o)[:, :2] - np.asarray(r)[:, :2]) * scale).T) for o in ours] for r in reference]
+    cost = np.array([[np.median(d) for d in row] for row in dist])
+    rows, cols = linear_sum_assignment(cost)
+    return [(int(r), int(c), dist[r][c]) for r, c in zip(rows, cols)]
+
+
+def compare(reference: dict[str, Any], ours: list[tuple[Pose, ...]]) -> dict[str, Any]:
+    """Parity figures of ``ours`` (one tuple of poses per frame) against a Tasks reference.
+
+    - ``same_count``: fraction of frames with as many poses as MediaPipe.
+    - ``landmark_px``: distance statistics over the landmarks of all paired poses.
+    - ``matched``: fraction of MediaPipe's poses paired with one of ours whose median distance is
+      at most :data:`VIDEO_MATCH_PX`.
+    - ``extra_poses``: our poses beyond MediaPipe's count, summed over frames where we find more
+      (people MediaPipe misses), and ``missing_poses`` the other way round.
+
+    Raises:
+        ValueError: the media and the reference disagree on the frame count.
+    """
+    frames = reference["frames"]
+    if len(ours) != len(frames):
+        raise ValueError(f"the media gave {len(ours)} frames, the reference has {len(frames)}")
+    size = (reference["width"], reference["height"])
+    px: list[float] = []
+    same = matched = ref_total = our_total = extra = missing = 0
+    mismatch_frames = []
+    for i, (ref, mine) in enumerate(zip(frames, ours)):
+        ref_poses = [np.asarray(p["landmarks"]) for p in ref["poses"]]
+        our_poses = [p.landmarks.data for p in mine]
+        ref_total, our_total = ref_total + len(ref_poses), our_total + len(our_poses)
+        extra += max(len(our_poses) - len(ref_poses), 0)
+        missing += max(len(ref_poses) - len(our_poses), 0)
+        if len(ref_poses) == len(our_poses):
+            same += 1
+        else:
+            mismatch_frames.append(i)
+        for _, _, d in pair_poses(ref_poses, our_poses, size):
+            px.extend(d.tolist())
+            matched += bool(np.median(d) <= VIDEO_MATCH_PX)
+    n = len(frames)
+    return {"frames": n, "same_count": round(same / n, 5) if n else None, "count_mismatch_frames": mismatch_frames[:20],
+            "poses": {"mediapipe": ref_total, "posegraph": our_total}, "extra_poses": extra, "missing_poses": missing,
+            "matched": round(matched / ref_total, 5) if ref_total else None, "landmark_px": _stats(px)}
+
+
+def id_switches(frames: Iterable[Sequence[Pose]]) -> dict[str, Any]:
+    """How often ids change under a person who is still there.
+
+    Each frame's poses are paired with the poses of ids seen in the previous
+    :data:`IDENTITY_GAP_FRAMES` frames (each id by its most recent box), maximizing the total box
+    IoU; a pair with IoU above :data:`IDENTITY_IOU` is the same person, and counts as a switch
+    when its ids differ (a swap between two people, or a person who got a new id after a brief
+    loss). Person-frames are all poses of all frames.
+
+    Returns:
+        ``{"person_frames", "switches", "per_100_person_frames", "ids"}`` (``ids``: distinct ids).
+    """
+    recent: dict[int, tuple[int, tuple[float, ...]]] = {}  # id -> (frame, box)
+    switches = person_frames = 0
+    ids: set[int] = set()
+    for t, poses in enumerate(frames):
+        person_frames += len(poses)
+        ids.update(p.id for p in poses)
+        previous = [(k, box) for k, (seen, box) in recent.items() if t - seen <= IDENTITY_GAP_FRAMES]
+        if poses and previous:
+            overlap = iou_matrix(_xywh([p.box for p in poses]), _xywh([box for _, box in previous]))
+            for r, c in zip(*linear_sum_assignment(overlap, maximize=True)):
+                if overlap[r, c] > IDENTITY_IOU and poses[r].id != previous[c][0]:
+                    switches += 1
+        for p in poses:
+            recent[p.id] = (t, p.box)
+    return {"person_frames": person_frames, "switches": switches,
+            "per_100_person_frames": round(100 * switches / person_frames, 3) if person_frames else 0.0,
+            "ids": len(ids)}
+
+
+def _xywh(boxes: Sequence[Sequence[float]]) -> np.ndarray:
+    return np.array([(x0, y0, x1 - x0, y1 - y0) for x0, y0, x1, y1 in boxes], np.float32).reshape(-1, 4)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m posegraph.app.multi_parity", description=__doc__.split("\n")[0])
+    ap.add_argument("reference")
+    ap.add_argument("--input", required=True)
+    ap.add_argument("--side-packet", action="append", default=[], metavar="NAME=VALUE")
+    a = ap.parse_args(argv)
+    from posegraph.app.cli import parse_side_packets
+
+    reference = load_reference(a.reference)
+    side_packets = {"num_poses": reference["num_poses"], "static_image_mode": reference["mode"] == "image",
+                    "smooth_landmarks": False}
+    side_packets.update(parse_side_packets(a.side_packet, Graph.from_name("multi_pose_tracking").side_packet_types))
+    ours = run_graph(a.input, side_packets)
+    report = {"reference": Path(a.reference).name, "side_packets": side_packets, **compare(reference, ours),
+              "identity": id_switches(ours)}
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()

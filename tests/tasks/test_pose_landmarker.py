@@ -1,0 +1,80 @@
+"""posegraph.tasks.vision.PoseLandmarker: MediaPipe's Tasks API, its running modes and errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from posegraph.app.multi_parity import load_reference, pair_poses
+from posegraph.app.parity import _frames
+from posegraph.tasks.vision import Image, PoseLandmarker, PoseLandmarkerOptions, RunningMode
+
+DATA = Path(__file__).parents[1] / "e2e" / "data" / "multi"
+STILL = "aic/fa436c914fe4a8ec1ec5474af4d3820b84d17561"
+
+
+@pytest.fixture(scope="module")
+def hug(shared_data: Path) -> list[np.ndarray]:
+    return [image for _, image in _frames(str(shared_data / "multi" / "hug.mp4"))[:8]]
+
+
+def test_detect_matches_mediapipes_image_mode(shared_data: Path, pose_models: Path) -> None:
+    reference = load_reference(DATA / f"{Path(STILL).name}.image.json.gz")
+    image = _frames(str(shared_data / "multi" / f"{STILL}.jpg"))[0][1]
+    with PoseLandmarker.create_from_options(PoseLandmarkerOptions(num_poses=6)) as landmarker:
+        result = landmarker.detect(Image(data=image))
+    assert len(result.pose_landmarks) == len(result.pose_world_landmarks) == len(result.track_ids) == 2
+    assert len(result.boxes) == len(result.scores) == 2 and result.segmentation_masks is None
+    ours = [np.array([[lm.x, lm.y] for lm in pose]) for pose in result.pose_landmarks]
+    refs = [np.asarray(p["landmarks"]) for p in reference["frames"][0]["poses"]]
+    for _, _, d in pair_poses(refs, ours, (reference["width"], reference["height"])):
+        assert np.median(d) <= 0.05
+    for box, pose in zip(result.boxes, ours):
+        assert box == pytest.approx((*np.clip(pose.min(0), 0, 1), *np.clip(pose.max(0), 0, 1)), abs=1e-6)
+
+
+def test_video_mode_keeps_ids_and_live_stream_calls_back_in_order(pose_models: Path, hug: list[np.ndarray]) -> None:
+    options = PoseLandmarkerOptions(running_mode=RunningMode.VIDEO, num_poses=2)
+    with PoseLandmarker.create_from_options(options) as landmarker:
+        video = [landmarker.detect_for_video(frame, 33 * i) for i, frame in enumerate(hug)]
+    assert [r.track_ids for r in video] == [[0], [0], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1]]
+    got = []
+    options = PoseLandmarkerOptions(running_mode=RunningMode.LIVE_STREAM, num_poses=2,
+                                    result_callback=lambda result, image, ms: got.append((ms, result, image)))
+    with PoseLandmarker.create_from_options(options) as landmarker:
+        for i, frame in enumerate(hug):
+            landmarker.detect_async(frame, 33 * i)
+    assert [ms for ms, _, _ in got] == [33 * i for i in range(len(hug))]
+    assert [r.track_ids for _, r, _ in got] == [r.track_ids for r in video]
+    assert all(image.numpy_view() is frame for (_, _, image), frame in zip(got, hug))
+
+
+def test_calls_in_the_wrong_mode_raise_as_mediapipe_does(pose_models: Path, hug: list[np.ndarray]) -> None:
+    with PoseLandmarker.create_from_options(PoseLandmarkerOptions(running_mode=RunningMode.VIDEO)) as landmarker:
+        with pytest.raises(ValueError, match="Task is not initialized with the image mode. Current running mode:VIDEO"):
+            landmarker.detect(hug[0])
+        with pytest.raises(ValueError, match="not initialized with the live stream mode"):
+            landmarker.detect_async(hug[0], 0)
+        landmarker.detect_for_video(hug[0], 10)
+        with pytest.raises(ValueError, match="monotonically increasing"):
+            landmarker.detect_for_video(hug[1], 10)
+
+
+@pytest.mark.parametrize("options, error, message", [
+    (PoseLandmarkerOptions(result_callback=print), ValueError, "should not be provided"),
+    (PoseLandmarkerOptions(running_mode=RunningMode.LIVE_STREAM), ValueError, "must be provided"),
+    (PoseLandmarkerOptions(model="huge"), ValueError, "lite, full, heavy"),
+    (PoseLandmarkerOptions(model="lite"), NotImplementedError, "model_complexity"),
+    (PoseLandmarkerOptions(output_segmentation_masks=True), NotImplementedError, "enable_segmentation"),
+])
+def test_unsupported_options_are_refused(options: PoseLandmarkerOptions, error: type, message: str) -> None:
+    with pytest.raises(error, match=message):
+        PoseLandmarker.create_from_options(options)
+
+
+def test_image_holds_uint8_rgb_only() -> None:
+    with pytest.raises(ValueError, match=r"uint8 RGB pixels of shape \(height, width, 3\), got float32"):
+        Image(data=np.zeros((4, 4, 3), np.float32))
+    assert Image(data=np.zeros((4, 6, 3), np.uint8)).width == 6
