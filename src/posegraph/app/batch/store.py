@@ -184,8 +184,15 @@ class FsspecStore(Store):
         directory.mkdir(parents=True)
         return directory
 
-    def publish(self, file: Path, relative: str) -> None:
+    def _partial(self, relative: str) -> str:
+        """Where ``relative`` is written before it is moved into place (parents created)."""
         partial = self._url(f"{PARTIAL}/{relative}")
+        self.fs.makedirs(partial.rsplit("/", 1)[0], exist_ok=True)
+        self.fs.makedirs(self._url(relative).rsplit("/", 1)[0], exist_ok=True)
+        return partial
+
+    def publish(self, file: Path, relative: str) -> None:
+        partial = self._partial(relative)
         self.fs.put_file(str(file), partial)
         self.fs.mv(partial, self._url(relative))
         file.unlink()
@@ -215,7 +222,7 @@ class FsspecStore(Store):
     def flush(self, relative: str) -> None:
         """Writes the lines appended to ``relative`` so far (through a temporary object)."""
         if relative in self._lines:
-            partial = self._url(f"{PARTIAL}/{relative}")
+            partial = self._partial(relative)
             self.fs.pipe_file(partial, "".join(f"{line}\n" for line in self._lines[relative]).encode())
             self.fs.mv(partial, self._url(relative))
             self._flushed[relative] = time.monotonic()
