@@ -16,6 +16,15 @@ from posegraph.framework.timestamp import Timestamp
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str) -> object:
+    # posegraph.batch (the app layer's batch runner) is imported on first use, keeping this import light.
+    if name == "batch":
+        import posegraph.batch
+
+        return posegraph.batch
+    raise AttributeError(f"module 'posegraph' has no attribute {name!r}")
+
 __all__ = [
     "Calculator", "CalculatorContext", "CalculatorError", "ConfigProblem", "Contract", "Graph",
     "GraphConfigError", "GraphRunError", "LoadedConfig", "MediaError", "ModelError", "OutputStreamPoller",
