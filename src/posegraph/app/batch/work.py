@@ -3,7 +3,7 @@ run it over the input into a staging directory, publish the outputs, return the 
 
 A worker keeps what outlives one input: the imported calculators and model checks, the parsed and
 expanded config (a :class:`~posegraph.Graph` runs once, so each input gets a new one built from
-it), and the output store.
+it), the models' interpreters (``reuse_interpreters``) and the output store.
 """
 
 from __future__ import annotations
@@ -130,8 +130,10 @@ class Worker:
 
     def __init__(self, settings: BatchSettings) -> None:
         from posegraph.app.cli import ensure_models, load_calculators
+        from posegraph.calculators.tensor.inference_calculator import reuse_interpreters
 
         load_calculators(settings.load)
+        reuse_interpreters()
         self.settings = settings
         self.config = _with_options_resolved(settings.config)
         self.store: Store = open_store(settings.out)
