@@ -3,6 +3,7 @@
 The public surface: build a :class:`Graph` from a ``.pbtxt``/``.yaml`` config, write calculators by
 subclassing :class:`Calculator` and declaring a :class:`Contract`, register them with
 :func:`register_calculator`. Every error posegraph raises derives from :class:`PosegraphError`.
+``posegraph.batch.run`` runs a graph over many videos and images (imported on first use).
 """
 
 from posegraph.framework.calculator import Calculator, CalculatorContext, Contract, Port, Stop

@@ -45,6 +45,11 @@ def test_a_spec_that_names_nothing_is_an_error(tmp_path, monkeypatch, spec, mess
         collect_inputs([spec])
 
 
+def test_a_folder_search_leaves_out_the_output_directory(tmp_path):
+    touch(tmp_path / "clip.mp4", tmp_path / "poses" / "clip.mp4", tmp_path / "poses" / ".partial" / "x" / "x.mp4")
+    assert [i.path for i in collect_inputs([tmp_path], exclude=tmp_path / "poses")] == [tmp_path / "clip.mp4"]
+
+
 def test_two_inputs_with_one_output_name_are_an_error(tmp_path):
     touch(tmp_path / "x" / "clip.mp4", tmp_path / "y" / "clip.mp4")
     with pytest.raises(BatchError, match=f"inputs {tmp_path}/x/clip.mp4 and {tmp_path}/y/clip.mp4 would both write "

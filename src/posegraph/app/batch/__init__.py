@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from posegraph.app.batch.inputs import BatchError, BatchInput, collect_inputs
-from posegraph.app.batch.store import MANIFEST_FIELDS, BatchLock, Manifest, open_store
+from posegraph.app.batch.store import MANIFEST_FIELDS, BatchLock, Manifest, is_url, open_store
 from posegraph.app.batch.work import LANDMARK_FORMATS, RUNNER_LANDMARK_FORMATS, BatchSettings, output_names
 from posegraph.framework.errors import SidePacketError
 from posegraph.framework.graph import Graph
@@ -92,7 +92,7 @@ def run(graph: str | os.PathLike[str] | Graph, inputs: Iterable[str | os.PathLik
         raise SidePacketError(f"unknown side packet(s) {', '.join(map(repr, unknown))}; this graph takes: "
                               f"{', '.join(sorted(graph.side_packet_types)) or 'none'}")
     ensure_models(graph)
-    items = collect_inputs(inputs)
+    items = collect_inputs(inputs, exclude=None if is_url(os.fspath(out)) else Path(out).absolute())
     store = open_store(out)
     settings = BatchSettings(graph.loaded, store.root, load, side_packets, landmarks_format, overlay, num_threads)
     with BatchLock(store):

@@ -47,10 +47,10 @@ def _is_media(path: Path) -> bool:
     return suffix in VIDEO_SUFFIXES or suffix in IMAGE_SUFFIXES
 
 
-def _from_folder(folder: Path) -> list[BatchInput]:
+def _from_folder(folder: Path, exclude: Path | None) -> list[BatchInput]:
     found = []
     for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (Path(root) / d).absolute() != exclude)
         for file in sorted(files):
             path = Path(root) / file
             if not file.startswith(".") and _is_media(path):
@@ -59,7 +59,7 @@ def _from_folder(folder: Path) -> list[BatchInput]:
     return found
 
 
-def _expand(spec: str, base: Path, seen_lists: set[Path]) -> list[BatchInput]:
+def _expand(spec: str, base: Path, seen_lists: set[Path], exclude: Path | None) -> list[BatchInput]:
     path = Path(spec).expanduser()
     if not path.is_absolute():
         path = base / path
@@ -67,21 +67,21 @@ def _expand(spec: str, base: Path, seen_lists: set[Path]) -> list[BatchInput]:
         matches = sorted(glob.glob(str(path), recursive=True))
         if not matches:
             raise BatchError(f"input {spec}: the pattern matches no file")
-        return [item for m in matches for item in _expand(m, base, seen_lists)]
+        return [item for m in matches for item in _expand(m, base, seen_lists, exclude)]
     if path.is_dir():
-        found = _from_folder(path)
+        found = _from_folder(path, exclude)
         if not found:
             raise BatchError(f"input {spec}: the folder {path} holds no video or image "
                              f"({', '.join(sorted(VIDEO_SUFFIXES | IMAGE_SUFFIXES))})")
         return found
     if path.suffix.lower() in LIST_SUFFIXES and path.is_file():
-        return _from_list(path, seen_lists)
+        return _from_list(path, seen_lists, exclude)
     if not path.exists() and not path.is_symlink():
         raise BatchError(f"input {spec}: no such file or folder ({path})")
     return [BatchInput(path.absolute(), path.stem)]
 
 
-def _from_list(path: Path, seen_lists: set[Path]) -> list[BatchInput]:
+def _from_list(path: Path, seen_lists: set[Path], exclude: Path | None) -> list[BatchInput]:
     resolved = path.resolve()
     if resolved in seen_lists:
         raise BatchError(f"input list {path} includes itself")
@@ -95,14 +95,17 @@ def _from_list(path: Path, seen_lists: set[Path]) -> list[BatchInput]:
         spec = line.split("#", 1)[0].strip()
         if spec:
             try:
-                found += _expand(spec, path.parent, seen_lists)
+                found += _expand(spec, path.parent, seen_lists, exclude)
             except BatchError as e:
                 raise BatchError(f"{path}:{number}: {e}") from None
     return found
 
 
-def collect_inputs(specs: Iterable[str | os.PathLike[str]]) -> list[BatchInput]:
+def collect_inputs(specs: Iterable[str | os.PathLike[str]], exclude: Path | None = None) -> list[BatchInput]:
     """Every input the specs name, in order, each once (the first spec naming a file wins).
+
+    A folder search does not enter ``exclude`` (the batch's own output directory, whose overlay
+    videos are not inputs) nor hidden folders.
 
     Raises:
         BatchError: a spec names nothing (missing path, empty folder, pattern without matches),
@@ -111,7 +114,7 @@ def collect_inputs(specs: Iterable[str | os.PathLike[str]]) -> list[BatchInput]:
     """
     found: dict[Path, BatchInput] = {}
     for spec in specs:
-        for item in _expand(os.fspath(spec), Path.cwd(), set()):
+        for item in _expand(os.fspath(spec), Path.cwd(), set(), exclude):
             found.setdefault(item.path, item)
     if not found:
         raise BatchError("no inputs: name video or image files, folders, glob patterns or list files")
