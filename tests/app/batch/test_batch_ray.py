@@ -1,6 +1,6 @@
 """``posegraph batch --engine ray`` on a real two-node Ray cluster started here
 (``ray.cluster_utils.Cluster``, one CPU per node): outputs identical to ``posegraph run``'s,
-written through fsspec to a ``file://`` URL, resume, and a Ray worker killed mid-input."""
+written through fsspec to a ``file://`` URL, resume, a Ray worker killed mid-input, Ctrl-C."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import ray
 
-from conftest import manifest_rows, partial_lines, processes, wait_for
+from conftest import manifest_rows, partial_lines, processes, start_batch, wait_for
 from posegraph.app.batch import run
 
 
@@ -70,3 +70,24 @@ def test_a_ray_worker_killed_mid_input_leaves_nothing_partial_and_the_task_is_re
     assert row["status"] == "done" and row["frames"] == 40
     assert (out / "long.jsonl").read_bytes() == run_outputs(clips["long"])["landmarks"]
     assert sorted(p.name for p in out.iterdir()) == ["long.jsonl", "manifest.jsonl"]
+
+
+def test_ctrl_c_cancels_the_tasks_and_running_again_finishes(tmp_path, clips, run_outputs, cluster):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("clip_a", "long", "clip_b"):
+        shutil.copy(clips[name], folder / f"{name}.mp4")
+    out = tmp_path / "out"
+    batch = start_batch(folder, "--out", out, "--engine", "ray", "--ray-address", cluster.address)
+    wait_for(lambda: partial_lines(out, "long") >= 3, "the Ray task on long.mp4 to be in the middle of it")
+    batch.send_signal(signal.SIGINT)
+    _, stderr = batch.communicate(timeout=120)
+    assert batch.returncode == 130, stderr
+    finished = [Path(r["input"]).stem for r in manifest_rows(out)]  # those done before the cancel took hold
+    assert sorted(p.name for p in out.iterdir()) == sorted(["manifest.jsonl", *(f"{n}.jsonl" for n in finished)])
+    wait_for(lambda: not processes("ray::_process"), "the cancelled tasks to end", timeout=60)
+
+    rows = run("pose_tracking", [folder], out, engine="ray")
+    assert [r["status"] for r in rows] == ["done"] * 3
+    for name in ("clip_a", "long", "clip_b"):
+        assert (out / f"{name}.jsonl").read_bytes() == run_outputs(folder / f"{name}.mp4")["landmarks"]

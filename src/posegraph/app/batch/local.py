@@ -72,7 +72,6 @@ class _Slot:
         if self.process.is_alive():
             self.process.kill()
             self.process.join()
-        self.conn.close()
 
 
 def run_local(settings: BatchSettings, items: list[BatchInput], store: Store, workers: int,
@@ -81,8 +80,8 @@ def run_local(settings: BatchSettings, items: list[BatchInput], store: Store, wo
 
     ``bar`` is a tqdm bar: its total grows by each input's frame count as the input starts, and
     it advances by each frame decoded. On KeyboardInterrupt the workers are stopped, the inputs
-    they were on are left without a row (their staging directories removed) and the interrupt is
-    raised again.
+    they were on are left without a row (their staging directories removed; a row already sent is
+    recorded) and the interrupt is raised again.
     """
     context = multiprocessing.get_context("spawn")
     queue = collections.deque(items)
@@ -107,6 +106,9 @@ def run_local(settings: BatchSettings, items: list[BatchInput], store: Store, wo
     finally:
         for slot in slots:
             slot.stop()
+            while slot.item is not None and slot.conn.poll() and _receive(slot, on_row, bar, counted):
+                pass  # a row the worker sent before it stopped: its outputs are published
+            slot.conn.close()
             if slot.item is not None:
                 store.discard(slot.item.name)
 
@@ -139,6 +141,7 @@ def _replace(slots: list[_Slot], dead: _Slot, context: Any, settings: BatchSetti
     code = dead.process.exitcode
     how = f"killed by signal {-code}" if code is not None and code < 0 else f"exited with status {code}"
     dead.stop()
+    dead.conn.close()
     slots[slots.index(dead)] = _Slot(context, settings)
     item = dead.item
     if item is None:

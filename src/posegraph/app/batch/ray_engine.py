@@ -39,7 +39,8 @@ def run_ray(settings: BatchSettings, items: list[BatchInput], store: Store, addr
 
     ``on_row`` gets each input's manifest row as its task ends; a task whose worker died
     ``max_retries + 1`` times becomes a failed row. ``bar`` advances by each input's frames. On
-    KeyboardInterrupt the tasks are cancelled and the interrupt is raised again.
+    KeyboardInterrupt the tasks are cancelled (those that finished meanwhile still get their rows)
+    and the interrupt is raised again.
 
     Raises:
         BatchError: Ray is not installed, or the cluster cannot be reached.
@@ -62,7 +63,9 @@ def run_ray(settings: BatchSettings, items: list[BatchInput], store: Store, addr
     pending = {task.remote(shared, item): item for item in items}
     try:
         while pending:
-            done, _ = ray.wait(list(pending), num_returns=1)
+            done, _ = ray.wait(list(pending), num_returns=1, timeout=1.0)  # a timeout lets Ctrl-C in
+            if not done:
+                continue
             item = pending.pop(done[0])
             try:
                 row = ray.get(done[0])
@@ -75,8 +78,15 @@ def run_ray(settings: BatchSettings, items: list[BatchInput], store: Store, addr
     finally:
         for ref in pending:
             ray.cancel(ref, force=True)
-        if pending:
-            ray.wait(list(pending), num_returns=len(pending), timeout=30)
+        if pending:  # interrupted: a task that finished before its cancel published its outputs
+            finished, _ = ray.wait(list(pending), num_returns=len(pending), timeout=30)
+            for ref in finished:
+                try:
+                    row = ray.get(ref)
+                except RayError:
+                    continue  # cancelled
+                del pending[ref]
+                on_row(row)
             if isinstance(store, LocalStore):
                 for item in pending.values():
                     store.discard(item.name)
