@@ -99,8 +99,7 @@ def run_local(settings: BatchSettings, items: list[BatchInput], store: Store, wo
             for ready in multiprocessing.connection.wait(list(waiting), timeout=1.0):
                 slot = waiting[ready]
                 if ready is slot.conn:
-                    if not _receive(slot, on_row, bar, counted):
-                        continue
+                    _receive(slot, on_row, bar, counted)  # a closed pipe: the sentinel tells
                 elif not slot.process.is_alive():
                     _replace(slots, slot, context, settings, store, queue, attempts, on_row, bar, max_retries)
     finally:
