@@ -21,8 +21,9 @@ from posegraph.app.batch import run
 def cluster():
     from ray.cluster_utils import Cluster
 
-    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False})
-    cluster.add_node(num_cpus=1)
+    small = {"num_cpus": 1, "object_store_memory": 100 * 2**20}  # the tasks pass only small rows
+    cluster = Cluster(initialize_head=True, head_node_args={**small, "include_dashboard": False})
+    cluster.add_node(**small)
     ray.init(address=cluster.address, log_to_driver=False)
     try:
         cluster.wait_for_nodes()
