@@ -4,6 +4,7 @@ recorded while the others finish, resume, the lock, a killed worker, Ctrl-C."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -155,3 +156,13 @@ def test_ctrl_c_keeps_only_complete_outputs_and_running_again_finishes(tmp_path,
                                                                                 ("long.mp4", "done")]
     for name in ("clip_a", "long", "clip_b"):
         assert (out / f"{name}.jsonl").read_bytes() == run_outputs(folder / f"{name}.mp4")["landmarks"]
+
+
+def test_the_progress_bar_counts_frames_and_inputs_done_and_failed(tmp_path, shared_data, pose_models):
+    (tmp_path / "notes.mp4").write_text("this is not a video\n")
+    proc = subprocess.run([sys.executable, "-m", "posegraph.app.cli", "batch", "pose_tracking",
+                           str(shared_data / "media" / "pose.jpg"), str(tmp_path / "notes.mp4"), "--out",
+                           str(tmp_path / "out"), "--workers", "1"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    final = re.findall(r"batch: [^\r\n]*", proc.stderr)[-1]
+    assert final.startswith("batch: 100%") and "1/1 [" in final and "frame/s, done=1, failed=1, left=0]" in final

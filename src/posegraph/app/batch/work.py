@@ -168,8 +168,8 @@ class Worker:
                 row.update(status="done", outputs=list(names.values()))
         except PosegraphError as e:
             row["error"] = str(e)
-        except (OSError, ValueError, RuntimeError) as e:  # a runner or store failure on this input
-            log.debug("%s failed", item.path, exc_info=True)
+        except Exception as e:  # not foreseen (an OpenCV or store error): the row says it, the log shows where
+            log.warning("%s: unexpected %s", item.path, type(e).__name__, exc_info=True)
             row["error"] = f"{type(e).__name__}: {e}"
         finally:
             self.store.discard(item.name)
