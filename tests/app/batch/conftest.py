@@ -17,7 +17,7 @@ import pytest
 
 from posegraph.app.cli import main
 
-CLIPS = {"clip_a": (0, 6), "clip_b": (30, 36), "long": (0, 40)}
+CLIPS = {"clip_a": (0, 6), "clip_b": (30, 36), "long": (0, 65)}
 """Clip name -> (first frame, end frame) of the squat video (65 frames at 5 fps)."""
 
 
