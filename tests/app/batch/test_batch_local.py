@@ -3,6 +3,7 @@ recorded while the others finish, resume, the lock, a killed worker, Ctrl-C."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -15,7 +16,7 @@ import pytest
 
 from conftest import manifest_rows, partial_lines, processes, start_batch, wait_for
 from posegraph.app.batch import BatchError, run
-from posegraph.app.batch.store import LOCK
+from posegraph.app.batch.store import LOCK, BatchLock, LocalStore
 from posegraph.app.cli import main
 
 FIELDS = ["input", "status", "frames", "frames_with_pose", "seconds", "outputs", "error"]
@@ -113,6 +114,19 @@ def test_a_second_batch_on_the_same_directory_is_refused(tmp_path, clips, pose_m
     # The holder is gone: its lock is stale, and taken over.
     assert [r["status"] for r in run("pose_tracking", [clips["clip_a"]], out)] == ["done"]
     assert not (out / LOCK).exists()
+
+
+@pytest.mark.parametrize("holder", ["this process", "a live pid started at another time", "unreadable"])
+def test_a_stale_lock_is_taken_over(tmp_path, holder):
+    store = LocalStore(tmp_path)
+    host = os.uname().nodename
+    (tmp_path / LOCK).write_text({
+        "this process": f'{{"pid": {os.getpid()}, "host": "{host}"}}',
+        "a live pid started at another time": f'{{"pid": 1, "host": "{host}", "pid_started": "-1"}}',
+        "unreadable": "{"}[holder])
+    with BatchLock(store):
+        assert json.loads((tmp_path / LOCK).read_text())["pid"] == os.getpid()
+    assert not (tmp_path / LOCK).exists()
 
 
 def test_a_worker_killed_mid_input_leaves_nothing_partial_and_the_input_is_retried(tmp_path, clips, run_outputs):

@@ -238,20 +238,34 @@ class FsspecStore(Store):
             self.fs.rm(self._url(relative))
 
 
-def _pid_alive(pid: int) -> bool:
+def _start_time(pid: int) -> str | None:
+    """When process ``pid`` started (clock ticks since boot, from /proc), or ``None`` if unknown."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def _holder_gone(holder: dict[str, Any]) -> bool:
+    """Whether the process that wrote a lock on this host has ended (its pid is free, or now
+    another process's: a different start time, or this very process)."""
+    pid = holder["pid"]
+    if pid == os.getpid():
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
-        return False
-    except PermissionError:
         return True
-    return True
+    except PermissionError:
+        pass
+    started = _start_time(pid)
+    return holder.get("pid_started") is not None and started is not None and started != holder["pid_started"]
 
 
 class BatchLock:
     """``DIR/.posegraph-batch.lock``: held while a batch writes to DIR; holds the owner's pid, host
-    and start time. A lock left by a batch that died (same host, pid gone) is stale and taken
-    over with a warning. A context manager.
+    and start time. A lock left by a batch that died (same host, and its pid free or now another
+    process's) is stale and taken over with a warning. A context manager.
 
     Raises (on enter):
         BatchError: another batch holds the lock (the message names its pid and host).
@@ -262,14 +276,15 @@ class BatchLock:
 
     def __enter__(self) -> "BatchLock":
         owner = {"pid": os.getpid(), "host": socket.gethostname(),
-                 "started": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+                 "started": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                 "pid_started": _start_time(os.getpid())}
         for _ in range(2):
             if self.store.create_exclusive(LOCK, json.dumps(owner) + "\n"):
                 return self
             holder = self._holder()
-            if holder is None or (holder.get("host") == owner["host"] and not _pid_alive(int(holder.get("pid", 0)))):
+            if holder is None or (holder.get("host") == owner["host"] and _holder_gone(holder)):
                 log.warning("%s/%s: taking over a stale lock (%s)", self.store.root, LOCK,
-                            "unreadable" if holder is None else f"pid {holder.get('pid')} is gone")
+                            "unreadable" if holder is None else f"its batch, pid {holder['pid']}, is gone")
                 self.store.remove(LOCK)
                 continue
             raise BatchError(f"{self.store.root} is in use by another posegraph batch (pid {holder.get('pid')} on "
