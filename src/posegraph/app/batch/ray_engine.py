@@ -17,8 +17,6 @@ from posegraph.app.batch.inputs import BatchError, BatchInput
 from posegraph.app.batch.store import LocalStore, Store
 from posegraph.app.batch.work import BatchSettings, Worker
 
-log = logging.getLogger(__name__)
-
 _workers: dict[str, Worker] = {}
 
 
