@@ -157,10 +157,12 @@ def id_switches(frames: Iterable[Sequence[Pose]]) -> dict[str, Any]:
     loss). Person-frames are all poses of all frames.
 
     Returns:
-        ``{"person_frames", "switches", "per_100_person_frames", "ids"}`` (``ids``: distinct ids).
+        ``{"person_frames", "switches", "per_100_person_frames", "ids", "switch_frames"}`` (``ids``:
+        distinct ids; ``switch_frames``: the index of the frame of each switch).
     """
     recent: dict[int, tuple[int, tuple[float, ...]]] = {}  # id -> (frame, box)
-    switches = person_frames = 0
+    person_frames = 0
+    switch_frames: list[int] = []
     ids: set[int] = set()
     for t, poses in enumerate(frames):
         person_frames += len(poses)
@@ -170,12 +172,13 @@ def id_switches(frames: Iterable[Sequence[Pose]]) -> dict[str, Any]:
             overlap = iou_matrix(_xywh([p.box for p in poses]), _xywh([box for _, box in previous]))
             for r, c in zip(*linear_sum_assignment(overlap, maximize=True)):
                 if overlap[r, c] > IDENTITY_IOU and poses[r].id != previous[c][0]:
-                    switches += 1
+                    switch_frames.append(t)
         for p in poses:
             recent[p.id] = (t, p.box)
+    switches = len(switch_frames)
     return {"person_frames": person_frames, "switches": switches,
             "per_100_person_frames": round(100 * switches / person_frames, 3) if person_frames else 0.0,
-            "ids": len(ids)}
+            "ids": len(ids), "switch_frames": switch_frames}
 
 
 def _xywh(boxes: Sequence[Sequence[float]]) -> np.ndarray:
