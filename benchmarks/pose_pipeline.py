@@ -175,6 +175,7 @@ def format_report(r: dict[str, Any]) -> str:
               f"  tracked frame / landmark model = {r['tracked_over_model']:.3f}  (median of per-frame ratios; goal <= 1.2)",
               "  per model complexity, medians over tracked frames:",
               "  complexity  model                 tracked frame ms  model alone ms  tracked / model"]
-    lines += [f"  {c:<11} {m['model']:<21} {m['tracked_frame_ms']['median']:16.3f}  {m['landmark_model_ms']['median']:14.3f}"
-              f"  {m['tracked_over_model']:15.3f}" for c, m in r["by_complexity"].items()]
+    lines += [f"  {c:<11} {m['model']:<21} {m['tracked_frame_ms']['median']:16.3f}  "
+              f"{m['landmark_model_ms']['median']:14.3f}  {m['tracked_over_model']:15.3f}"
+              for c, m in r["by_complexity"].items()]
     return "\n".join(lines)

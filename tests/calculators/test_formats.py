@@ -26,6 +26,7 @@ def test_a_pose_shows_its_mask_as_a_summary():
     assert repr(pose) == "Pose(id=3, score=0.900, box=(0.100, 0.200, 0.500, 0.750), landmarks=33)"
     mask = np.zeros((480, 640), np.float32)
     mask[:240] = 1.0
-    masked = Pose(3, 0.9, (0.1, 0.2, 0.5, 0.75), NormalizedLandmarkList(data), LandmarkList(data), SegmentationMask(mask))
+    masked = Pose(3, 0.9, (0.1, 0.2, 0.5, 0.75), NormalizedLandmarkList(data), LandmarkList(data),
+                  SegmentationMask(mask))
     assert repr(masked) == ("Pose(id=3, score=0.900, box=(0.100, 0.200, 0.500, 0.750), landmarks=33, "
                             "segmentation_mask=SegmentationMask(640x480, mean=0.500))")

@@ -35,8 +35,9 @@ class MultiPoseTrackingCalculator(Calculator):
     (``(width, height)``, one per frame, which paces it).
 
     Outputs at every frame: POSES, a tuple of :class:`~posegraph.calculators.formats.Pose` in input
-    order (empty when nobody is there), each with its mask when there are masks; NEXT_NORM_RECTS, the next frame's ROI of each person (from
-    the auxiliary landmarks, MediaPipe's pose_landmarks_to_roi geometry) with its id as ``rect_id``.
+    order (empty when nobody is there), each with its mask when there are masks; NEXT_NORM_RECTS,
+    the next frame's ROI of each person (from the auxiliary landmarks, MediaPipe's
+    pose_landmarks_to_roi geometry) with its id as ``rect_id``.
 
     A person found twice (from two ROIs) is given once, the first in input order (tracked people
     come first): ``pose.association.duplicate_poses`` with ``options.duplicate_threshold``.

@@ -13,10 +13,11 @@ Example::
                 print(track_id, landmarks[0].x, landmarks[0].y)
 
 Differences from MediaPipe's: the model is chosen by name (``model="lite"``, ``"full"`` or
-``"heavy"``) instead of a ``.task`` bundle; results also carry ``track_ids``, ``boxes`` and ``scores``; in VIDEO and LIVE_STREAM mode
-each person is tracked with its own id and smoothed with its own one-euro filters (MediaPipe
-refuses smoothing for more than one pose and carries no identity). IMAGE mode runs each image alone,
-as MediaPipe's IMAGE mode does, and matches its landmarks (see ``posegraph.app.multi_parity``).
+``"heavy"``) instead of a ``.task`` bundle; results also carry ``track_ids``, ``boxes`` and
+``scores``; in VIDEO and LIVE_STREAM mode each person is tracked with its own id and smoothed with
+its own one-euro filters (MediaPipe refuses smoothing for more than one pose and carries no
+identity). IMAGE mode runs each image alone, as MediaPipe's IMAGE mode does, and matches its
+landmarks and masks (see ``posegraph.app.multi_parity``).
 """
 
 from __future__ import annotations
@@ -145,10 +146,11 @@ class PoseLandmarkerResult:
         masks = None
         if poses and all(p.segmentation_mask is not None for p in poses):
             masks = [Image(ImageFormat.VEC32F1, p.segmentation_mask.data) for p in poses]  # type: ignore[union-attr]
-        return cls(segmentation_masks=masks, pose_landmarks=[[NormalizedLandmark(*map(float, row)) for row in p.landmarks.data] for p in poses],
+        return cls(pose_landmarks=[[NormalizedLandmark(*map(float, row)) for row in p.landmarks.data] for p in poses],
                    pose_world_landmarks=[[Landmark(*map(float, row)) for row in p.world_landmarks.data]
                                          for p in poses],
-                   track_ids=[p.id for p in poses], boxes=[p.box for p in poses], scores=[p.score for p in poses])
+                   segmentation_masks=masks, track_ids=[p.id for p in poses], boxes=[p.box for p in poses],
+                   scores=[p.score for p in poses])
 
 
 @dataclass(frozen=True)
