@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from posegraph.app.multi_parity import load_reference, pair_poses
+from posegraph.app.multi_parity import load_reference, pair_poses, reference_masks
 from posegraph.app.parity import _frames
-from posegraph.tasks.vision import Image, PoseLandmarker, PoseLandmarkerOptions, RunningMode
+from posegraph.tasks.vision import Image, ImageFormat, PoseLandmarker, PoseLandmarkerOptions, RunningMode
 
 DATA = Path(__file__).parents[1] / "e2e" / "data" / "multi"
 STILL = "aic/fa436c914fe4a8ec1ec5474af4d3820b84d17561"
@@ -33,6 +33,38 @@ def test_detect_matches_mediapipes_image_mode(shared_data: Path, pose_models: Pa
         assert np.median(d) <= 0.05
     for box, pose in zip(result.boxes, ours):
         assert box == pytest.approx((*np.clip(pose.min(0), 0, 1), *np.clip(pose.max(0), 0, 1)), abs=1e-6)
+
+
+@pytest.mark.parametrize("model", ["lite", "heavy"])
+def test_the_model_is_chosen_by_name(shared_data: Path, all_pose_models: Path, model: str) -> None:
+    reference = load_reference(DATA / f"{Path(STILL).name}.{model}.image.json.gz")
+    image = _frames(str(shared_data / "multi" / f"{STILL}.jpg"))[0][1]
+    with PoseLandmarker.create_from_options(PoseLandmarkerOptions(num_poses=6, model=model)) as landmarker:
+        result = landmarker.detect(image)
+    ours = [np.array([[lm.x, lm.y] for lm in pose]) for pose in result.pose_landmarks]
+    refs = [np.asarray(p["landmarks"]) for p in reference["frames"][0]["poses"]]
+    pairs = pair_poses(refs, ours, (reference["width"], reference["height"]))
+    assert len(ours) == len(refs) == len(pairs) == 2
+    assert all(np.median(d) <= 0.05 for _, _, d in pairs)
+
+
+def test_segmentation_masks_one_per_pose_as_mediapipe_gives_them(shared_data: Path, pose_models: Path) -> None:
+    path = DATA / f"{Path(STILL).name}.full.masks.image.json.gz"
+    reference, masks = load_reference(path), reference_masks(path)
+    image = _frames(str(shared_data / "multi" / f"{STILL}.jpg"))[0][1]
+    options = PoseLandmarkerOptions(num_poses=6, output_segmentation_masks=True)
+    with PoseLandmarker.create_from_options(options) as landmarker:
+        result = landmarker.detect(image)
+        nobody = landmarker.detect(np.zeros((64, 48, 3), np.uint8))
+    assert nobody.pose_landmarks == [] and nobody.segmentation_masks is None  # as MediaPipe's
+    assert len(result.segmentation_masks) == len(result.pose_landmarks) == 2
+    ours = [np.array([[lm.x, lm.y] for lm in pose]) for pose in result.pose_landmarks]
+    refs = [np.asarray(p["landmarks"]) for p in reference["frames"][0]["poses"]]
+    for r, c, _ in pair_poses(refs, ours, (reference["width"], reference["height"])):
+        mask = result.segmentation_masks[c]
+        assert mask.image_format == ImageFormat.VEC32F1 and (mask.height, mask.width) == image.shape[:2]
+        diff = np.abs(mask.numpy_view() - masks[(0, r)].astype(np.float32))
+        assert diff.mean() <= 0.002 and np.percentile(diff, 99) <= 0.02
 
 
 def test_video_mode_keeps_ids_and_live_stream_calls_back_in_order(pose_models: Path, hug: list[np.ndarray]) -> None:
@@ -66,15 +98,20 @@ def test_calls_in_the_wrong_mode_raise_as_mediapipe_does(pose_models: Path, hug:
     (PoseLandmarkerOptions(result_callback=print), ValueError, "should not be provided"),
     (PoseLandmarkerOptions(running_mode=RunningMode.LIVE_STREAM), ValueError, "must be provided"),
     (PoseLandmarkerOptions(model="huge"), ValueError, "lite, full, heavy"),
-    (PoseLandmarkerOptions(model="lite"), NotImplementedError, "model_complexity"),
-    (PoseLandmarkerOptions(output_segmentation_masks=True), NotImplementedError, "enable_segmentation"),
 ])
 def test_unsupported_options_are_refused(options: PoseLandmarkerOptions, error: type, message: str) -> None:
     with pytest.raises(error, match=message):
         PoseLandmarker.create_from_options(options)
 
 
-def test_image_holds_uint8_rgb_only() -> None:
+def test_image_holds_uint8_rgb_or_a_float_mask(pose_models: Path) -> None:
     with pytest.raises(ValueError, match=r"uint8 RGB pixels of shape \(height, width, 3\), got float32"):
         Image(data=np.zeros((4, 4, 3), np.float32))
     assert Image(data=np.zeros((4, 6, 3), np.uint8)).width == 6
+    mask = Image(ImageFormat.VEC32F1, np.zeros((4, 6), np.float32))
+    assert (mask.width, mask.height, mask.channels) == (6, 4, 1)
+    with pytest.raises(ValueError, match=r"VEC32F1 Image holds float32 values of shape \(height, width\)"):
+        Image(ImageFormat.VEC32F1, np.zeros((4, 6), np.uint8))
+    with PoseLandmarker.create_from_options(PoseLandmarkerOptions()) as landmarker:
+        with pytest.raises(ValueError, match="takes SRGB images, got VEC32F1"):
+            landmarker.detect(mask)

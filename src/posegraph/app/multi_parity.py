@@ -6,10 +6,13 @@ References are MediaPipe 0.10.21's Tasks PoseLandmarker outputs made by
 gzip-compressed JSON. MediaPipe's result carries no identity, so its poses and ours are paired
 frame by frame: the pairing that minimizes the sum of per-pose median landmark distances
 (``scipy.optimize.linear_sum_assignment``). Distances are Euclidean, between matching landmarks'
-(x, y), in image pixels.
+(x, y), in image pixels. A reference made with ``--masks`` has its masks beside it
+(``NAME.masks.npz`` for ``NAME.json[.gz]``, key ``f{frame}_p{pose}``, float16 (H, W)); each paired
+pose's mask is then compared with the reference pose's, pixel by pixel.
 
 Run as ``python -m posegraph.app.multi_parity REFERENCE --input MEDIA [--side-packet NAME=VALUE ...]``
-to print one JSON line of figures.
+to print one JSON line of figures (the graph runs the reference's model, and makes masks when the
+reference has them).
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ VIDEO_MATCH_PX = 2.0
 IDENTITY_GAP_FRAMES = 5
 #: Box IoU above which poses in nearby frames are taken to be the same person.
 IDENTITY_IOU = 0.5
+#: A Tasks reference's ``model`` -> the graph's ``model_complexity``.
+MODEL_COMPLEXITY = {"lite": 0, "full": 1, "heavy": 2}
 
 
 def load_reference(path: str | Path) -> dict[str, Any]:
@@ -42,6 +47,17 @@ def load_reference(path: str | Path) -> dict[str, Any]:
     if str(path).endswith(".gz"):
         data = gzip.decompress(data)
     return json.loads(data)
+
+
+def reference_masks(path: str | Path) -> dict[tuple[int, int], np.ndarray]:
+    """The masks beside a Tasks reference, by ``(frame, pose)`` (empty when there are none)."""
+    name = Path(path).name
+    stem = name[:-len(".json.gz")] if name.endswith(".json.gz") else Path(name).stem
+    masks_path = Path(path).with_name(f"{stem}.masks.npz")
+    if not masks_path.exists():
+        return {}
+    with np.load(masks_path) as masks:
+        return {tuple(int(v) for v in key[1:].split("_p")): masks[key] for key in masks.files}  # type: ignore[misc]
 
 
 def run_graph(media: str, side_packets: dict[str, Any], *, graph: str | Path = "multi_pose_tracking",
@@ -74,7 +90,8 @@ def pair_poses(reference: Sequence[np.ndarray], ours: Sequence[np.ndarray],
     return [(int(r), int(c), dist[r][c]) for r, c in zip(rows, cols)]
 
 
-def compare(reference: dict[str, Any], ours: list[tuple[Pose, ...]]) -> dict[str, Any]:
+def compare(reference: dict[str, Any], ours: list[tuple[Pose, ...]],
+            masks: dict[tuple[int, int], np.ndarray] | None = None) -> dict[str, Any]:
     """Parity figures of ``ours`` (one tuple of poses per frame) against a Tasks reference.
 
     - ``same_count``: fraction of frames with as many poses as MediaPipe.
@@ -83,6 +100,9 @@ def compare(reference: dict[str, Any], ours: list[tuple[Pose, ...]]) -> dict[str
       at most :data:`VIDEO_MATCH_PX`.
     - ``extra_poses``: our poses beyond MediaPipe's count, summed over frames where we find more
       (people MediaPipe misses), and ``missing_poses`` the other way round.
+    - with ``masks`` (``reference_masks``), ``mask_abs``: over the paired poses with a reference
+      mask, the worst per-pose mean and 99th percentile of |ours - reference| over the image's
+      pixels, and ``missing`` (paired poses without a mask of ours of the image's size).
 
     Raises:
         ValueError: the media and the reference disagree on the frame count.
@@ -94,6 +114,9 @@ def compare(reference: dict[str, Any], ours: list[tuple[Pose, ...]]) -> dict[str
     px: list[float] = []
     same = matched = ref_total = our_total = extra = missing = 0
     mismatch_frames = []
+    mask_means: list[float] = []
+    mask_p99s: list[float] = []
+    mask_missing = 0
     for i, (ref, mine) in enumerate(zip(frames, ours)):
         ref_poses = [np.asarray(p["landmarks"]) for p in ref["poses"]]
         our_poses = [p.landmarks.data for p in mine]
@@ -104,13 +127,24 @@ def compare(reference: dict[str, Any], ours: list[tuple[Pose, ...]]) -> dict[str
             same += 1
         else:
             mismatch_frames.append(i)
-        for _, _, d in pair_poses(ref_poses, our_poses, size):
+        for r, c, d in pair_poses(ref_poses, our_poses, size):
             px.extend(d.tolist())
             matched += bool(np.median(d) <= VIDEO_MATCH_PX)
+            if masks and (i, r) in masks:
+                ref_mask, mask = masks[(i, r)], mine[c].segmentation_mask
+                if mask is None or mask.data.shape != ref_mask.shape:
+                    mask_missing += 1
+                    continue
+                diff = np.abs(mask.data - ref_mask.astype(np.float32))
+                mask_means.append(float(diff.mean()))
+                mask_p99s.append(float(np.percentile(diff, 99)))
     n = len(frames)
+    mask_figures = {"mask_abs": {"poses": len(mask_means), "missing": mask_missing,
+                                 "mean_abs_max": round(max(mask_means), 6) if mask_means else None,
+                                 "p99_abs_max": round(max(mask_p99s), 6) if mask_p99s else None}} if masks else {}
     return {"frames": n, "same_count": round(same / n, 5) if n else None, "count_mismatch_frames": mismatch_frames[:20],
             "poses": {"mediapipe": ref_total, "posegraph": our_total}, "extra_poses": extra, "missing_poses": missing,
-            "matched": round(matched / ref_total, 5) if ref_total else None, "landmark_px": _stats(px)}
+            "matched": round(matched / ref_total, 5) if ref_total else None, "landmark_px": _stats(px), **mask_figures}
 
 
 def id_switches(frames: Iterable[Sequence[Pose]]) -> dict[str, Any]:
@@ -123,10 +157,12 @@ def id_switches(frames: Iterable[Sequence[Pose]]) -> dict[str, Any]:
     loss). Person-frames are all poses of all frames.
 
     Returns:
-        ``{"person_frames", "switches", "per_100_person_frames", "ids"}`` (``ids``: distinct ids).
+        ``{"person_frames", "switches", "per_100_person_frames", "ids", "switch_frames"}`` (``ids``:
+        distinct ids; ``switch_frames``: the index of the frame of each switch).
     """
     recent: dict[int, tuple[int, tuple[float, ...]]] = {}  # id -> (frame, box)
-    switches = person_frames = 0
+    person_frames = 0
+    switch_frames: list[int] = []
     ids: set[int] = set()
     for t, poses in enumerate(frames):
         person_frames += len(poses)
@@ -136,12 +172,13 @@ def id_switches(frames: Iterable[Sequence[Pose]]) -> dict[str, Any]:
             overlap = iou_matrix(_xywh([p.box for p in poses]), _xywh([box for _, box in previous]))
             for r, c in zip(*linear_sum_assignment(overlap, maximize=True)):
                 if overlap[r, c] > IDENTITY_IOU and poses[r].id != previous[c][0]:
-                    switches += 1
+                    switch_frames.append(t)
         for p in poses:
             recent[p.id] = (t, p.box)
+    switches = len(switch_frames)
     return {"person_frames": person_frames, "switches": switches,
             "per_100_person_frames": round(100 * switches / person_frames, 3) if person_frames else 0.0,
-            "ids": len(ids)}
+            "ids": len(ids), "switch_frames": switch_frames}
 
 
 def _xywh(boxes: Sequence[Sequence[float]]) -> np.ndarray:
@@ -157,11 +194,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     from posegraph.app.cli import parse_side_packets
 
     reference = load_reference(a.reference)
+    masks = reference_masks(a.reference)
     side_packets = {"num_poses": reference["num_poses"], "static_image_mode": reference["mode"] == "image",
-                    "smooth_landmarks": False}
+                    "smooth_landmarks": False, "model_complexity": MODEL_COMPLEXITY[reference.get("model", "full")],
+                    "enable_segmentation": bool(masks)}
     side_packets.update(parse_side_packets(a.side_packet, Graph.from_name("multi_pose_tracking").side_packet_types))
     ours = run_graph(a.input, side_packets)
-    report = {"reference": Path(a.reference).name, "side_packets": side_packets, **compare(reference, ours),
+    report = {"reference": Path(a.reference).name, "side_packets": side_packets, **compare(reference, ours, masks),
               "identity": id_switches(ours)}
     print(json.dumps(report))
 

@@ -121,6 +121,9 @@ class Pose:
             of its width and height) and clipped to [0, 1].
         landmarks: the 33 pose landmarks normalized to the image (see :class:`NormalizedLandmarkList`).
         world_landmarks: the 33 world landmarks, metres, origin at the hip centre.
+        segmentation_mask: the person's segmentation mask over the whole input image (float32
+            (H, W) in [0, 1], 0 outside the person's ROI) when the graph runs with
+            ``enable_segmentation``, else ``None``.
     """
 
     id: int
@@ -128,7 +131,9 @@ class Pose:
     box: tuple[float, float, float, float]
     landmarks: NormalizedLandmarkList = field(repr=False)
     world_landmarks: LandmarkList = field(repr=False)
+    segmentation_mask: SegmentationMask | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         box = ", ".join(f"{v:.3f}" for v in self.box)
-        return f"Pose(id={self.id}, score={self.score:.3f}, box=({box}), landmarks={len(self.landmarks)})"
+        mask = "" if self.segmentation_mask is None else f", segmentation_mask={self.segmentation_mask!r}"
+        return f"Pose(id={self.id}, score={self.score:.3f}, box=({box}), landmarks={len(self.landmarks)}{mask})"

@@ -178,3 +178,28 @@ def test_a_landmarks_output_of_another_type_is_an_error(tmp_path, shared_data):
 def test_predictions_and_a_graph_are_not_given_together(tmp_path, capsys):
     assert main(["eval", "ann.json", "pose_tracking", "--images", str(tmp_path), "--predictions", "r.json"]) == 2
     assert "--predictions scores a results file: give it no GRAPH" in capsys.readouterr().err
+
+
+def test_the_multi_person_graphs_poses_are_scored_each(shared_data, pose_models):
+    from posegraph.app.eval.predict import poses_of
+    from posegraph.app.media import ImageSource
+    from posegraph.calculators.formats import Pose
+
+    crowdpose = shared_data / "multi" / "crowdpose"
+    annotations = load_annotations(crowdpose / "test_crowdpose.json")
+    graph = Graph.from_name("multi_pose_tracking")
+    predictions = run_graph(graph, annotations, crowdpose, {"num_poses": 5})
+    expected = []
+    for image in annotations.images:
+        with ImageSource(crowdpose / image["file_name"]) as source:
+            frame = next(iter(source)).image
+        (_, out), = Graph.from_name("multi_pose_tracking").process_frames(
+            [(0, frame)], outputs=["poses"], side_packets={"num_poses": 5, "static_image_mode": True})
+        assert out["poses"] and all(isinstance(p, Pose) for p in out["poses"])
+        assert [(lm.tolist(), s) for lm, s in poses_of(out["poses"], "test")] == [
+            (p.landmarks.data.tolist(), p.score) for p in out["poses"]]
+        height, width = frame.shape[:2]
+        # No DETECTION output: a pose's score is its presence; the first CrowdPose keypoint is left_shoulder (11).
+        expected += [(image["id"], [float(p.landmarks.data[11, 0]) * width, float(p.landmarks.data[11, 1]) * height],
+                      pytest.approx(p.score)) for p in out["poses"]]
+    assert [(r["image_id"], r["keypoints"][:2], r["score"]) for r in predictions.results] == expected

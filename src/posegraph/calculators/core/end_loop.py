@@ -54,3 +54,7 @@ class EndLoopNormalizedRectCalculator(EndLoopCalculator):
 
 class EndLoopFloatCalculator(EndLoopCalculator):
     """:class:`EndLoopCalculator` under MediaPipe's name for floats."""
+
+
+class EndLoopImageCalculator(EndLoopCalculator):
+    """:class:`EndLoopCalculator` under MediaPipe's name for images (per-person segmentation masks)."""

@@ -6,7 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from posegraph import Calculator, CalculatorContext, Contract, Port
-from posegraph.calculators.formats import LandmarkList, NormalizedLandmarkList, Pose
+from posegraph.calculators.formats import LandmarkList, NormalizedLandmarkList, Pose, SegmentationMask
 from posegraph.calculators.pose.association import duplicate_poses, landmarks_box
 from posegraph.calculators.pose.landmark_smoothing import PoseLandmarkSmoother
 from posegraph.calculators.util.rect_geometry import roi_from_alignment_points
@@ -29,12 +29,15 @@ class MultiPoseTrackingCalculator(Calculator):
     person the landmark model found present, as the EndLoop calculators gather them):
     NORM_RECTS (the ROI each person was found in; ``rect_id`` is its track id, ``None`` for someone
     new), NORM_LANDMARKS (33 landmarks normalized to the image), WORLD_LANDMARKS (metres),
-    AUXILIARY_LANDMARKS (landmarks 33 and 34), PRESENCE (the model's presence probability), and
-    IMAGE_SIZE (``(width, height)``, one per frame, which paces it).
+    AUXILIARY_LANDMARKS (landmarks 33 and 34), PRESENCE (the model's presence probability),
+    optionally SEGMENTATION_MASKS (each person's :class:`SegmentationMask` over the image; an
+    empty collection, or no input, when the graph makes no masks), and IMAGE_SIZE
+    (``(width, height)``, one per frame, which paces it).
 
     Outputs at every frame: POSES, a tuple of :class:`~posegraph.calculators.formats.Pose` in input
-    order (empty when nobody is there); NEXT_NORM_RECTS, the next frame's ROI of each person (from
-    the auxiliary landmarks, MediaPipe's pose_landmarks_to_roi geometry) with its id as ``rect_id``.
+    order (empty when nobody is there), each with its mask when there are masks; NEXT_NORM_RECTS,
+    the next frame's ROI of each person (from the auxiliary landmarks, MediaPipe's
+    pose_landmarks_to_roi geometry) with its id as ``rect_id``.
 
     A person found twice (from two ROIs) is given once, the first in input order (tracked people
     come first): ``pose.association.duplicate_poses`` with ``options.duplicate_threshold``.
@@ -49,7 +52,8 @@ class MultiPoseTrackingCalculator(Calculator):
     contract = Contract(
         options=MultiPoseTrackingCalculatorOptions,
         inputs={"IMAGE_SIZE": Port(tuple), "NORM_RECTS": Port(tuple), "NORM_LANDMARKS": Port(tuple),
-                "WORLD_LANDMARKS": Port(tuple), "AUXILIARY_LANDMARKS": Port(tuple), "PRESENCE": Port(tuple)},
+                "WORLD_LANDMARKS": Port(tuple), "AUXILIARY_LANDMARKS": Port(tuple), "PRESENCE": Port(tuple),
+                "SEGMENTATION_MASKS": Port(tuple, optional=True, doc="tuple[SegmentationMask]")},
         outputs={"POSES": Port(tuple, doc="tuple[Pose]"),
                  "NEXT_NORM_RECTS": Port(tuple, optional=True, doc="tuple[NormalizedRect]")},
         input_side_packets={"ENABLE": Port(bool, optional=True), "DISABLE": Port(bool, optional=True)},
@@ -70,9 +74,14 @@ class MultiPoseTrackingCalculator(Calculator):
         if any(len(c) != len(rects) for c in columns):
             raise ValueError(f"NORM_RECTS, NORM_LANDMARKS, WORLD_LANDMARKS, AUXILIARY_LANDMARKS and PRESENCE must "
                              f"have one element per person, got {[len(rects)] + [len(c) for c in columns]}")
+        masks: tuple[SegmentationMask | None, ...] = cc.value("SEGMENTATION_MASKS", default=())
+        if masks and len(masks) != len(rects):
+            raise ValueError(f"SEGMENTATION_MASKS must have one mask per person or none, got {len(masks)} masks "
+                             f"for {len(rects)} people")
+        masks = masks or (None,) * len(rects)
         poses, next_rects, smoothers = [], [], {}
         repeats = duplicate_poses([lm.data for lm in columns[0]], size, cc.options.duplicate_threshold)
-        for rect, landmarks, world, aux, score, repeat in zip(rects, *columns, repeats):
+        for rect, landmarks, world, aux, score, mask, repeat in zip(rects, *columns, masks, repeats):
             if repeat:
                 continue
             track = rect.rect_id
@@ -84,7 +93,7 @@ class MultiPoseTrackingCalculator(Calculator):
                 body, aux_data, world_data = smoother.apply(body, aux_data, world_data, cc.input_timestamp, size)
             poses.append(Pose(id=track, score=float(score), box=landmarks_box(body),
                               landmarks=NormalizedLandmarkList(body, landmarks.visible),
-                              world_landmarks=LandmarkList(world_data)))
+                              world_landmarks=LandmarkList(world_data), segmentation_mask=mask))
             roi = roi_from_alignment_points(aux_data[0, :2], aux_data[1, :2], size)
             next_rects.append(dataclasses.replace(roi, rect_id=track))
         self.smoothers = smoothers

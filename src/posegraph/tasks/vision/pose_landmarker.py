@@ -12,11 +12,12 @@ Example::
             for track_id, landmarks in zip(result.track_ids, result.pose_landmarks):
                 print(track_id, landmarks[0].x, landmarks[0].y)
 
-Differences from MediaPipe's: the model is chosen by name (``model="full"``) instead of a ``.task``
-bundle; results also carry ``track_ids``, ``boxes`` and ``scores``; in VIDEO and LIVE_STREAM mode
-each person is tracked with its own id and smoothed with its own one-euro filters (MediaPipe
-refuses smoothing for more than one pose and carries no identity). IMAGE mode runs each image alone,
-as MediaPipe's IMAGE mode does, and matches its landmarks (see ``posegraph.app.multi_parity``).
+Differences from MediaPipe's: the model is chosen by name (``model="lite"``, ``"full"`` or
+``"heavy"``) instead of a ``.task`` bundle; results also carry ``track_ids``, ``boxes`` and
+``scores``; in VIDEO and LIVE_STREAM mode each person is tracked with its own id and smoothed with
+its own one-euro filters (MediaPipe refuses smoothing for more than one pose and carries no
+identity). IMAGE mode runs each image alone, as MediaPipe's IMAGE mode does, and matches its
+landmarks and masks (see ``posegraph.app.multi_parity``).
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ from posegraph import Graph, Packet
 from posegraph.calculators.formats import Pose
 
 _MICROSECONDS_PER_MILLISECOND = 1000
-_MODELS = ("lite", "full", "heavy")
+#: model name -> the graph's model_complexity
+_MODELS = {"lite": 0, "full": 1, "heavy": 2}
 
 
 class RunningMode(enum.Enum):
@@ -44,17 +46,21 @@ class RunningMode(enum.Enum):
 
 
 class ImageFormat(enum.Enum):
-    """The pixel layouts :class:`Image` holds (MediaPipe's ImageFormat, the one posegraph runs on)."""
+    """The pixel layouts :class:`Image` holds (MediaPipe's ImageFormat and values): SRGB, the images
+    posegraph runs on, and VEC32F1, the segmentation masks it gives."""
 
     SRGB = 1
+    VEC32F1 = 9
 
 
 @dataclass(frozen=True)
 class Image:
-    """A minimal ``mediapipe.Image``: uint8 RGB pixels, ``(height, width, 3)``.
+    """A minimal ``mediapipe.Image``: SRGB, uint8 RGB pixels ``(height, width, 3)``, or VEC32F1,
+    one float32 per pixel ``(height, width)`` (a segmentation mask, as MediaPipe gives them).
 
     Raises:
-        ValueError: ``data`` is not a uint8 array of shape (H, W, 3).
+        ValueError: ``data`` is not a uint8 array of shape (H, W, 3) (SRGB) or a float32 array of
+            shape (H, W) (VEC32F1).
     """
 
     image_format: ImageFormat = ImageFormat.SRGB
@@ -62,7 +68,11 @@ class Image:
 
     def __post_init__(self) -> None:
         data = self.data
-        if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 3 or data.shape[2] != 3:
+        if self.image_format == ImageFormat.VEC32F1:
+            if not isinstance(data, np.ndarray) or data.dtype != np.float32 or data.ndim != 2:
+                got = f"{data.dtype} {data.shape}" if isinstance(data, np.ndarray) else type(data).__name__
+                raise ValueError(f"a VEC32F1 Image holds float32 values of shape (height, width), got {got}")
+        elif not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 3 or data.shape[2] != 3:
             got = f"{data.dtype} {data.shape}" if isinstance(data, np.ndarray) else type(data).__name__
             raise ValueError(f"an Image holds uint8 RGB pixels of shape (height, width, 3), got {got}")
 
@@ -74,8 +84,12 @@ class Image:
     def height(self) -> int:
         return int(self.data.shape[0])
 
+    @property
+    def channels(self) -> int:
+        return 1 if self.data.ndim == 2 else int(self.data.shape[2])
+
     def numpy_view(self) -> np.ndarray:
-        """The pixels, uint8 (H, W, 3) RGB."""
+        """The pixels: uint8 (H, W, 3) RGB, or float32 (H, W) for VEC32F1."""
         return self.data
 
 
@@ -110,7 +124,9 @@ class PoseLandmarkerResult:
     Attributes:
         pose_landmarks: 33 :class:`NormalizedLandmark` per person.
         pose_world_landmarks: 33 :class:`Landmark` per person.
-        segmentation_masks: ``None`` (masks are not produced by this graph yet).
+        segmentation_masks: with ``output_segmentation_masks``, one VEC32F1 :class:`Image` per person
+            (float32 (H, W) in [0, 1], the input image's size, 0 outside the person's ROI), as
+            MediaPipe gives them; ``None`` without it, or when nobody is found (as MediaPipe).
         track_ids: each person's id, stable while the person is tracked (VIDEO, LIVE_STREAM), never
             reused; in IMAGE mode every detected person is new.
         boxes: ``(xmin, ymin, xmax, ymax)`` of each person's landmarks, normalized to the image.
@@ -126,11 +142,15 @@ class PoseLandmarkerResult:
 
     @classmethod
     def from_poses(cls, poses: tuple[Pose, ...]) -> "PoseLandmarkerResult":
-        """The result for the multi-person graph's POSES packet."""
+        """The result for the multi-person graph's POSES packet (masks when its poses carry them)."""
+        masks = None
+        if poses and all(p.segmentation_mask is not None for p in poses):
+            masks = [Image(ImageFormat.VEC32F1, p.segmentation_mask.data) for p in poses]  # type: ignore[union-attr]
         return cls(pose_landmarks=[[NormalizedLandmark(*map(float, row)) for row in p.landmarks.data] for p in poses],
                    pose_world_landmarks=[[Landmark(*map(float, row)) for row in p.world_landmarks.data]
                                          for p in poses],
-                   track_ids=[p.id for p in poses], boxes=[p.box for p in poses], scores=[p.score for p in poses])
+                   segmentation_masks=masks, track_ids=[p.id for p in poses], boxes=[p.box for p in poses],
+                   scores=[p.score for p in poses])
 
 
 @dataclass(frozen=True)
@@ -145,9 +165,10 @@ class PoseLandmarkerOptions:
         min_pose_presence_confidence: the landmark model's pose presence threshold.
         min_tracking_confidence: the overlap (IoU) above which a tracked person and a detection are
             the same person (as in MediaPipe's Tasks graph).
-        output_segmentation_masks: per-person masks; not available yet (raises).
+        output_segmentation_masks: a segmentation mask per person in the results.
         result_callback: ``f(result, image, timestamp_ms)``, LIVE_STREAM mode only.
-        model: the landmark model, ``"lite"``, ``"full"`` or ``"heavy"``; only ``"full"`` is wired.
+        model: the landmark model, ``"lite"``, ``"full"`` or ``"heavy"`` (BlazePose's, the models
+            ``posegraph models fetch`` gets).
     """
 
     running_mode: RunningMode = RunningMode.IMAGE
@@ -177,14 +198,6 @@ class PoseLandmarker:
                              "not be provided.")
         if options.model not in _MODELS:
             raise ValueError(f"model must be one of {', '.join(_MODELS)}, got {options.model!r}")
-        if options.model != "full":
-            raise NotImplementedError(f"model {options.model!r}: the multi-person graph runs pose_landmark_full "
-                                      "only; choosing the landmark model needs a model_complexity side packet in "
-                                      "graphs/pose_landmark_by_roi.pbtxt")
-        if options.output_segmentation_masks:
-            raise NotImplementedError("output_segmentation_masks: the landmark subgraph "
-                                      "(graphs/pose_landmark_by_roi.pbtxt) has no enable_segmentation side packet "
-                                      "and no SEGMENTATION_MASK output yet, so per-person masks cannot be made")
         self._options = options
         self._mode = mode
         self._last_timestamp_ms: int | None = None
@@ -202,6 +215,8 @@ class PoseLandmarker:
             "min_tracking_confidence": float(options.min_tracking_confidence),
             "static_image_mode": mode == RunningMode.IMAGE,
             "smooth_landmarks": mode != RunningMode.IMAGE,
+            "model_complexity": _MODELS[options.model],
+            "enable_segmentation": bool(options.output_segmentation_masks),
         })
         self._closed = False
 
@@ -212,7 +227,6 @@ class PoseLandmarker:
         Raises:
             ValueError: a result callback given outside LIVE_STREAM mode, or missing in it; an
                 unknown model name.
-            NotImplementedError: ``output_segmentation_masks``, or a model other than ``"full"``.
             SidePacketError: ``num_poses`` outside 1..100.
         """
         return cls(options)
@@ -297,4 +311,8 @@ class PoseLandmarker:
 
 
 def _as_image(image: Image | np.ndarray) -> Image:
-    return image if isinstance(image, Image) else Image(data=np.ascontiguousarray(image))
+    if isinstance(image, Image):
+        if image.image_format != ImageFormat.SRGB:
+            raise ValueError(f"the PoseLandmarker takes SRGB images, got {image.image_format.name}")
+        return image
+    return Image(data=np.ascontiguousarray(image))
