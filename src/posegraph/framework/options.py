@@ -10,8 +10,15 @@ MediaPipe users write:
 - in YAML, a plain mapping: ``options: {empty_packets_as_allow: true}``
 
 Field types map as: ``bool`` -> bool, ``int`` -> int64, ``float`` -> double, ``str`` -> string,
-an ``enum.Enum`` -> a proto enum of the member names, a nested dataclass -> a nested message, and
+an ``enum.Enum`` -> a proto enum of the member names, a nested dataclass -> a nested message, a
+protobuf message class (e.g. ``CalculatorGraphConfig.Node``) -> that message, and
 ``tuple[T, ...]``/``list[T]`` of those -> a repeated field. ``X | None`` is ``X``.
+
+Field numbers follow the declaration order unless a field says otherwise with
+``dataclasses.field(metadata={"number": 3})``, and the ``ext`` extension gets a number derived from
+the message name unless the dataclass sets ``__proto_ext_number__``: give MediaPipe's numbers
+(from its ``.proto`` files) where a calculator stands for one of MediaPipe's, so the message matches
+MediaPipe's field for field.
 """
 
 from __future__ import annotations
@@ -67,11 +74,15 @@ def _extension_number(full_name: str) -> int:
     return 20_000 + n
 
 
-def _describe(cls: type, msg: descriptor_pb2.DescriptorProto, scope: str) -> None:
+def _is_proto_message(tp: Any) -> bool:
+    return isinstance(tp, type) and hasattr(tp, "DESCRIPTOR") and hasattr(tp, "CopyFrom")
+
+
+def _describe(cls: type, msg: descriptor_pb2.DescriptorProto, scope: str, deps: set[str]) -> None:
     hints = typing.get_type_hints(cls)
-    for number, f in enumerate(dataclasses.fields(cls), start=1):
+    for position, f in enumerate(dataclasses.fields(cls), start=1):
         tp, repeated = _unwrap(hints[f.name])
-        field = msg.field.add(name=f.name, number=number,
+        field = msg.field.add(name=f.name, number=f.metadata.get("number", position),
                               label=_FDP.LABEL_REPEATED if repeated else _FDP.LABEL_OPTIONAL)
         if tp in _SCALARS:
             field.type = _SCALARS[tp]
@@ -83,9 +94,13 @@ def _describe(cls: type, msg: descriptor_pb2.DescriptorProto, scope: str) -> Non
             field.type_name = f".{scope}.{tp.__name__}"
         elif dataclasses.is_dataclass(tp):
             nested = msg.nested_type.add(name=tp.__name__)
-            _describe(tp, nested, f"{scope}.{tp.__name__}")
+            _describe(tp, nested, f"{scope}.{tp.__name__}", deps)
             field.type = _FDP.TYPE_MESSAGE
             field.type_name = f".{scope}.{tp.__name__}"
+        elif _is_proto_message(tp):
+            field.type = _FDP.TYPE_MESSAGE
+            field.type_name = f".{tp.DESCRIPTOR.full_name}"
+            deps.add(tp.DESCRIPTOR.file.name)
         else:
             raise TypeError(f"{cls.__name__}.{f.name}: unsupported options field type {tp!r}")
 
@@ -108,8 +123,11 @@ def options_message(cls: type, full_name: str | None = None) -> OptionsMessage:
     file = descriptor_pb2.FileDescriptorProto(name=f"posegraph/options/{full_name}.proto", package=package,
                                               syntax="proto2", dependency=[_OPTIONS_FILE])
     msg = file.message_type.add(name=name)
-    _describe(cls, msg, full_name)
-    msg.extension.add(name="ext", number=_extension_number(full_name), label=_FDP.LABEL_OPTIONAL,
+    deps: set[str] = set()
+    _describe(cls, msg, full_name, deps)
+    file.dependency.extend(sorted(deps - {_OPTIONS_FILE}))
+    number = getattr(cls, "__proto_ext_number__", None) or _extension_number(full_name)
+    msg.extension.add(name="ext", number=number, label=_FDP.LABEL_OPTIONAL,
                       type=_FDP.TYPE_MESSAGE, type_name=f".{full_name}", extendee=".mediapipe.CalculatorOptions")
     pool = descriptor_pool.Default()
     pool.Add(file)
@@ -140,6 +158,10 @@ def from_message(cls: type, message: Any) -> Any:
 def _value(tp: Any, v: Any) -> Any:
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         return list(tp)[v]
+    if _is_proto_message(tp):
+        copy = tp()
+        copy.CopyFrom(v)
+        return copy
     if dataclasses.is_dataclass(tp):
         return from_message(tp, v)
     return tp(v)
@@ -174,6 +196,16 @@ def _coerce(tp: Any, v: Any, where: str) -> Any:
             return tp[str(v)]
         except KeyError:
             raise TypeError(f"{where}: {v!r} is not one of {', '.join(m.name for m in tp)}") from None
+    if _is_proto_message(tp):
+        if isinstance(v, tp):
+            return v
+        if not isinstance(v, dict):
+            raise TypeError(f"{where}: expected a mapping for {tp.DESCRIPTOR.name}, got {type(v).__name__}")
+        from google.protobuf import json_format
+        try:
+            return json_format.ParseDict(v, tp())
+        except json_format.ParseError as e:
+            raise TypeError(f"{where}: {e}") from None
     if dataclasses.is_dataclass(tp):
         if not isinstance(v, dict):
             raise TypeError(f"{where}: expected a mapping for {tp.__name__}, got {type(v).__name__}")

@@ -3,7 +3,8 @@
 Subgraph files are found on a search path, in this order (the first file declaring a type wins):
 the ``search_path`` directories given to :class:`~posegraph.Graph`, the directories in the
 ``POSEGRAPH_GRAPH_PATH`` environment variable (``os.pathsep``-separated), then the graphs shipped
-in ``posegraph.graphs``. Every ``.pbtxt``, ``.yaml`` and ``.yml`` file there is indexed by its
+in ``posegraph.graphs``. Every ``.pbtxt``, ``.yaml`` and ``.yml`` file in each directory's tree
+(subdirectories included, as MediaPipe's ``mediapipe/modules/...`` layout needs) is indexed by its
 ``type`` field; each file is parsed once and cached by path and modification time.
 
 Expansion follows MediaPipe's ``subgraph_expansion.cc``: the node is replaced by the subgraph's
@@ -110,7 +111,7 @@ def _index(search_path: Iterable[str | Path]) -> _Index:
     types: dict[str, LoadedConfig] = {}
     broken: dict[Path, GraphConfigError] = {}
     for directory in subgraph_search_path(search_path):
-        for path in sorted(directory.iterdir()):
+        for path in sorted(directory.rglob("*")):
             if path.suffix.lower() not in GRAPH_SUFFIXES or not path.is_file():
                 continue
             loaded = _load_cached(path)

@@ -31,6 +31,9 @@ class SourceMap:
 
     file: str
     positions: dict[Key, tuple[int, int]] = field(default_factory=dict)
+    #: Options left unparsed because their node's calculator is unknown: node key -> option names
+    #: (see :func:`parse_config`).
+    unparsed_options: dict[Key, list[str]] = field(default_factory=dict)
 
     def problem(self, key: Key, message: str) -> ConfigProblem:
         """A problem located at ``key``, or at its nearest recorded ancestor."""
@@ -89,6 +92,7 @@ def parse_config(text: str, syntax: str = "pbtxt", file: str = "<string>") -> Lo
     if syntax != "pbtxt":
         raise ValueError(f"unknown config syntax {syntax!r} (use 'pbtxt' or 'yaml')")
     _load_named_calculators(text)  # their options messages must exist before options can be parsed
+    text, unparsed = _blank_options_of_unknown_calculators(text)
     config = CalculatorGraphConfig()
     try:
         text_format.Parse(text, config)
@@ -99,7 +103,12 @@ def parse_config(text: str, syntax: str = "pbtxt", file: str = "<string>") -> Lo
             message = (f"unknown options [{unknown.group(1)}]: no registered calculator declares options "
                        f"of that name (a calculator's options message is mediapipe.<OptionsDataclassName>)")
         raise GraphConfigError(message, file, e.GetLine(), e.GetColumn()) from None
-    return LoadedConfig(config, SourceMap(file, _pbtxt_positions(text)))
+    smap = SourceMap(file, _pbtxt_positions(text))
+    for (line, col), names in unparsed.items():
+        key = next((k for k, pos in smap.positions.items() if pos == (line, col) and k[-2:-1] == ("node",)), None)
+        if key is not None:
+            smap.unparsed_options[key] = names
+    return LoadedConfig(config, smap)
 
 
 _CALCULATOR_FIELD = re.compile(r'\bcalculator\s*:\s*"([^"]+)"')
@@ -112,6 +121,88 @@ def _load_named_calculators(text: str) -> None:
 
     for name in set(_CALCULATOR_FIELD.findall(text)):
         get_calculator(name)
+
+
+def _options_type_known(name: str) -> bool:
+    """Whether ``[name]`` (an extension such as ``mediapipe.FooOptions.ext``, or an Any type URL such
+    as ``type.googleapis.com/mediapipe.FooOptions``) names something in protobuf's default pool."""
+    from google.protobuf import descriptor_pool
+
+    pool = descriptor_pool.Default()
+    try:
+        if "/" in name:
+            pool.FindMessageTypeByName(name.rsplit("/", 1)[1])
+        else:
+            pool.FindExtensionByName(name)
+    except KeyError:
+        return False
+    return True
+
+
+def _blank_options_of_unknown_calculators(text: str) -> tuple[str, dict[tuple[int, int], list[str]]]:
+    """``text`` with the options blocks that cannot be parsed because their node's calculator is
+    unknown (so is its options message) replaced by spaces, which keeps every position.
+
+    Validation then reports the unknown calculator, at its node, instead of the parser stopping at
+    its options. Options of unknown type on a known calculator are left for the parser to reject.
+    Returns the text and, per node (``node`` or ``contained_node`` block, by the (line, column) of
+    its field name), the option names blanked.
+    """
+    from posegraph.framework.registry import get_calculator
+
+    toks = [(m.group(), m.start()) for m in _TOKEN.finditer(text) if m.lastgroup in ("word", "string", "punct")]
+    blocks: list[tuple[int, int, str, int]] = []  # (start, end, option name, owning node's token index)
+    nodes: dict[int, str] = {}  # token index of a node block's field name -> its calculator
+    stack: list[tuple[str, int, int]] = []  # (kind, token index, start offset) of open blocks
+    i = 0
+    while i < len(toks):
+        tok, start = toks[i]
+        if tok == "[":
+            j = i + 1
+            while j < len(toks) and toks[j][0] != "]":
+                j += 1
+            name = "".join(t for t, _ in toks[i + 1:j])
+            j += 1
+            if j < len(toks) and toks[j][0] == ":":
+                j += 1
+            if j < len(toks) and toks[j][0] in ("{", "<"):
+                stack.append(("[" + name, i, start))
+                i = j + 1
+                continue
+            i = j
+            continue
+        if tok in ("{", "<"):
+            prev = toks[i - 2][0] if i >= 2 and toks[i - 1][0] == ":" else toks[i - 1][0] if i else ""
+            prev_index = i - 2 if i >= 2 and toks[i - 1][0] == ":" else i - 1
+            stack.append((prev if prev in ("node", "contained_node") else "", prev_index, start))
+        elif tok in ("}", ">") and stack:
+            kind, index, begin = stack.pop()
+            if kind.startswith("["):
+                owner = next((ix for k, ix, _ in reversed(stack) if k in ("node", "contained_node")), None)
+                if owner is not None:
+                    blocks.append((begin, start + 1, kind[1:], owner))
+        elif tok == "calculator" and stack and stack[-1][0] in ("node", "contained_node"):
+            j = i + 1 + (i + 1 < len(toks) and toks[i + 1][0] == ":")
+            if j < len(toks) and toks[j][0][:1] in "\"'":
+                nodes[stack[-1][1]] = toks[j][0][1:-1]
+        i += 1
+    unparsed: dict[tuple[int, int], list[str]] = {}
+    chars = list(text)
+    for begin, end, name, owner in blocks:
+        calculator = nodes.get(owner, "")
+        if not calculator or get_calculator(calculator) is not None or _options_type_known(name):
+            continue
+        if any(b <= begin and end <= e for b, e, n, o in blocks if (b, e) != (begin, end) and
+               not _options_type_known(n) and get_calculator(nodes.get(o, "")) is None):
+            continue  # inside a block already blanked
+        for k in range(begin, end):
+            if chars[k] != "\n":
+                chars[k] = " "
+        offset = toks[owner][1]
+        line = text.count("\n", 0, offset) + 1
+        col = offset - (text.rfind("\n", 0, offset) + 1) + 1
+        unparsed.setdefault((line, col), []).append(name)
+    return "".join(chars), unparsed
 
 
 # --- text format positions -------------------------------------------------------------------
