@@ -6,6 +6,7 @@ stays vectorised; the dataclasses are frozen because a packet's payload is immut
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -132,3 +133,12 @@ class Pose:
     def __repr__(self) -> str:
         box = ", ".join(f"{v:.3f}" for v in self.box)
         return f"Pose(id={self.id}, score={self.score:.3f}, box=({box}), landmarks={len(self.landmarks)})"
+
+
+class GpuOrigin(enum.Enum):
+    """MediaPipe's GpuOrigin.Mode (gpu/gpu_origin.proto): where a GPU texture's first row is.
+    Options of MediaPipe's image calculators carry it; on the CPU it has no effect."""
+
+    DEFAULT = 0
+    CONVENTIONAL = 1
+    TOP_LEFT = 2
