@@ -103,7 +103,7 @@ def test_mediapipe_detector_graph_runs_on_an_image(mediapipe_graphs: Path, pose_
     with graph:
         graph.start()
         graph.add_packet("image", image, 0)
-    assert out == [[]]  # a black frame: nothing found, and the list says so
+    assert out == []  # a black frame: nothing found, and (MediaPipe's NMS default) nothing sent
 
 
 # --- SwitchContainer ------------------------------------------------------------------------
@@ -230,3 +230,55 @@ def test_inference_refuses_the_gpu_delegate(pose_models: Path) -> None:
     with pytest.raises(Exception, match="GPU and NNAPI delegates are not supported"):
         with graph:
             graph.start()
+
+
+# --- MediaPipe's options messages -------------------------------------------------------------
+
+def test_a_mediapipe_option_posegraph_does_not_implement_is_refused_not_ignored() -> None:
+    text = '''
+    input_stream: "r"
+    input_stream: "s"
+    node { calculator: "RectTransformationCalculator" input_stream: "NORM_RECT:r" input_stream: "IMAGE_SIZE:s"
+           output_stream: "o"
+           options: { [mediapipe.RectTransformationCalculatorOptions.ext] { scale_x: 1.5 rotation_degrees: 90 } } }
+    '''
+    with pytest.raises(GraphConfigError, match=r"RectTransformationCalculatorOptions.rotation_degrees = 90 is not "
+                                               r"supported \(rotating the rect is not implemented\)"):
+        Graph(parse_config(text))
+    Graph(parse_config(text.replace(" rotation_degrees: 90", "")))
+
+
+@pytest.mark.parametrize("calculator, extension, fields", [
+    ("GateCalculator", 261754847, {"empty_packets_as_allow": 1, "allow": 2, "initial_gate_state": 3}),
+    ("SplitVectorCalculator", 259438222, {"ranges": 1, "element_only": 2, "combine_outputs": 3}),
+    ("RectTransformationCalculator", 262226312, {"scale_x": 1, "shift_x": 5, "square_long": 7}),
+    ("AlignmentPointsRectsCalculator", 262691807, {"rotation_vector_target_angle_degrees": 4}),
+    ("TensorsToDetectionsCalculator", 335742639, {"keypoint_coord_offset": 9, "min_score_thresh": 19}),
+    ("NonMaxSuppressionCalculator", 55383100, {"min_suppression_threshold": 3, "algorithm": 7}),
+    ("SsdAnchorsCalculator", 247258239, {"strides": 10, "fixed_anchor_size": 14}),
+    ("ImageToTensorCalculator", 334361939, {"gpu_origin": 5, "border_mode": 6}),
+    ("InferenceCalculator", 336783863, {"model_path": 1, "delegate": 5}),
+    ("ConstantSidePacketCalculator", 291214597, {"packet": 1}),
+    ("FlowLimiterCalculator", 326963320, {"max_in_flight": 1, "in_flight_timeout": 3}),
+    ("SegmentationSmoothingCalculator", 377425128, {"combine_with_previous_ratio": 1}),
+    ("SwitchContainer", 345967970, {"contained_node": 2, "select": 3, "enable": 4}),
+])
+def test_options_messages_carry_mediapipes_extension_and_field_numbers(calculator: str, extension: int,
+                                                                       fields: dict) -> None:
+    from posegraph.framework.options import options_message
+    from posegraph.framework.registry import get_calculator
+
+    om = options_message(get_calculator(calculator).contract.options)
+    assert om.extension.number == extension
+    assert {name: om.message_class.DESCRIPTOR.fields_by_name[name].number for name in fields} == fields
+
+
+def test_enums_are_numbered_as_mediapipe_numbers_them() -> None:
+    from posegraph.calculators.util.non_max_suppression_calculator import NonMaxSuppressionCalculatorOptions
+    from posegraph.framework.options import from_message, options_message
+
+    om = options_message(NonMaxSuppressionCalculatorOptions)
+    enum_type = om.message_class.DESCRIPTOR.fields_by_name["overlap_type"].enum_type
+    assert enum_type.values_by_name["INTERSECTION_OVER_UNION"].number == 3
+    msg = om.message_class(overlap_type=3)
+    assert from_message(NonMaxSuppressionCalculatorOptions, msg).overlap_type.name == "INTERSECTION_OVER_UNION"

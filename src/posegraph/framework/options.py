@@ -15,10 +15,13 @@ protobuf message class (e.g. ``CalculatorGraphConfig.Node``) -> that message, an
 ``tuple[T, ...]``/``list[T]`` of those -> a repeated field. ``X | None`` is ``X``.
 
 Field numbers follow the declaration order unless a field says otherwise with
-``dataclasses.field(metadata={"number": 3})``, and the ``ext`` extension gets a number derived from
-the message name unless the dataclass sets ``__proto_ext_number__``: give MediaPipe's numbers
-(from its ``.proto`` files) where a calculator stands for one of MediaPipe's, so the message matches
-MediaPipe's field for field.
+:func:`proto_field` (``dataclasses.field(metadata={"number": 3})``), an enum's values are its
+members' integer values, and the ``ext`` extension gets a number derived from the message name
+unless the dataclass sets ``__proto_ext_number__``: give MediaPipe's numbers (from its ``.proto``
+files) where a calculator stands for one of MediaPipe's, so that the message matches MediaPipe's
+field for field and binary configs decode. A field declared with ``proto_field(...,
+unsupported="why")`` is accepted at its default only: any other value is an options error that says
+why, so that a MediaPipe option posegraph does not implement is never silently ignored.
 """
 
 from __future__ import annotations
@@ -74,6 +77,34 @@ def _extension_number(full_name: str) -> int:
     return 20_000 + n
 
 
+def proto_field(number: int, default: Any, *, unsupported: str = "") -> Any:
+    """A dataclass field of an options dataclass with protobuf field number ``number``.
+
+    ``unsupported``, when given, says why posegraph refuses any value but ``default`` (e.g.
+    ``"multi-scale anchors are not implemented"``); setting one is an options error.
+    """
+    metadata: dict[str, Any] = {"number": number}
+    if unsupported:
+        metadata["unsupported"] = unsupported
+    return dataclasses.field(default=default, metadata=metadata)
+
+
+def _enum_numbers(tp: type[enum.Enum]) -> dict[Any, int]:
+    """Member -> proto number: the members' values when they are distinct ints, else positions."""
+    values = [m.value for m in tp]
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in values) and len(set(values)) == len(values):
+        return {m: m.value for m in tp}
+    return {m: i for i, m in enumerate(tp)}
+
+
+def _check_supported(cls: type, instance: Any, where: str) -> None:
+    for f in dataclasses.fields(cls):
+        reason = f.metadata.get("unsupported")
+        if reason and getattr(instance, f.name) != f.default:
+            raise ValueError(f"{where}: {cls.__name__}.{f.name} = {getattr(instance, f.name)!r} is not "
+                             f"supported ({reason}); leave it at {f.default!r}")
+
+
 def _is_proto_message(tp: Any) -> bool:
     return isinstance(tp, type) and hasattr(tp, "DESCRIPTOR") and hasattr(tp, "CopyFrom")
 
@@ -88,8 +119,8 @@ def _describe(cls: type, msg: descriptor_pb2.DescriptorProto, scope: str, deps: 
             field.type = _SCALARS[tp]
         elif isinstance(tp, type) and issubclass(tp, enum.Enum):
             enum_proto = msg.enum_type.add(name=tp.__name__)
-            for i, member in enumerate(tp):
-                enum_proto.value.add(name=member.name, number=i)
+            for member, number in _enum_numbers(tp).items():
+                enum_proto.value.add(name=member.name, number=number)
             field.type = _FDP.TYPE_ENUM
             field.type_name = f".{scope}.{tp.__name__}"
         elif dataclasses.is_dataclass(tp):
@@ -152,12 +183,14 @@ def from_message(cls: type, message: Any) -> Any:
             values[f.name] = tuple(_value(tp, v) for v in items)
         elif message.HasField(f.name):
             values[f.name] = _value(tp, getattr(message, f.name))
-    return cls(**values)
+    instance = cls(**values)
+    _check_supported(cls, instance, "options")
+    return instance
 
 
 def _value(tp: Any, v: Any) -> Any:
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
-        return list(tp)[v]
+        return next(m for m, number in _enum_numbers(tp).items() if number == v)
     if _is_proto_message(tp):
         copy = tp()
         copy.CopyFrom(v)
@@ -185,7 +218,9 @@ def from_mapping(cls: type, mapping: dict[str, Any], where: str = "options") -> 
             values[key] = tuple(_coerce(tp, v, f"{where}.{key}") for v in seq)
         else:
             values[key] = _coerce(tp, raw, f"{where}.{key}")
-    return cls(**values)
+    instance = cls(**values)
+    _check_supported(cls, instance, where)
+    return instance
 
 
 def _coerce(tp: Any, v: Any, where: str) -> Any:
