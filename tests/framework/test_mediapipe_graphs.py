@@ -282,3 +282,69 @@ def test_enums_are_numbered_as_mediapipe_numbers_them() -> None:
     assert enum_type.values_by_name["INTERSECTION_OVER_UNION"].number == 3
     msg = om.message_class(overlap_type=3)
     assert from_message(NonMaxSuppressionCalculatorOptions, msg).overlap_type.name == "INTERSECTION_OVER_UNION"
+
+
+# --- binary graphs ----------------------------------------------------------------------------
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def _field(number: int, wire_type: int, payload: bytes) -> bytes:
+    if wire_type == 2:
+        payload = _varint(len(payload)) + payload
+    return _varint(number << 3 | wire_type) + payload
+
+
+def _binary_node(calculator: str, extension: int, options: bytes, *streams: tuple[int, str]) -> bytes:
+    """A serialized CalculatorGraphConfig.Node: calculator (2), streams, options (7) holding one extension."""
+    body = _field(2, 2, calculator.encode())
+    for number, entry in streams:
+        body += _field(number, 2, entry.encode())
+    body += _field(7, 2, _field(extension, 2, options))
+    return _field(1, 2, body)  # CalculatorGraphConfig.node = 1
+
+
+def test_the_compiled_pose_landmark_graph_reads_as_its_text_form(mediapipe_graphs: Path, model_file) -> None:
+    binary = load_config(model_file("pose_landmark_cpu_graph"))
+    text = load_config(mediapipe_graphs / "modules/pose_landmark/pose_landmark_cpu.pbtxt")
+    assert binary.config.type == "PoseLandmarkCpu"
+    assert list(binary.config.node) == list(text.config.node)
+    assert list(binary.config.input_side_packet) == list(text.config.input_side_packet)
+    assert _problems(model_file("pose_landmark_cpu_graph"), mediapipe_graphs) == \
+        _problems(mediapipe_graphs / "modules/pose_landmark/pose_landmark_cpu.pbtxt", mediapipe_graphs)
+
+
+def test_mediapipes_32_bit_floats_read_as_the_text_form_would_say_them(tmp_path: Path) -> None:
+    import struct
+
+    options = (_field(1, 5, struct.pack("<f", 1.25)) + _field(5, 5, struct.pack("<f", 0.3))
+               + _field(7, 0, _varint(1)))  # scale_x, shift_x (floats in MediaPipe), square_long
+    path = tmp_path / "g.binarypb"
+    path.write_bytes(_field(10, 2, b"r") + _field(10, 2, b"s")
+                     + _binary_node("RectTransformationCalculator", 262226312, options,
+                                    (3, "NORM_RECT:r"), (3, "IMAGE_SIZE:s"), (4, "o")))
+    graph = Graph.from_file(path)
+    o = graph.validated.nodes[0].options
+    assert (o.scale_x, o.shift_x, o.square_long) == (1.25, 0.3, True)
+
+
+def test_binary_options_posegraph_does_not_know_are_an_error_naming_the_field(tmp_path: Path) -> None:
+    path = tmp_path / "g.binarypb"
+    path.write_bytes(_binary_node("GateCalculator", 261754847, _field(9, 0, _varint(1)), (3, "a")))
+    with pytest.raises(GraphConfigError, match=r"node 0 \(GateCalculator\).*GateCalculatorOptions field\(s\) 9 "
+                                               r"are not declared"):
+        load_config(path)
+
+
+def test_binary_options_of_an_unknown_calculator_leave_the_unknown_calculator_error(tmp_path: Path) -> None:
+    path = tmp_path / "g.binarypb"
+    path.write_bytes(_binary_node("NoSuchCalculator", 123456789, _field(1, 0, _varint(1)), (4, "b")))
+    with pytest.raises(GraphConfigError) as e:
+        Graph.from_file(path)
+    assert [p.message.split(";")[0] for p in e.value.problems] == ["unknown calculator 'NoSuchCalculator'"]

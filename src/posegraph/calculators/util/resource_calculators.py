@@ -17,6 +17,19 @@ from pathlib import Path
 from posegraph import Calculator, CalculatorContext, Contract, ModelError, Port
 
 
+def manifest_name(resource_id: str) -> str | None:
+    """The posegraph model a resource id names (``pose_landmark_full`` for itself or for
+    ``mediapipe/modules/pose_landmark/pose_landmark_full.tflite``), ``None`` for a plain file: a
+    file that exists at that path is that file."""
+    from posegraph.models import MODELS
+
+    if resource_id in MODELS:
+        return resource_id
+    path = Path(resource_id).expanduser()
+    name = path.name.removesuffix(".tflite")
+    return name if name in MODELS and not path.is_file() else None
+
+
 def resolve_resource(resource_id: str) -> Path:
     """The file for a resource id: a posegraph model name or a MediaPipe model path (resolved to
     the verified model cache), else a file path.
@@ -29,12 +42,9 @@ def resolve_resource(resource_id: str) -> Path:
 
     if not resource_id:
         raise ModelError("empty resource id: give a model name, a MediaPipe model path or a file path")
-    path = Path(resource_id).expanduser()
-    name = path.name.removesuffix(".tflite")
-    if resource_id in MODELS:
-        return model_path(resource_id)
-    if name in MODELS and not path.is_file():
+    if (name := manifest_name(resource_id)) is not None:
         return model_path(name)
+    path = Path(resource_id).expanduser()
     if not path.is_file():
         raise ModelError(f"model or resource file {path} does not exist (known model names: "
                          f"{', '.join(sorted(MODELS))})")

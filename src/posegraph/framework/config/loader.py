@@ -1,19 +1,23 @@
-"""Reading graph configs: protobuf text format (``.pbtxt``) and YAML, into one schema.
+"""Reading graph configs: protobuf text format (``.pbtxt``), YAML and MediaPipe's binary
+``CalculatorGraphConfig`` (``.binarypb``), into one schema.
 
-Both syntaxes produce the same ``CalculatorGraphConfig`` message plus a :class:`SourceMap` that
+The text syntaxes produce the ``CalculatorGraphConfig`` message plus a :class:`SourceMap` that
 remembers where each node and each stream entry stood, so that later checks (unknown calculator,
-dangling stream, cycle, ...) can point at ``file:line:column`` too.
+dangling stream, cycle, ...) can point at ``file:line:column`` too; a binary config has no
+positions, and its problems name the file and the node.
 """
 
 from __future__ import annotations
 
 import re
+import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
-from google.protobuf import descriptor, text_format
+from google.protobuf import descriptor, descriptor_pool, message_factory, text_format, unknown_fields
+from google.protobuf.message import DecodeError
 
 from posegraph.framework.config.schema import CalculatorGraphConfig
 from posegraph.framework.errors import ConfigProblem, GraphConfigError
@@ -64,14 +68,25 @@ class LoadedConfig:
         return self.source_map.file
 
 
+#: File suffixes read as a binary (serialized) CalculatorGraphConfig, as MediaPipe compiles graphs.
+BINARY_SUFFIXES = (".binarypb", ".pb")
+
+
 def load_config(path: str | Path) -> LoadedConfig:
-    """Reads a graph config file; the syntax follows the extension (``.yaml``/``.yml``, else text format).
+    """Reads a graph config file; the syntax follows the extension (``.yaml``/``.yml``; ``.binarypb``
+    or ``.pb`` for a binary CalculatorGraphConfig, see :func:`parse_binary_config`; else text format).
 
     Raises:
         GraphConfigError: the file cannot be read, or has a syntax error, unknown field or wrong
             type (with file, line and column).
     """
     path = Path(path)
+    if path.suffix.lower() in BINARY_SUFFIXES:
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            raise GraphConfigError(f"cannot read graph config: {e.strerror}", str(path)) from e
+        return parse_binary_config(data, str(path))
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
@@ -109,6 +124,123 @@ def parse_config(text: str, syntax: str = "pbtxt", file: str = "<string>") -> Lo
         if key is not None:
             smap.unparsed_options[key] = names
     return LoadedConfig(config, smap)
+
+
+def parse_binary_config(data: bytes, file: str = "<bytes>") -> LoadedConfig:
+    """Parses a binary (serialized) ``CalculatorGraphConfig``, e.g. a ``.binarypb`` of MediaPipe's wheel.
+
+    Options are encoded by extension and field number, so they decode into the options messages of
+    the calculators the config names (which carry MediaPipe's numbers). MediaPipe's ``float``
+    fields arrive as 32-bit floats; those posegraph declares as doubles take the shortest decimal
+    that reads back as that float (what the text form of the same graph says). Options of a
+    calculator posegraph does not have are left for validation to report the unknown calculator.
+
+    Raises:
+        GraphConfigError: the bytes are no CalculatorGraphConfig, or hold fields posegraph does not
+            know (named by message and field number).
+    """
+    config = CalculatorGraphConfig()
+    loaded_names: set[str] = set()
+    while True:  # calculators register their options; contained nodes appear once their container has
+        try:
+            config.Clear()
+            config.MergeFromString(data)
+        except DecodeError as e:
+            raise GraphConfigError(f"not a binary CalculatorGraphConfig: {e}", file) from None
+        names = _calculator_names(config) - loaded_names
+        if not names:
+            break
+        _load_calculators(names)
+        loaded_names |= names
+    problems: list[str] = []
+    smap = SourceMap(file)
+    for i, node in enumerate(config.node):
+        from posegraph.framework.registry import get_calculator
+
+        known = get_calculator(node.calculator) is not None
+        where = f"node {i} ({node.calculator})"
+        if not known and (node.HasField("options") or node.node_options):
+            names = [f"extension {f.field_number}" for f in unknown_fields.UnknownFieldSet(node.options)]
+            names += [a.TypeName() for a in node.node_options if not _options_type_known("/" + a.TypeName())]
+            smap.unparsed_options[("node", i)] = names
+            node.ClearField("options")
+            del node.node_options[:]
+            continue
+        _repair_binary_message(node, where, problems)
+    _repair_binary_message(config, "the graph", problems, nodes=False)
+    if problems:
+        raise GraphConfigError(problems=[ConfigProblem(file, None, None, p) for p in problems])
+    return LoadedConfig(config, smap)
+
+
+def _calculator_names(config: Any) -> set[str]:
+    """Every calculator a config names, contained nodes of parsed containers included."""
+    names = set()
+    stack: list[Any] = [config]
+    while stack:
+        msg = stack.pop()
+        if msg.DESCRIPTOR.full_name == "mediapipe.CalculatorGraphConfig.Node" and msg.calculator:
+            names.add(msg.calculator)
+        for fd, value in msg.ListFields():
+            if fd.message_type is None:
+                continue
+            stack.extend(value if _is_repeated(fd) else [value])
+    return names
+
+
+def _load_calculators(names: set[str]) -> None:
+    from posegraph.framework.registry import get_calculator
+
+    for name in names:
+        get_calculator(name)
+
+
+def _shortest_float32(bits: int) -> float:
+    """The shortest decimal that reads back as the 32-bit float with these bits (``0.3``, not
+    ``0.30000001192092896``): what a text config would have said."""
+    value = struct.unpack("<f", struct.pack("<I", bits))[0]
+    for digits in range(1, 10):
+        candidate = float(f"{value:.{digits}g}")
+        if struct.unpack("<f", struct.pack("<f", candidate))[0] == value:
+            return candidate
+    return value
+
+
+def _repair_binary_message(msg: Any, where: str, problems: list[str], nodes: bool = True) -> None:
+    """Moves 32-bit floats that arrived for double fields into those fields, unpacks and repacks
+    ``Any`` options likewise, and records every other unknown field as a problem; recursively."""
+    by_number = {fd.number: fd for fd in msg.DESCRIPTOR.fields}
+    leftovers = []
+    for f in unknown_fields.UnknownFieldSet(msg):
+        fd = by_number.get(f.field_number)
+        if fd is not None and fd.type == _FD.TYPE_DOUBLE and f.wire_type == 5:
+            value = _shortest_float32(f.data)
+            if _is_repeated(fd):
+                getattr(msg, fd.name).append(value)
+            else:
+                setattr(msg, fd.name, value)
+        else:
+            leftovers.append(f.field_number)
+    if leftovers:
+        problems.append(f"{where}: {msg.DESCRIPTOR.full_name} field(s) {', '.join(map(str, leftovers))} are not "
+                        f"declared by posegraph's {msg.DESCRIPTOR.full_name} (a MediaPipe option posegraph "
+                        "does not have?)")
+    for fd, value in msg.ListFields():
+        if fd.message_type is None or (not nodes and fd.name == "node"):
+            continue
+        for sub in value if _is_repeated(fd) else [value]:
+            inner = f"{where}: {fd.full_name if fd.is_extension else fd.name}"
+            if sub.DESCRIPTOR.full_name != "google.protobuf.Any":
+                _repair_binary_message(sub, inner, problems)
+            elif not _options_type_known("/" + sub.TypeName()):
+                problems.append(f"{inner}: unknown options type {sub.TypeName()}")
+            else:
+                unpacked = message_factory.GetMessageClass(
+                    descriptor_pool.Default().FindMessageTypeByName(sub.TypeName()))()
+                sub.Unpack(unpacked)
+                _repair_binary_message(unpacked, inner, problems)
+                sub.Pack(unpacked)
+    msg.DiscardUnknownFields()
 
 
 _CALCULATOR_FIELD = re.compile(r'\bcalculator\s*:\s*"([^"]+)"')
