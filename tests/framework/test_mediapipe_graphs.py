@@ -348,3 +348,14 @@ def test_binary_options_of_an_unknown_calculator_leave_the_unknown_calculator_er
     with pytest.raises(GraphConfigError) as e:
         Graph.from_file(path)
     assert [p.message.split(";")[0] for p in e.value.problems] == ["unknown calculator 'NoSuchCalculator'"]
+
+
+def test_the_compatibility_table_lists_every_type_and_marks_the_pending_ones(mediapipe_graphs: Path) -> None:
+    table = (Path(__file__).resolve().parents[2] / "docs" / "mediapipe_compatibility.md").read_text()
+    rows = dict(re.findall(r"^\| `(\w+)` \| [^|]+ \| ([^|]+) \|", table, re.MULTILINE))
+    named = set()
+    for path in _graph_files(mediapipe_graphs):
+        text = "\n".join(line for line in path.read_text().splitlines() if not line.lstrip().startswith("#"))
+        named |= set(re.findall(r'calculator: *"(\w+)"', text))
+    assert set(rows) == named
+    assert {name for name, status in rows.items() if status.strip() == "pending"} == PENDING
