@@ -106,6 +106,30 @@ def test_mediapipe_detector_graph_runs_on_an_image(mediapipe_graphs: Path, pose_
     assert out == []  # a black frame: nothing found, and (MediaPipe's NMS default) nothing sent
 
 
+def test_mediapipe_detector_graph_finds_what_posegraphs_detector_graph_finds(
+        mediapipe_graphs: Path, shared_data: Path, pose_models: Path) -> None:
+    import cv2
+
+    image = cv2.cvtColor(cv2.imread(str(shared_data / "media" / "pose.jpg")), cv2.COLOR_BGR2RGB)
+    found = []
+    for graph in (Graph(load_config(mediapipe_graphs / "modules/pose_detection/pose_detection_cpu.pbtxt")),
+                  Graph.from_name("pose_detection")):
+        out = []
+        graph.observe("detections", lambda p: out.append(p.payload))
+        with graph:
+            graph.start({} if graph.validated.input_side_packets == [] else
+                        {"min_score_thresh": 0.5, "min_suppression_threshold": 0.3})
+            graph.add_packet("image", image, 0)
+        found.append(out)
+    import dataclasses
+
+    (theirs,), (ours,) = found
+    assert len(theirs) == len(ours) >= 1
+    for a, b in zip(theirs, ours):  # bit for bit
+        for f in dataclasses.fields(a):
+            np.testing.assert_array_equal(getattr(a, f.name), getattr(b, f.name), err_msg=f.name)
+
+
 # --- SwitchContainer ------------------------------------------------------------------------
 
 _SWITCH = '''
