@@ -378,7 +378,7 @@ def test_unknown_options_extension(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("plain,message", [
     ("{element_only: true}", "options: unknown field 'element_only' (fields of GateCalculatorOptions: "
-                             "allow, empty_packets_as_allow)"),
+                             "allow, empty_packets_as_allow, initial_gate_state)"),
     ("{allow: 3}", "options.allow: expected bool, got int 3"),
 ])
 def test_yaml_plain_options_checked_against_the_dataclass(tmp_path: Path, plain: str, message: str) -> None:

@@ -105,11 +105,14 @@ def _graph(args: argparse.Namespace, **kwargs: Any) -> Any:
 
 
 def ensure_models(graph: Any) -> None:
-    """Fetches (with a message) the manifest models the graph's inference nodes name, if missing."""
+    """Fetches (with a message) the manifest models the graph's inference nodes name, if missing
+    (by name or by MediaPipe's in-package path)."""
+    from posegraph.calculators.util.resource_calculators import manifest_name
     from posegraph.models import MODELS, default_cache_dir, fetch, missing_models, model_path
 
-    needed = sorted({n.options.model_path for n in graph.validated.nodes
-                     if n.calculator == "InferenceCalculator" and n.options.model_path in MODELS})
+    named = {manifest_name(n.options.model_path) for n in graph.validated.nodes
+             if n.calculator == "InferenceCalculator" and n.options.model_path}
+    needed = sorted(name for name in named if name is not None)
     missing = missing_models(needed)
     for name in needed:
         if name not in missing:

@@ -100,7 +100,7 @@ def _declared(graph: Graph, stream: str) -> tuple[Any, str]:
     node_index, slot = v.producers[stream]
     node = v.nodes[node_index]
     tag = node.outputs[slot].tag
-    return node.cls.contract.outputs[tag].type, tag
+    return node.contract.outputs[tag].type, tag
 
 
 def graph_outputs(graph: Graph) -> GraphOutputs:

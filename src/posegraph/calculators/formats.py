@@ -6,6 +6,7 @@ stays vectorised; the dataclasses are frozen because a packet's payload is immut
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -137,3 +138,12 @@ class Pose:
         box = ", ".join(f"{v:.3f}" for v in self.box)
         mask = "" if self.segmentation_mask is None else f", segmentation_mask={self.segmentation_mask!r}"
         return f"Pose(id={self.id}, score={self.score:.3f}, box=({box}), landmarks={len(self.landmarks)}{mask})"
+
+
+class GpuOrigin(enum.Enum):
+    """MediaPipe's GpuOrigin.Mode (gpu/gpu_origin.proto): where a GPU texture's first row is.
+    Options of MediaPipe's image calculators carry it; on the CPU it has no effect."""
+
+    DEFAULT = 0
+    CONVENTIONAL = 1
+    TOP_LEFT = 2

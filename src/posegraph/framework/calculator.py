@@ -215,6 +215,17 @@ class CalculatorContext:
         if slot is not None:
             self._bounds.append((slot, bound))
 
+    def side_input_count(self, tag: str = "") -> int:
+        """How many indexes of input side packet ``tag`` are connected."""
+        n = 0
+        while (tag, n) in self.side_inputs:
+            n += 1
+        return n
+
+    def side_output_count(self, tag: str = "") -> int:
+        """How many indexes of output side packet ``tag`` are connected."""
+        return _count(self._out_side_slots, tag)
+
     def set_side_output(self, tag: str, value: Any, index: int = 0) -> None:
         """Sets output side packet ``tag``/``index`` (in ``open``)."""
         slot = self._out_side_slots.get((tag, index))

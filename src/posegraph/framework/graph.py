@@ -158,7 +158,7 @@ class Graph:
         nodes = self.validated.nodes
         produced = {r.name for n in nodes for r in n.side_outputs}
         for n in nodes:
-            ports = n.cls.contract.input_side_packets
+            ports = n.contract.input_side_packets
             for r in n.side_inputs:
                 if r.name not in produced:
                     out.setdefault(r.name, ports[r.tag].type)
@@ -265,7 +265,7 @@ class Graph:
             raise SidePacketError(f"unknown side packet(s) {', '.join(map(repr, unknown))}; this graph takes: "
                                   f"{', '.join(sorted(types)) or 'none'}")
         for spec in self.validated.nodes:
-            ports = spec.cls.contract.input_side_packets
+            ports = spec.contract.input_side_packets
             for r in spec.side_inputs:
                 if r.name in side_packets:
                     check_side_packet(spec, r.name, ports[r.tag], side_packets[r.name])

@@ -10,8 +10,18 @@ MediaPipe users write:
 - in YAML, a plain mapping: ``options: {empty_packets_as_allow: true}``
 
 Field types map as: ``bool`` -> bool, ``int`` -> int64, ``float`` -> double, ``str`` -> string,
-an ``enum.Enum`` -> a proto enum of the member names, a nested dataclass -> a nested message, and
+an ``enum.Enum`` -> a proto enum of the member names, a nested dataclass -> a nested message, a
+protobuf message class (e.g. ``CalculatorGraphConfig.Node``) -> that message, and
 ``tuple[T, ...]``/``list[T]`` of those -> a repeated field. ``X | None`` is ``X``.
+
+Field numbers follow the declaration order unless a field says otherwise with
+:func:`proto_field` (``dataclasses.field(metadata={"number": 3})``), an enum's values are its
+members' integer values, and the ``ext`` extension gets a number derived from the message name
+unless the dataclass sets ``__proto_ext_number__``: give MediaPipe's numbers (from its ``.proto``
+files) where a calculator stands for one of MediaPipe's, so that the message matches MediaPipe's
+field for field and binary configs decode. A field declared with ``proto_field(...,
+unsupported="why")`` is accepted at its default only: any other value is an options error that says
+why, so that a MediaPipe option posegraph does not implement is never silently ignored.
 """
 
 from __future__ import annotations
@@ -67,25 +77,61 @@ def _extension_number(full_name: str) -> int:
     return 20_000 + n
 
 
-def _describe(cls: type, msg: descriptor_pb2.DescriptorProto, scope: str) -> None:
+def proto_field(number: int, default: Any, *, unsupported: str = "") -> Any:
+    """A dataclass field of an options dataclass with protobuf field number ``number``.
+
+    ``unsupported``, when given, says why posegraph refuses any value but ``default`` (e.g.
+    ``"multi-scale anchors are not implemented"``); setting one is an options error.
+    """
+    metadata: dict[str, Any] = {"number": number}
+    if unsupported:
+        metadata["unsupported"] = unsupported
+    return dataclasses.field(default=default, metadata=metadata)
+
+
+def _enum_numbers(tp: type[enum.Enum]) -> dict[Any, int]:
+    """Member -> proto number: the members' values when they are distinct ints, else positions."""
+    values = [m.value for m in tp]
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in values) and len(set(values)) == len(values):
+        return {m: m.value for m in tp}
+    return {m: i for i, m in enumerate(tp)}
+
+
+def _check_supported(cls: type, instance: Any, where: str) -> None:
+    for f in dataclasses.fields(cls):
+        reason = f.metadata.get("unsupported")
+        if reason and getattr(instance, f.name) != f.default:
+            raise ValueError(f"{where}: {cls.__name__}.{f.name} = {getattr(instance, f.name)!r} is not "
+                             f"supported ({reason}); leave it at {f.default!r}")
+
+
+def _is_proto_message(tp: Any) -> bool:
+    return isinstance(tp, type) and hasattr(tp, "DESCRIPTOR") and hasattr(tp, "CopyFrom")
+
+
+def _describe(cls: type, msg: descriptor_pb2.DescriptorProto, scope: str, deps: set[str]) -> None:
     hints = typing.get_type_hints(cls)
-    for number, f in enumerate(dataclasses.fields(cls), start=1):
+    for position, f in enumerate(dataclasses.fields(cls), start=1):
         tp, repeated = _unwrap(hints[f.name])
-        field = msg.field.add(name=f.name, number=number,
+        field = msg.field.add(name=f.name, number=f.metadata.get("number", position),
                               label=_FDP.LABEL_REPEATED if repeated else _FDP.LABEL_OPTIONAL)
         if tp in _SCALARS:
             field.type = _SCALARS[tp]
         elif isinstance(tp, type) and issubclass(tp, enum.Enum):
             enum_proto = msg.enum_type.add(name=tp.__name__)
-            for i, member in enumerate(tp):
-                enum_proto.value.add(name=member.name, number=i)
+            for member, number in _enum_numbers(tp).items():
+                enum_proto.value.add(name=member.name, number=number)
             field.type = _FDP.TYPE_ENUM
             field.type_name = f".{scope}.{tp.__name__}"
         elif dataclasses.is_dataclass(tp):
             nested = msg.nested_type.add(name=tp.__name__)
-            _describe(tp, nested, f"{scope}.{tp.__name__}")
+            _describe(tp, nested, f"{scope}.{tp.__name__}", deps)
             field.type = _FDP.TYPE_MESSAGE
             field.type_name = f".{scope}.{tp.__name__}"
+        elif _is_proto_message(tp):
+            field.type = _FDP.TYPE_MESSAGE
+            field.type_name = f".{tp.DESCRIPTOR.full_name}"
+            deps.add(tp.DESCRIPTOR.file.name)
         else:
             raise TypeError(f"{cls.__name__}.{f.name}: unsupported options field type {tp!r}")
 
@@ -108,8 +154,11 @@ def options_message(cls: type, full_name: str | None = None) -> OptionsMessage:
     file = descriptor_pb2.FileDescriptorProto(name=f"posegraph/options/{full_name}.proto", package=package,
                                               syntax="proto2", dependency=[_OPTIONS_FILE])
     msg = file.message_type.add(name=name)
-    _describe(cls, msg, full_name)
-    msg.extension.add(name="ext", number=_extension_number(full_name), label=_FDP.LABEL_OPTIONAL,
+    deps: set[str] = set()
+    _describe(cls, msg, full_name, deps)
+    file.dependency.extend(sorted(deps - {_OPTIONS_FILE}))
+    number = getattr(cls, "__proto_ext_number__", None) or _extension_number(full_name)
+    msg.extension.add(name="ext", number=number, label=_FDP.LABEL_OPTIONAL,
                       type=_FDP.TYPE_MESSAGE, type_name=f".{full_name}", extendee=".mediapipe.CalculatorOptions")
     pool = descriptor_pool.Default()
     pool.Add(file)
@@ -134,12 +183,18 @@ def from_message(cls: type, message: Any) -> Any:
             values[f.name] = tuple(_value(tp, v) for v in items)
         elif message.HasField(f.name):
             values[f.name] = _value(tp, getattr(message, f.name))
-    return cls(**values)
+    instance = cls(**values)
+    _check_supported(cls, instance, "options")
+    return instance
 
 
 def _value(tp: Any, v: Any) -> Any:
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
-        return list(tp)[v]
+        return next(m for m, number in _enum_numbers(tp).items() if number == v)
+    if _is_proto_message(tp):
+        copy = tp()
+        copy.CopyFrom(v)
+        return copy
     if dataclasses.is_dataclass(tp):
         return from_message(tp, v)
     return tp(v)
@@ -163,7 +218,9 @@ def from_mapping(cls: type, mapping: dict[str, Any], where: str = "options") -> 
             values[key] = tuple(_coerce(tp, v, f"{where}.{key}") for v in seq)
         else:
             values[key] = _coerce(tp, raw, f"{where}.{key}")
-    return cls(**values)
+    instance = cls(**values)
+    _check_supported(cls, instance, where)
+    return instance
 
 
 def _coerce(tp: Any, v: Any, where: str) -> Any:
@@ -174,6 +231,16 @@ def _coerce(tp: Any, v: Any, where: str) -> Any:
             return tp[str(v)]
         except KeyError:
             raise TypeError(f"{where}: {v!r} is not one of {', '.join(m.name for m in tp)}") from None
+    if _is_proto_message(tp):
+        if isinstance(v, tp):
+            return v
+        if not isinstance(v, dict):
+            raise TypeError(f"{where}: expected a mapping for {tp.DESCRIPTOR.name}, got {type(v).__name__}")
+        from google.protobuf import json_format
+        try:
+            return json_format.ParseDict(v, tp())
+        except json_format.ParseError as e:
+            raise TypeError(f"{where}: {e}") from None
     if dataclasses.is_dataclass(tp):
         if not isinstance(v, dict):
             raise TypeError(f"{where}: expected a mapping for {tp.__name__}, got {type(v).__name__}")

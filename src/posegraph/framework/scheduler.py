@@ -97,7 +97,7 @@ class Node:
             raise GraphConfigError(problems=[spec.source_map.problem(
                 spec.key + ("input_stream_handler", 0), f"node {spec.name!r}: input stream handler "
                 f"{spec.handler.name} rejected its options: {type(e).__name__}: {e}")]) from e
-        contract = spec.cls.contract
+        contract = spec.contract
         self.offset = contract.timestamp_offset
         self.max_in_flight = spec.max_in_flight
         self.rank = spec.rank
@@ -204,7 +204,7 @@ class Scheduler:
         while pending:
             progressed = False
             for n in list(pending):
-                ports = n.spec.cls.contract.input_side_packets
+                ports = n.spec.contract.input_side_packets
                 missing = [r for r in n.spec.side_inputs if r.name not in self.side_packets]
                 if missing and any(self._side_producer(r.name) for r in missing):
                     continue  # produced by a node not opened yet

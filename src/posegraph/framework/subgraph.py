@@ -3,7 +3,8 @@
 Subgraph files are found on a search path, in this order (the first file declaring a type wins):
 the ``search_path`` directories given to :class:`~posegraph.Graph`, the directories in the
 ``POSEGRAPH_GRAPH_PATH`` environment variable (``os.pathsep``-separated), then the graphs shipped
-in ``posegraph.graphs``. Every ``.pbtxt``, ``.yaml`` and ``.yml`` file there is indexed by its
+in ``posegraph.graphs``. Every ``.pbtxt``, ``.yaml`` and ``.yml`` file in each directory's tree
+(subdirectories included, as MediaPipe's ``mediapipe/modules/...`` layout needs) is indexed by its
 ``type`` field; each file is parsed once and cached by path and modification time.
 
 Expansion follows MediaPipe's ``subgraph_expansion.cc``: the node is replaced by the subgraph's
@@ -13,6 +14,11 @@ nodes (themselves expanded first); inner node, stream and side packet names get 
 the same tag and index. Beyond MediaPipe, inputs and input side packets the parent leaves
 unconnected are removed from the inner nodes (which then fall back to their options), and a back
 edge the parent marks with ``input_stream_info`` is marked on the inner nodes that read it.
+
+Graph options follow MediaPipe's ``options_util.cc`` (see :mod:`posegraph.framework.graph_options`):
+the parent node's options of the subgraph's ``graph_options`` type are merged over the subgraph's
+own, and inner nodes' ``option_value`` entries copy fields of the result into their options before
+the subgraph's nodes are expanded in turn.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from typing import Any, Iterable
 from posegraph.framework.config.loader import Key, LoadedConfig, SourceMap, load_config
 from posegraph.framework.config.schema import CalculatorGraphConfig
 from posegraph.framework.errors import ConfigProblem, GraphConfigError
+from posegraph.framework.graph_options import apply_option_values
 from posegraph.framework.registry import get_calculator
 from posegraph.framework.validated_graph import canonical_node_names, format_tag_index, parse_refs
 
@@ -110,7 +117,7 @@ def _index(search_path: Iterable[str | Path]) -> _Index:
     types: dict[str, LoadedConfig] = {}
     broken: dict[Path, GraphConfigError] = {}
     for directory in subgraph_search_path(search_path):
-        for path in sorted(directory.iterdir()):
+        for path in sorted(directory.rglob("*")):
             if path.suffix.lower() not in GRAPH_SUFFIXES or not path.is_file():
                 continue
             loaded = _load_cached(path)
@@ -156,6 +163,8 @@ def expand_subgraphs(loaded: LoadedConfig, search_path: Iterable[str | Path] = (
         GraphConfigError: a subgraph includes itself (the message names the cycle), is nested more
             than ``MAX_DEPTH`` deep, or a node connects a tag its subgraph does not declare.
     """
+    if any(node.option_value for node in loaded.config.node):
+        loaded = _with_option_values(loaded, None, _index(search_path))
     if all(get_calculator(node.calculator) is not None or not node.calculator for node in loaded.config.node):
         return loaded
     index = _index(search_path)
@@ -203,9 +212,40 @@ def _expand(loaded: LoadedConfig, index: _Index, stack: tuple[str, ...]) -> list
         if len(chain) > MAX_DEPTH:
             raise GraphConfigError(problems=[smap.problem(key + ("calculator", 0),
                                    f"subgraphs nested more than {MAX_DEPTH} deep: {' -> '.join(chain)}")])
-        inner = _expand(sub, index, chain)
+        inner = _expand(_with_option_values(sub, node, index), index, chain)
         out += _instantiate(node, names[i], smap, key, sub, inner)
     return out
+
+
+def _with_option_values(loaded: LoadedConfig, parent: Any | None, index: _Index) -> LoadedConfig:
+    """``loaded`` with its nodes' ``option_value`` entries resolved against its graph options as
+    ``parent`` sets them (a copy; ``loaded`` itself when no node has one)."""
+    if not any(node.option_value for node in loaded.config.node):
+        return loaded
+    config = CalculatorGraphConfig()
+    config.CopyFrom(loaded.config)
+    keys = [loaded.node_sources.get(i, (loaded.source_map, ("node", i)))[1] for i in range(len(config.node))]
+
+    def options_type(i: int) -> str | None:
+        node = config.node[i]
+        if i in loaded.plain_options:
+            raise ValueError("options written as a plain mapping cannot take option_value; write them as "
+                             "a message ([mediapipe.XOptions.ext] or node_options)")
+        cls = get_calculator(node.calculator)
+        if cls is not None:
+            if cls.contract.options is None:
+                return None
+            from posegraph.framework.options import options_message
+            return options_message(cls.contract.options).full_name
+        sub = index.types.get(node.calculator)
+        if sub is None:
+            raise ValueError(f"unknown calculator {node.calculator!r}")
+        return sub.config.graph_options[0].TypeName() if sub.config.graph_options else None
+
+    apply_option_values(config, parent, loaded.source_map, keys, options_type)
+    copy = LoadedConfig(config, loaded.source_map, dict(loaded.plain_options), dict(loaded.node_sources),
+                        list(loaded.subgraph_types))
+    return copy
 
 
 def _entry(entry: str, counters: dict[str, int]) -> tuple[str, int, str]:
@@ -222,9 +262,15 @@ def _instantiate(parent: Any, parent_name: str, smap: SourceMap, key: Key, sub: 
     """The subgraph's expanded nodes, renamed and wired for one parent node."""
     prefix = parent_name.lower() + "__"
     problems: list[ConfigProblem] = []
-    if parent.HasField("options") or len(parent.node_options):
+    given = ([fd.message_type.full_name for fd, _ in parent.options.ListFields() if fd.is_extension]
+             if parent.HasField("options") else []) + [a.TypeName() for a in parent.node_options]
+    takes = [a.TypeName() for a in sub.config.graph_options[:1]]
+    if smap.unparsed_options.get(key):
+        given += smap.unparsed_options[key]
+    if any(t not in takes for t in given):
+        wanted = f"takes options {takes[0]}" if takes else "declares no graph_options, so it takes no options"
         problems.append(smap.problem(key + ("options",), f"node {parent_name!r}: subgraph {parent.calculator!r} "
-                                     "takes no options (set them on the nodes inside it)"))
+                                     f"{wanted}, not {', '.join(t for t in given if t not in takes)}"))
     renames: dict[tuple[str, str], str] = {}  # (namespace, prefixed inner name) -> parent's name
     removed: set[tuple[str, str]] = set()
     for field_name in _STREAM_FIELDS:

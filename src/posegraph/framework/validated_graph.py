@@ -86,6 +86,11 @@ class NodeSpec:
     key: Key
     source_map: SourceMap
     rank: int = 0
+    contract: Any = None  # the node's Contract: its calculator's, or what a container derives per node
+
+    def __post_init__(self) -> None:
+        if self.contract is None:
+            self.contract = self.cls.contract
 
     @property
     def input_stream_handler(self) -> str:
@@ -150,32 +155,44 @@ def _check_ports(refs: list[StreamRef], declared: dict, what: str, node: str, ca
                                           f"{tag or '(untagged)'!r}, which is not connected"))
 
 
-def _node_options(spec_cls: type[Calculator], node: Any, plain: dict | None, name: str,
-                  where: SourceMap, key: Key, problems: list[ConfigProblem]) -> Any:
-    opts_cls = spec_cls.contract.options
+def node_options(cls: type[Calculator], node: Any, plain: dict | None = None) -> Any:
+    """The options dataclass instance a node config gives calculator ``cls`` (``None`` when the
+    calculator takes none): from ``options`` extensions, ``node_options`` Anys or YAML's plain
+    mapping ``plain``; defaults where none is given.
+
+    Raises:
+        TypeError, ValueError: options of another message, unknown fields, wrong types (the message
+            says which).
+    """
+    opts_cls = cls.contract.options
     given = [fd.full_name for fd, _ in node.options.ListFields() if fd.is_extension] if node.HasField("options") else []
     anys = [a.TypeName() for a in node.node_options]
     if opts_cls is None:
         if given or anys or plain:
-            problems.append(where.problem(key + ("options", 0), f"node {name!r}: {spec_cls.name} takes no options"))
+            raise TypeError(f"{cls.name} takes no options")
         return None
     om = options_message(opts_cls)
+    for ext_name in given:
+        if ext_name != om.extension.full_name:
+            raise TypeError(f"options [{ext_name}] given to {cls.name}, which takes {om.full_name}")
+    for type_name in anys:
+        if type_name != om.full_name:
+            raise TypeError(f"node_options {type_name} given to {cls.name}, which takes {om.full_name}")
+    if plain is not None:
+        return from_mapping(opts_cls, plain, "options")
+    if given:
+        return from_message(opts_cls, node.options.Extensions[om.extension])
+    if anys:
+        msg = om.message_class()
+        node.node_options[0].Unpack(msg)
+        return from_message(opts_cls, msg)
+    return opts_cls()
+
+
+def _node_options(spec_cls: type[Calculator], node: Any, plain: dict | None, name: str,
+                  where: SourceMap, key: Key, problems: list[ConfigProblem]) -> Any:
     try:
-        for ext_name in given:
-            if ext_name != om.extension.full_name:
-                raise TypeError(f"options [{ext_name}] given to {spec_cls.name}, which takes {om.full_name}")
-        for type_name in anys:
-            if type_name != om.full_name:
-                raise TypeError(f"node_options {type_name} given to {spec_cls.name}, which takes {om.full_name}")
-        if plain is not None:
-            return from_mapping(opts_cls, plain, "options")
-        if given:
-            return from_message(opts_cls, node.options.Extensions[om.extension])
-        if anys:
-            msg = om.message_class()
-            node.node_options[0].Unpack(msg)
-            return from_message(opts_cls, msg)
-        return opts_cls()
+        return node_options(spec_cls, node, plain)
     except (TypeError, ValueError) as e:
         problems.append(where.problem(key + ("options", 0), f"node {name!r}: {e}"))
         return None
@@ -205,6 +222,7 @@ def validate(loaded: LoadedConfig) -> ValidatedGraph:
         executors[ex.name] = threads
 
     names = canonical_node_names(list(config.node))
+    unchecked_outputs: set[str] = set()  # outputs of nodes that could not be checked (unknown calculator, ...)
     for i, node in enumerate(config.node):
         where, key = node_maps.get(i, (smap, ("node", i)))
         name = names[i]
@@ -217,13 +235,29 @@ def validate(loaded: LoadedConfig) -> ValidatedGraph:
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             problems.append(where.problem(key + ("calculator", 0),
                                           f"unknown calculator {node.calculator!r}{hint}"))
+            for field_name in ("output_stream", "output_side_packet"):
+                unchecked_outputs |= {r.name for r in parse_refs(list(getattr(node, field_name)), where, key,
+                                                               field_name, [])}
             continue
+        if unparsed := where.unparsed_options.get(key):
+            problems.append(where.problem(key + ("options", 0), f"node {name!r}: unknown options "
+                                          f"[{', '.join(unparsed)}] for {node.calculator}"))
         n_problems = len(problems)
+        options = _node_options(cls, node, loaded.plain_options.get(i), name, where, key, problems)
         inputs = parse_refs(list(node.input_stream), where, key, "input_stream", problems)
         outputs = parse_refs(list(node.output_stream), where, key, "output_stream", problems)
         side_in = parse_refs(list(node.input_side_packet), where, key, "input_side_packet", problems)
         side_out = parse_refs(list(node.output_side_packet), where, key, "output_side_packet", problems)
         c = cls.contract
+        node_contract = getattr(cls, "node_contract", None)
+        if node_contract is not None and options is not None:
+            try:
+                c = node_contract(node, options)
+            except ValueError as e:
+                problems.extend(where.problem(key + ("options", 0), f"node {name!r}: {line}")
+                                for line in str(e).split("\n"))
+                unchecked_outputs |= {r.name for r in outputs + side_out}
+                continue
         _check_ports(inputs, dict(c.inputs), "input stream", name, cls.name, where, key, "input_stream", problems)
         _check_ports(outputs, dict(c.outputs), "output stream", name, cls.name, where, key, "output_stream", problems)
         _check_ports(side_in, dict(c.input_side_packets), "input side packet", name, cls.name, where, key,
@@ -257,11 +291,10 @@ def validate(loaded: LoadedConfig) -> ValidatedGraph:
         if node.max_in_flight < 0:
             problems.append(where.problem(key + ("max_in_flight", 0), f"node {name!r}: max_in_flight must be "
                                           f"at least 1 (0 means the default, 1), got {node.max_in_flight}"))
-        options = _node_options(cls, node, loaded.plain_options.get(i), name, where, key, problems)
         if len(problems) == n_problems:
             nodes.append(NodeSpec(name, node.calculator, cls, inputs, outputs, side_in, side_out, options,
                                   handler, chosen.options if chosen.input_stream_handler else MediaPipeOptions(),
-                                  node.executor, node.max_in_flight or 1, key, where))
+                                  node.executor, node.max_in_flight or 1, key, where, contract=c))
 
     producers: dict[str, tuple[int, int]] = {}
     for i, r in enumerate(graph_inputs):
@@ -278,14 +311,15 @@ def validate(loaded: LoadedConfig) -> ValidatedGraph:
                 producers[r.name] = (n_idx, slot)
     for n in nodes:
         for slot, r in enumerate(n.inputs):
-            if r.name not in producers:
+            if r.name not in producers and r.name not in unchecked_outputs:
                 problems.append(n.source_map.problem(n.key + ("input_stream", slot),
                                 f"node {n.name!r} reads stream {r.name!r}, which no node produces "
                                 "and which is not a graph input_stream"))
     for i, r in enumerate(graph_outputs):
-        if r.name not in producers:
+        if r.name not in producers and r.name not in unchecked_outputs:
             problems.append(smap.problem(("output_stream", i), f"graph output_stream {r.name!r} is not produced by any node"))
-    side_producers = {r.name for r in graph_side_in} | {r.name for n in nodes for r in n.side_outputs}
+    side_producers = ({r.name for r in graph_side_in} | {r.name for n in nodes for r in n.side_outputs}
+                      | unchecked_outputs)
     for i, r in enumerate(graph_side_out):
         if r.name not in side_producers:
             problems.append(smap.problem(("output_side_packet", i),

@@ -71,7 +71,7 @@ def test_a_packet_must_set_exactly_one_value(run_graph: Callable, packet: str) -
     with pytest.raises(CalculatorError) as info:
         echoed(run_graph, packet)
     assert (info.value.node, info.value.method) == ("constants", "open")
-    assert "packet 0: set exactly one of int_value, float_value, bool_value, string_value" in str(info.value)
+    assert "packet 0: set exactly one of int_value, uint64_value, int64_value, float_value" in str(info.value)
 
 
 def test_yaml_plain_options(run_graph: Callable) -> None:

@@ -6,6 +6,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from posegraph import Calculator, CalculatorContext, Contract, Packet, Port, Timestamp
+from posegraph.framework.options import proto_field
 
 
 @dataclass(frozen=True)
@@ -18,8 +19,11 @@ class FlowLimiterCalculatorOptions:
             waiting frame is dropped (0: drop every frame that arrives while the graph is full).
     """
 
-    max_in_flight: int = 1
-    max_in_queue: int = 0
+    __proto_ext_number__ = 326963320
+
+    max_in_flight: int = proto_field(1, 1)
+    max_in_queue: int = proto_field(2, 0)
+    in_flight_timeout: int = proto_field(3, 0, unsupported="frames in flight never time out")
 
 
 class FlowLimiterCalculator(Calculator):

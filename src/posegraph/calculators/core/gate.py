@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 
 from posegraph import Calculator, CalculatorContext, Contract, Port
+from posegraph.framework.options import proto_field
+
+
+class GateState(enum.Enum):
+    """MediaPipe's GateCalculatorOptions.GateState."""
+
+    UNSPECIFIED = 0
+    GATE_UNINITIALIZED = 1
+    GATE_ALLOW = 2
+    GATE_DISALLOW = 3
 
 
 @dataclass(frozen=True)
@@ -16,8 +27,12 @@ class GateCalculatorOptions:
         allow: the decision when neither an ALLOW nor a DISALLOW stream or side packet is connected.
     """
 
-    empty_packets_as_allow: bool = False
-    allow: bool = True
+    __proto_ext_number__ = 261754847
+
+    empty_packets_as_allow: bool = proto_field(1, False)
+    allow: bool = proto_field(2, True)
+    initial_gate_state: GateState = proto_field(3, GateState.GATE_UNINITIALIZED,
+                                                unsupported="STATE_CHANGE starts from an unknown state")
 
 
 class GateCalculator(Calculator):

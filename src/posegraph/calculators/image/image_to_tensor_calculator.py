@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from posegraph import Calculator, CalculatorContext, Contract, Port
-from posegraph.calculators.formats import NormalizedRect
-from posegraph.calculators.image.image_to_tensor import warp_roi_to_tensor
+from posegraph.calculators.formats import GpuOrigin, NormalizedRect
+from posegraph.calculators.image.image_to_tensor import (pad_roi, roi_in_pixels, subrect_to_rect_matrix,
+                                                         warp_roi_to_tensor)
 
 
 class BorderMode(enum.Enum):
@@ -22,8 +23,10 @@ class BorderMode(enum.Enum):
 
 @dataclass(frozen=True)
 class FloatRange:
-    min: float = 0.0
-    max: float = 1.0
+    """MediaPipe's ImageToTensorCalculatorOptions.FloatRange."""
+
+    min: float = field(default=0.0, metadata={"number": 1})
+    max: float = field(default=1.0, metadata={"number": 2})
 
 
 @dataclass(frozen=True)
@@ -34,28 +37,37 @@ class ImageToTensorCalculatorOptions:
         output_tensor_width, output_tensor_height: tensor size in pixels.
         keep_aspect_ratio: letterbox instead of stretching (padding reported on LETTERBOX_PADDING).
         output_tensor_float_range: the range [0, 255] maps onto.
-        border_mode: fill outside the image (MediaPipe's default on CPU is replicate).
+        border_mode: fill outside the image (MediaPipe's default on CPU is replicate; UNSPECIFIED
+            is replicate too).
+        gpu_origin: accepted and ignored, as MediaPipe's CPU path ignores it (it orients GPU
+            textures).
     """
 
-    output_tensor_width: int = 256
-    output_tensor_height: int = 256
-    keep_aspect_ratio: bool = False
-    output_tensor_float_range: FloatRange = FloatRange()
-    border_mode: BorderMode = BorderMode.BORDER_REPLICATE
+    __proto_ext_number__ = 334361939
+
+    output_tensor_width: int = field(default=256, metadata={"number": 1})
+    output_tensor_height: int = field(default=256, metadata={"number": 2})
+    keep_aspect_ratio: bool = field(default=False, metadata={"number": 3})
+    output_tensor_float_range: FloatRange = field(default=FloatRange(), metadata={"number": 4})
+    gpu_origin: GpuOrigin = field(default=GpuOrigin.DEFAULT, metadata={"number": 5})
+    border_mode: BorderMode = field(default=BorderMode.BORDER_REPLICATE, metadata={"number": 6})
 
 
 class ImageToTensorCalculator(Calculator):
     """Warps IMAGE (uint8 RGB (H, W, 3)) or its NORM_RECT ROI into a float32 tensor.
 
-    Outputs TENSORS = ``[tensor]`` with the tensor shaped (1, H_t, W_t, 3) and LETTERBOX_PADDING =
-    float32 (4,) ``[left, top, right, bottom]`` fractions of the tensor. Without NORM_RECT the whole
+    Outputs TENSORS = ``[tensor]`` with the tensor shaped (1, H_t, W_t, 3), LETTERBOX_PADDING =
+    float32 (4,) ``[left, top, right, bottom]`` fractions of the tensor, and MATRIX = the float32
+    (4, 4) row-major matrix from a point normalized to the tensor to the same point normalized to
+    the image (MediaPipe's MATRIX, its 16 floats as a 4x4 array). Without NORM_RECT the whole
     image is used; with it, a timestamp where NORM_RECT is empty produces nothing (no ROI, nothing
     to crop). Math: ``posegraph.calculators.image.image_to_tensor``.
     """
 
     contract = Contract(
         inputs={"IMAGE": Port(np.ndarray), "NORM_RECT": Port(NormalizedRect, optional=True)},
-        outputs={"TENSORS": Port(list), "LETTERBOX_PADDING": Port(np.ndarray, optional=True)},
+        outputs={"TENSORS": Port(list), "LETTERBOX_PADDING": Port(np.ndarray, optional=True),
+                 "MATRIX": Port(np.ndarray, optional=True, doc="float32 (4, 4) tensor -> image, normalized")},
         options=ImageToTensorCalculatorOptions,
     )
 
@@ -78,3 +90,7 @@ class ImageToTensorCalculator(Calculator):
                                              keep_aspect_ratio=cc.options.keep_aspect_ratio)
         cc.send("TENSORS", [tensor[np.newaxis]])
         cc.send("LETTERBOX_PADDING", padding)
+        if cc.has_output("MATRIX"):
+            size = (image.shape[1], image.shape[0])
+            roi, _ = pad_roi(roi_in_pixels(rect, size), self.size, cc.options.keep_aspect_ratio)
+            cc.send("MATRIX", subrect_to_rect_matrix(roi, size))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from posegraph import Calculator, CalculatorContext, Contract, Port
 from posegraph.calculators.formats import SegmentationMask
 from posegraph.calculators.pose.segmentation import blend_with_previous
+from posegraph.framework.options import proto_field
 
 
 @dataclass(frozen=True)
@@ -18,7 +19,9 @@ class SegmentationSmoothingCalculatorOptions:
             the output is MASK unchanged, whatever MASK_PREVIOUS holds.
     """
 
-    combine_with_previous_ratio: float = 0.0
+    __proto_ext_number__ = 377425128
+
+    combine_with_previous_ratio: float = proto_field(1, 0.0)
 
 
 class SegmentationSmoothingCalculator(Calculator):

@@ -9,48 +9,113 @@ import sys
 import tempfile
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from posegraph import Calculator, CalculatorContext, Contract, ModelError, Port
+from posegraph.calculators.tensor.tflite_model_calculator import TfLiteModel
+from posegraph.calculators.util.resource_calculators import resolve_resource
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class TfLite:
+    """Delegate ``tflite {}``: TFLite's CPU kernels."""
+
+
+@dataclass(frozen=True)
+class Gpu:
+    """Delegate ``gpu {}`` (not supported: posegraph runs on the CPU)."""
+
+    use_advanced_gpu_api: bool = field(default=False, metadata={"number": 1})
+
+
+@dataclass(frozen=True)
+class Nnapi:
+    """Delegate ``nnapi {}`` (Android only; not supported)."""
+
+    cache_dir: str = field(default="", metadata={"number": 1})
+    model_token: str = field(default="", metadata={"number": 2})
+    accelerator_name: str = field(default="", metadata={"number": 3})
+
+
+@dataclass(frozen=True)
+class Xnnpack:
+    """Delegate ``xnnpack {}``: XNNPACK on the CPU (what posegraph's interpreter uses)."""
+
+    num_threads: int = field(default=-1, metadata={"number": 1})
+    enable_zero_copy_tensor_io: bool = field(default=False, metadata={"number": 7})
+
+
+@dataclass(frozen=True)
+class Delegate:
+    """MediaPipe's InferenceCalculatorOptions.Delegate: set one of the fields."""
+
+    tflite: TfLite | None = field(default=None, metadata={"number": 1})
+    gpu: Gpu | None = field(default=None, metadata={"number": 2})
+    nnapi: Nnapi | None = field(default=None, metadata={"number": 3})
+    xnnpack: Xnnpack | None = field(default=None, metadata={"number": 4})
+
+
+@dataclass(frozen=True)
 class InferenceCalculatorOptions:
-    """Options of :class:`InferenceCalculator`.
+    """Options of :class:`InferenceCalculator`: MediaPipe's InferenceCalculatorOptions
+    (tensor/inference_calculator.proto, without ``input_output_config``) plus ``num_threads``.
 
     Attributes:
         model_path: a model name from posegraph's manifest (``"pose_detection"``,
             ``"pose_landmark_full"``), MediaPipe's in-package path
             (``"mediapipe/modules/pose_detection/pose_detection.tflite"``), or a ``.tflite`` file path.
-        num_threads: interpreter threads; 0 picks one per core, at most 4.
+        num_threads: interpreter threads; 0 picks one per core, at most 4 (posegraph's own field).
+        try_mmap_model: accepted; the model file is always memory-mapped by LiteRT.
+        use_gpu, use_nnapi: deprecated in MediaPipe; true is not supported.
+        cpu_num_thread: interpreter threads as MediaPipe writes it; -1 leaves it to ``num_threads``.
+        delegate: ``tflite {}`` or ``xnnpack {}`` (both run on the CPU, XNNPACK's
+            ``num_threads`` counts like ``cpu_num_thread``); ``gpu``/``nnapi`` are not supported.
     """
 
-    model_path: str = ""
-    num_threads: int = 0
+    model_path: str = field(default="", metadata={"number": 1})
+    num_threads: int = field(default=0, metadata={"number": 1000})
+    try_mmap_model: bool = field(default=False, metadata={"number": 7})
+    use_gpu: bool = field(default=False, metadata={"number": 2})
+    use_nnapi: bool = field(default=False, metadata={"number": 3})
+    cpu_num_thread: int = field(default=-1, metadata={"number": 4})
+    delegate: Delegate | None = field(default=None, metadata={"number": 5})
+
+    __proto_ext_number__ = 336783863
+
+    def threads(self) -> int:
+        """Interpreter threads these options ask for (0: the default).
+
+        Raises:
+            ModelError: a GPU or NNAPI delegate, which posegraph does not have.
+        """
+        d = self.delegate
+        if self.use_gpu or self.use_nnapi or (d is not None and (d.gpu is not None or d.nnapi is not None)):
+            raise ModelError("InferenceCalculator runs on the CPU: GPU and NNAPI delegates are not supported "
+                             "(use delegate { xnnpack {} } or delegate { tflite {} })")
+        if d is not None and d.xnnpack is not None and d.xnnpack.num_threads > 0:
+            return d.xnnpack.num_threads
+        if self.cpu_num_thread > 0:
+            return self.cpu_num_thread
+        return self.num_threads
 
 
 def resolve_model(model: str) -> Path:
-    """The verified file for a manifest name, MediaPipe in-package path or file path.
+    """The verified file for a manifest name, MediaPipe in-package path or file path (see
+    :func:`~posegraph.calculators.util.resource_calculators.resolve_resource`).
 
     Raises:
-        ModelError: unknown name, or a missing/corrupt file (the message says how to fix it).
+        ModelError: no model named, unknown name, or a missing/corrupt file (the message says how
+            to fix it).
     """
-    from posegraph.models import MODELS, model_path
-
     if not model:
-        raise ModelError("InferenceCalculator needs options.model_path (a model name or a .tflite file)")
-    name = Path(model).name.removesuffix(".tflite")
-    if model in MODELS or (not Path(model).exists() and name in MODELS):
-        return model_path(model if model in MODELS else name)
-    path = Path(model).expanduser()
-    if not path.is_file():
-        raise ModelError(f"model file {path} does not exist (known model names: {', '.join(sorted(MODELS))})")
-    return path
+        raise ModelError("InferenceCalculator needs options.model_path (a model name or a .tflite file) "
+                         "or a MODEL side packet")
+    return resolve_resource(model)
 
 
 def default_num_threads() -> int:
@@ -102,30 +167,41 @@ class InferenceCalculator(Calculator):
     """Runs the model on TENSORS (a list of float32 arrays, one per model input) and sends the
     model's outputs, in the model's order, as TENSORS (a list of float32 arrays, copied).
 
-    The model is side packet MODEL_PATH when given (a model name or file, as options.model_path),
-    else options.model_path. The interpreter is created in ``open`` (or, after
-    :func:`reuse_interpreters`, taken from the process's pool, and given back in ``close``). Input
-    shapes are checked against the model's.
+    The model is side packet MODEL when given (a TfLiteModelCalculator's loaded model, as
+    MediaPipe's graphs pass it), else side packet MODEL_PATH (a model name or file, as
+    options.model_path), else options.model_path. The interpreter is created in ``open`` (or, after
+    :func:`reuse_interpreters`, taken from the process's pool, and given back in ``close``; a model
+    given as bytes is never pooled). Input shapes are checked against the model's.
 
     Raises (in ``open``/``process``, reported as CalculatorError):
         ModelError: the model file is missing, corrupt, or its inputs do not match the tensors given.
     """
 
     contract = Contract(inputs={"TENSORS": Port(list)}, outputs={"TENSORS": Port(list)},
-                        input_side_packets={"MODEL_PATH": Port(str, optional=True)},
+                        input_side_packets={"MODEL_PATH": Port(str, optional=True),
+                                            "MODEL": Port(TfLiteModel, optional=True)},
                         options=InferenceCalculatorOptions)
 
     def open(self, cc: CalculatorContext) -> None:
         from ai_edge_litert.interpreter import Interpreter
 
-        self.path = resolve_model(cc.side_input("MODEL_PATH", default=cc.options.model_path))
-        self.threads = cc.options.num_threads or default_num_threads()
-        self.pool = _pool
+        self.threads = cc.options.threads() or default_num_threads()
+        model = cc.side_input("MODEL")
+        content = None
+        if model is not None:
+            self.path, content = model.path, (None if model.path is not None else model.content)
+        else:
+            self.path = resolve_model(cc.side_input("MODEL_PATH", default=cc.options.model_path))
+        self.pool = _pool if content is None else None
         self.interpreter = self.pool.take(self.path, self.threads) if self.pool is not None else None
         if self.interpreter is None:
             try:
                 with _litert_info_silenced():
-                    self.interpreter = Interpreter(model_path=str(self.path), num_threads=self.threads)
+                    if content is not None:
+                        self.path = "<model from the MODEL side packet>"
+                        self.interpreter = Interpreter(model_content=content, num_threads=self.threads)
+                    else:
+                        self.interpreter = Interpreter(model_path=str(self.path), num_threads=self.threads)
                     self.interpreter.allocate_tensors()
             except (ValueError, RuntimeError) as e:
                 raise ModelError(f"cannot load model {self.path}: {e}. If it is a posegraph model, "

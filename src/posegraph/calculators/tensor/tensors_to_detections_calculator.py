@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 
 import numpy as np
 
 from posegraph import Calculator, CalculatorContext, Contract, ModelError, Port
 from posegraph.calculators.tensor.detection_decoding import DecodedDetections, decode_detections
+from posegraph.framework.options import proto_field
+
+_SINGLE_CLASS = "the decoder is single-class"
+
+
+class BoxFormat(enum.Enum):
+    """MediaPipe's TensorsToDetectionsCalculatorOptions.BoxFormat."""
+
+    UNSPECIFIED = 0
+    YXHW = 1
+    XYWH = 2
+    XYXY = 3
 
 
 @dataclass(frozen=True)
@@ -18,21 +31,30 @@ class TensorsToDetectionsCalculatorOptions:
     224, logits clipped to +-100, x before y (reverse_output_order).
     """
 
-    num_classes: int = 1
-    num_boxes: int = 2254
-    num_coords: int = 12
-    num_keypoints: int = 4
-    num_values_per_keypoint: int = 2
-    box_coord_offset: int = 0
-    keypoint_coord_offset: int = 4
-    x_scale: float = 224.0
-    y_scale: float = 224.0
-    w_scale: float = 224.0
-    h_scale: float = 224.0
-    reverse_output_order: bool = True
-    sigmoid_score: bool = True
-    score_clipping_thresh: float = 100.0
-    min_score_thresh: float = 0.5
+    __proto_ext_number__ = 335742639
+
+    num_classes: int = proto_field(1, 1)
+    num_boxes: int = proto_field(2, 2254)
+    num_coords: int = proto_field(3, 12)
+    num_keypoints: int = proto_field(10, 4)
+    num_values_per_keypoint: int = proto_field(11, 2)
+    box_coord_offset: int = proto_field(12, 0)
+    keypoint_coord_offset: int = proto_field(9, 4)
+    x_scale: float = proto_field(4, 224.0)
+    y_scale: float = proto_field(5, 224.0)
+    w_scale: float = proto_field(6, 224.0)
+    h_scale: float = proto_field(7, 224.0)
+    reverse_output_order: bool = proto_field(14, True)
+    sigmoid_score: bool = proto_field(15, True)
+    score_clipping_thresh: float = proto_field(16, 100.0)
+    min_score_thresh: float = proto_field(19, 0.5)
+    apply_exponential_on_box_size: bool = proto_field(13, False, unsupported="box sizes are decoded linearly")
+    ignore_classes: tuple[int, ...] = proto_field(8, (), unsupported=_SINGLE_CLASS)
+    allow_classes: tuple[int, ...] = proto_field(21, (), unsupported=_SINGLE_CLASS)
+    flip_vertically: bool = proto_field(18, False, unsupported="not implemented")
+    max_results: int = proto_field(20, -1, unsupported="every detection above the threshold is kept")
+    max_classes_per_detection: int = proto_field(25, 1, unsupported=_SINGLE_CLASS)
+    box_format: BoxFormat = proto_field(24, BoxFormat.UNSPECIFIED, unsupported="the box layout follows reverse_output_order")
 
 
 class TensorsToDetectionsCalculator(Calculator):

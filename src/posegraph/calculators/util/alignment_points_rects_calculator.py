@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 
 import numpy as np
@@ -9,6 +10,15 @@ import numpy as np
 from posegraph import Calculator, CalculatorContext, Contract, Port
 from posegraph.calculators.formats import Detection, NormalizedLandmarkList, NormalizedRect
 from posegraph.calculators.util.rect_geometry import rect_from_alignment_points
+from posegraph.framework.options import proto_field
+
+
+class ConversionMode(enum.Enum):
+    """MediaPipe's DetectionsToRectsCalculatorOptions.ConversionMode."""
+
+    DEFAULT = 0
+    USE_BOUNDING_BOX = 1
+    USE_KEYPOINTS = 2
 
 
 @dataclass(frozen=True)
@@ -25,10 +35,15 @@ class DetectionsToRectsCalculatorOptions:
     """
 
     __proto_name__ = "mediapipe.DetectionsToRectsCalculatorOptions"
+    __proto_ext_number__ = 262691807
 
-    rotation_vector_start_keypoint_index: int = 0
-    rotation_vector_end_keypoint_index: int = 1
-    rotation_vector_target_angle_degrees: float = 90.0
+    rotation_vector_start_keypoint_index: int = proto_field(1, 0)
+    rotation_vector_end_keypoint_index: int = proto_field(2, 1)
+    rotation_vector_target_angle_degrees: float = proto_field(4, 90.0)
+    rotation_vector_target_angle: float = proto_field(3, 0.0, unsupported="give the angle in degrees")
+    output_zero_rect_for_empty_detections: bool = proto_field(5, False, unsupported="not implemented")
+    conversion_mode: ConversionMode = proto_field(6, ConversionMode.DEFAULT,
+                                                  unsupported="alignment points always use keypoints")
 
 
 class AlignmentPointsRectsCalculator(Calculator):

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from posegraph import Calculator, CalculatorContext, Contract, Port
 from posegraph.calculators.tensor.detection_decoding import DecodedDetections
 from posegraph.calculators.util.nms import weighted_nms
+from posegraph.framework.options import proto_field
 
 
 class NmsAlgorithm(enum.Enum):
@@ -28,23 +29,34 @@ class OverlapType(enum.Enum):
 
 @dataclass(frozen=True)
 class NonMaxSuppressionCalculatorOptions:
-    """MediaPipe's NonMaxSuppressionCalculatorOptions (subset).
+    """MediaPipe's NonMaxSuppressionCalculatorOptions, MediaPipe's field numbers.
 
     Attributes:
         min_suppression_threshold: IoU above which (strictly) detections merge.
         max_num_detections: keep at most this many; -1 for all.
+        return_empty_detections: send an empty list when no detection is left (MediaPipe's default,
+            false, sends nothing then).
+        num_detection_streams, min_score_threshold, multiclass_nms: accepted at their defaults only.
     """
 
-    min_suppression_threshold: float = 0.3
-    max_num_detections: int = -1
-    overlap_type: OverlapType = OverlapType.INTERSECTION_OVER_UNION
-    algorithm: NmsAlgorithm = NmsAlgorithm.WEIGHTED
+    __proto_ext_number__ = 55383100
+
+    min_suppression_threshold: float = proto_field(3, 0.3)
+    max_num_detections: int = proto_field(2, -1)
+    overlap_type: OverlapType = proto_field(4, OverlapType.INTERSECTION_OVER_UNION)
+    algorithm: NmsAlgorithm = proto_field(7, NmsAlgorithm.WEIGHTED)
+    return_empty_detections: bool = proto_field(5, False)
+    num_detection_streams: int = proto_field(1, 1, unsupported="one detection stream is read")
+    min_score_threshold: float = proto_field(6, -1.0, unsupported="filter scores before NMS with "
+                                             "TensorsToDetectionsCalculator's min_score_thresh")
+    multiclass_nms: bool = proto_field(8, False, unsupported="detections are single-class")
 
 
 class NonMaxSuppressionCalculator(Calculator):
     """Reduces a :class:`DecodedDetections` batch to a list of Detections (best score first) by
-    weighted non-maximum suppression. An empty list is sent when nothing is left (so readers can
-    tell "detector ran, found nobody"). Side packet MIN_SUPPRESSION_THRESHOLD (float), when given,
+    weighted non-maximum suppression. When nothing is left, an empty list is sent with
+    ``return_empty_detections`` (so readers can tell "detector ran, found nobody"), else nothing, as
+    MediaPipe does. Side packet MIN_SUPPRESSION_THRESHOLD (float), when given,
     overrides ``options.min_suppression_threshold``. Math: ``posegraph.calculators.util.nms``."""
 
     contract = Contract(inputs={"": Port(DecodedDetections)}, outputs={"": Port(list, doc="list[Detection]")},
@@ -61,5 +73,7 @@ class NonMaxSuppressionCalculator(Calculator):
 
     def process(self, cc: CalculatorContext) -> None:
         d = cc.value("")
-        cc.send("", weighted_nms(d.scores, d.boxes, d.keypoints, iou_threshold=self.threshold,
-                                 max_detections=self.max))
+        detections = weighted_nms(d.scores, d.boxes, d.keypoints, iou_threshold=self.threshold,
+                                  max_detections=self.max)
+        if detections or cc.options.return_empty_detections:
+            cc.send("", detections)

@@ -7,17 +7,24 @@ from dataclasses import dataclass
 from posegraph import Calculator, CalculatorContext, Contract, Port
 from posegraph.calculators.formats import NormalizedRect
 from posegraph.calculators.util.rect_geometry import transform_rect
+from posegraph.framework.options import proto_field
 
 
 @dataclass(frozen=True)
 class RectTransformationCalculatorOptions:
-    """MediaPipe's RectTransformationCalculatorOptions (BlazePose uses scale 1.25, square_long)."""
+    """MediaPipe's RectTransformationCalculatorOptions (BlazePose uses scale 1.25, square_long);
+    ``rotation``, ``rotation_degrees`` and ``square_short`` are accepted at their defaults only."""
 
-    scale_x: float = 1.0
-    scale_y: float = 1.0
-    shift_x: float = 0.0
-    shift_y: float = 0.0
-    square_long: bool = False
+    __proto_ext_number__ = 262226312
+
+    scale_x: float = proto_field(1, 1.0)
+    scale_y: float = proto_field(2, 1.0)
+    shift_x: float = proto_field(5, 0.0)
+    shift_y: float = proto_field(6, 0.0)
+    square_long: bool = proto_field(7, False)
+    rotation: float = proto_field(3, 0.0, unsupported="rotating the rect is not implemented")
+    rotation_degrees: int = proto_field(4, 0, unsupported="rotating the rect is not implemented")
+    square_short: bool = proto_field(8, False, unsupported="squaring on the short side is not implemented")
 
 
 class RectTransformationCalculator(Calculator):
