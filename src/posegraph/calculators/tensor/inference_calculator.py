@@ -1,4 +1,5 @@
-"""InferenceCalculator: runs a TFLite model with LiteRT and XNNPACK (MediaPipe's InferenceCalculatorCpu)."""
+"""InferenceCalculator: runs a TFLite model with LiteRT and XNNPACK (MediaPipe's InferenceCalculatorCpu),
+or with another runtime or on a GPU (``posegraph.calculators.tensor.runtimes``)."""
 
 from __future__ import annotations
 
@@ -27,10 +28,20 @@ class InferenceCalculatorOptions:
             ``"pose_landmark_full"``), MediaPipe's in-package path
             (``"mediapipe/modules/pose_detection/pose_detection.tflite"``), or a ``.tflite`` file path.
         num_threads: interpreter threads; 0 picks one per core, at most 4.
+        runtime: ``"litert"`` (the default), ``"tflite_runtime"`` (extra
+            ``posegraph[tflite-runtime]``) or ``"tensorflow"`` (extra ``posegraph[tensorflow]``).
+        api: ``"interpreter"`` (the default; MediaPipe's path) or ``"compiled_model"`` (LiteRT's
+            CompiledModel API; ``litert`` only).
+        accelerator: ``"cpu"`` (the default) or ``"gpu"`` (LiteRT's CompiledModel with
+            ``HardwareAccelerator.GPU | CPU``; results are close to, not bit-identical with, the
+            CPU's; an error, not a CPU run, where no GPU accelerator can be created).
     """
 
     model_path: str = ""
     num_threads: int = 0
+    runtime: str = "litert"
+    api: str = "interpreter"
+    accelerator: str = "cpu"
 
 
 def resolve_model(model: str) -> Path:
@@ -78,44 +89,45 @@ class InferenceCalculator(Calculator):
                         options=InferenceCalculatorOptions)
 
     def open(self, cc: CalculatorContext) -> None:
-        from ai_edge_litert.interpreter import Interpreter
+        from posegraph.calculators.tensor.runtimes import load_runner
 
-        self.path = resolve_model(cc.side_input("MODEL_PATH", default=cc.options.model_path))
-        threads = cc.options.num_threads or default_num_threads()
-        try:
-            with _litert_info_silenced():
-                self.interpreter = Interpreter(model_path=str(self.path), num_threads=threads)
-                self.interpreter.allocate_tensors()
-        except (ValueError, RuntimeError) as e:
-            raise ModelError(f"cannot load model {self.path}: {e}. If it is a posegraph model, "
-                             "run `posegraph models fetch` to download a verified copy") from e
-        self.inputs = [(d["index"], tuple(int(n) for n in d["shape"])) for d in self.interpreter.get_input_details()]
-        self.outputs = [d["index"] for d in self.interpreter.get_output_details()]
+        o = cc.options
+        self.path = resolve_model(cc.side_input("MODEL_PATH", default=o.model_path))
+        with _litert_log_silenced():
+            self.runner = load_runner(self.path, runtime=o.runtime, api=o.api, accelerator=o.accelerator,
+                                      num_threads=o.num_threads or default_num_threads())
+        self.shapes = self.runner.input_shapes
 
     def process(self, cc: CalculatorContext) -> None:
         tensors = cc.value("TENSORS")
-        if len(tensors) != len(self.inputs):
-            raise ModelError(f"model {self.path} takes {len(self.inputs)} input tensor(s), got {len(tensors)}")
-        for (index, shape), tensor in zip(self.inputs, tensors):
-            if tuple(tensor.shape) != shape:
+        if len(tensors) != len(self.shapes):
+            raise ModelError(f"model {self.path} takes {len(self.shapes)} input tensor(s), got {len(tensors)}")
+        for shape, tensor in zip(self.shapes, tensors):
+            if tensor.shape != shape:
                 raise ModelError(f"model {self.path} expects an input of shape {list(shape)}, got "
                                  f"{list(tensor.shape)}: the graph feeds this model the wrong tensor")
-            self.interpreter.set_tensor(index, np.ascontiguousarray(tensor, dtype=np.float32))
-        self.interpreter.invoke()
-        cc.send("TENSORS", [self.interpreter.get_tensor(i) for i in self.outputs])
+        cc.send("TENSORS", self.runner.run([np.ascontiguousarray(t, dtype=np.float32) for t in tensors]))
 
     def close(self, cc: CalculatorContext) -> None:
-        # Dropping the interpreter releases its threads and the mapped model file now, not
+        # Dropping the runner releases its threads and the mapped model file now, not
         # whenever the finished graph is garbage-collected.
-        self.interpreter = None
+        with _litert_log_silenced():
+            self.runner = None
+
+
+# How LiteRT's native code starts the lines it logs to file descriptor 2 while it loads a model
+# ("INFO: Created TensorFlow Lite XNNPACK delegate for CPU.", the CompiledModel API's
+# "WARNING: [model_load.cc:329] ...", WebGPU's and Dawn's reasons for finding no GPU).
+_LITERT_LOG = (b"INFO: ", b"WARNING: ", b"ERROR: ", b"E0000 ", b"W0000 ", b"I0000 ", b"\xe2\x94\x94 ",
+               b"=== Source Location Trace", b"third_party/", b"Warning: Couldn't load Vulkan", b"    at ")
 
 
 @contextlib.contextmanager
-def _litert_info_silenced() -> Iterator[None]:
-    """Hides the lines LiteRT's native code writes to file descriptor 2 starting ``INFO: `` (e.g.
-    ``INFO: Created TensorFlow Lite XNNPACK delegate for CPU.``) while the block runs, unless this
-    module's logger is enabled for DEBUG (``posegraph -v``); anything else written there meanwhile
-    is written back when the block ends."""
+def _litert_log_silenced() -> Iterator[None]:
+    """Hides the lines LiteRT's native code writes to file descriptor 2 while the block runs (see
+    ``_LITERT_LOG``), unless this module's logger is enabled for DEBUG (``posegraph -v``); anything
+    else written there meanwhile is written back when the block ends. Errors LiteRT reports reach
+    the caller as exceptions, whose messages say what to do."""
     if log.isEnabledFor(logging.DEBUG):
         yield
         return
@@ -130,6 +142,7 @@ def _litert_info_silenced() -> Iterator[None]:
             os.dup2(saved, 2)
             os.close(saved)
             captured.seek(0)
-            kept = [line for line in captured.read().splitlines(keepends=True) if not line.startswith(b"INFO: ")]
+            kept = [line for line in captured.read().splitlines(keepends=True)
+                    if line.strip() and not line.startswith(_LITERT_LOG)]
             if kept:
                 os.write(2, b"".join(kept))
