@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,13 +73,52 @@ def default_num_threads() -> int:
     return max(1, min(cores, 4))
 
 
+class InterpreterPool:
+    """Interpreters (model runners) of closed InferenceCalculators, kept for the next graph in
+    this process.
+
+    Creating an interpreter (reading the model, allocating tensors, XNNPACK packing the weights)
+    costs more than a frame; a process that runs one graph after another (a batch worker) reuses
+    them. An interpreter keeps no state between invocations, so results are unchanged. Each is
+    used by one calculator at a time: ``take`` hands it out, ``give`` puts it back. Runners are
+    keyed by model file, threads, runtime, API and accelerator.
+    """
+
+    def __init__(self) -> None:
+        self._idle: dict[tuple, list] = {}
+        self._lock = threading.Lock()
+
+    def take(self, key: tuple) -> object | None:
+        """An idle runner for ``key`` (model file, threads, runtime, API, accelerator), or ``None``."""
+        with self._lock:
+            idle = self._idle.get(key)
+            return idle.pop() if idle else None
+
+    def give(self, key: tuple, runner: object) -> None:
+        """Puts a runner no calculator uses any more back for reuse."""
+        with self._lock:
+            self._idle.setdefault(key, []).append(runner)
+
+
+_pool: InterpreterPool | None = None
+
+
+def reuse_interpreters() -> None:
+    """From now on, InferenceCalculators of this process take their interpreters from, and give
+    them back to, one :class:`InterpreterPool` (without it, closing a calculator frees its
+    interpreter's threads and memory at once)."""
+    global _pool
+    _pool = _pool or InterpreterPool()
+
+
 class InferenceCalculator(Calculator):
     """Runs the model on TENSORS (a list of float32 arrays, one per model input) and sends the
     model's outputs, in the model's order, as TENSORS (a list of float32 arrays, copied).
 
     The model is side packet MODEL_PATH when given (a model name or file, as options.model_path),
-    else options.model_path. The interpreter is created once, in ``open``. Input shapes are checked
-    against the model's.
+    else options.model_path. The interpreter is created in ``open`` (or, after
+    :func:`reuse_interpreters`, taken from the process's pool, and given back in ``close``). Input
+    shapes are checked against the model's.
 
     Raises (in ``open``/``process``, reported as CalculatorError):
         ModelError: the model file is missing, corrupt, or its inputs do not match the tensors given.
@@ -93,9 +133,13 @@ class InferenceCalculator(Calculator):
 
         o = cc.options
         self.path = resolve_model(cc.side_input("MODEL_PATH", default=o.model_path))
-        with _litert_log_silenced():
-            self.runner = load_runner(self.path, runtime=o.runtime, api=o.api, accelerator=o.accelerator,
-                                      num_threads=o.num_threads or default_num_threads())
+        self.key = (self.path, o.num_threads or default_num_threads(), o.runtime, o.api, o.accelerator)
+        self.pool = _pool
+        self.runner = self.pool.take(self.key) if self.pool is not None else None
+        if self.runner is None:
+            with _litert_log_silenced():
+                self.runner = load_runner(self.path, runtime=o.runtime, api=o.api, accelerator=o.accelerator,
+                                          num_threads=self.key[1])
         self.shapes = self.runner.input_shapes
 
     def process(self, cc: CalculatorContext) -> None:
@@ -110,7 +154,9 @@ class InferenceCalculator(Calculator):
 
     def close(self, cc: CalculatorContext) -> None:
         # Dropping the runner releases its threads and the mapped model file now, not
-        # whenever the finished graph is garbage-collected.
+        # whenever the finished graph is garbage-collected; with a pool, the next graph reuses it.
+        if self.pool is not None:
+            self.pool.give(self.key, self.runner)
         with _litert_log_silenced():
             self.runner = None
 
