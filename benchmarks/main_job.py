@@ -6,11 +6,14 @@ posegraph runs ``posegraph run pose_tracking_module --input CLIP --landmarks OUT
 MediaPipe runs ``benchmarks/mediapipe_batch.py OUT_DIR CLIP`` in its own environment
 (``mp.solutions.pose.Pose(model_complexity=1, smooth_landmarks=True)`` on the frames OpenCV
 decodes, one JSON line of landmarks per frame). The clip is the shared squat video looped ``loops`` times (written once,
-mp4v, to a temporary file). Runs alternate, ``rounds`` times; the ratio of medians is reported.
+mp4v, to a temporary file). Runs alternate, ``rounds`` times; the ratio of median wall times is
+reported, and beside it that of the CPU time each process used (less sensitive to a shared
+machine's other load).
 """
 
 from __future__ import annotations
 
+import resource
 import statistics
 import subprocess
 import sys
@@ -39,11 +42,15 @@ def looped_clip(video: Path, loops: int, out: Path) -> int:
     return len(frames) * loops
 
 
-def wall_seconds(command: list[str]) -> float:
-    """Seconds from starting ``command`` to its exit (it must succeed)."""
+def wall_seconds(command: list[str]) -> tuple[float, float]:
+    """(seconds from starting ``command`` to its exit, CPU seconds it used: user + system, all its
+    threads). The command must succeed."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(command, check=True, capture_output=True, timeout=900)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def run(mediapipe_python: str, video: Path, loops: int = 6, rounds: int = 3) -> dict[str, Any]:
@@ -55,13 +62,16 @@ def run(mediapipe_python: str, video: Path, loops: int = 6, rounds: int = 3) -> 
         theirs = [mediapipe_python, str(MEDIAPIPE_SCRIPT), tmp, str(clip)]
         wall_seconds(ours)  # a first run writes Python's bytecode caches and warms the disk cache
         wall_seconds(theirs)
-        mp_s, pg_s = [], []
+        mp, pg = [], []
         for _ in range(rounds):
-            mp_s.append(wall_seconds(theirs))
-            pg_s.append(wall_seconds(ours))
+            mp.append(wall_seconds(theirs))
+            pg.append(wall_seconds(ours))
+    mp_cpu, pg_cpu = statistics.median(c for _, c in mp), statistics.median(c for _, c in pg)
     return {"video": video.name, "loops": loops, "frames": frames, "rounds": rounds,
-            "mediapipe_s": [round(v, 2) for v in mp_s], "posegraph_s": [round(v, 2) for v in pg_s],
-            "ratio": round(statistics.median(pg_s) / statistics.median(mp_s), 3)}
+            "mediapipe_s": [round(w, 2) for w, _ in mp], "posegraph_s": [round(w, 2) for w, _ in pg],
+            "ratio": round(statistics.median(w for w, _ in pg) / statistics.median(w for w, _ in mp), 3),
+            "mediapipe_cpu_s": round(mp_cpu, 2), "posegraph_cpu_s": round(pg_cpu, 2),
+            "cpu_ratio": round(pg_cpu / mp_cpu, 3)}
 
 
 def format_report(r: dict[str, Any]) -> str:
@@ -69,4 +79,5 @@ def format_report(r: dict[str, Any]) -> str:
             f"write JSONL; whole process; {r['rounds']} alternating rounds): MediaPipe 0.10.21 "
             f"{', '.join(f'{v:.2f}' for v in r['mediapipe_s'])} s, posegraph "
             f"{', '.join(f'{v:.2f}' for v in r['posegraph_s'])} s: posegraph / MediaPipe = {r['ratio']:.3f} "
-            "(goal <= 0.5)")
+            f"(goal <= 0.5); CPU used (median) MediaPipe {r['mediapipe_cpu_s']:.2f} s, posegraph "
+            f"{r['posegraph_cpu_s']:.2f} s: {r['cpu_ratio']:.3f}")
