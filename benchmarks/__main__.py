@@ -3,7 +3,7 @@
     python -m benchmarks [SECTION ...] [--video PATH] [--memory-frames 10000] [--skip-memory] [--json]
                          [--mediapipe-python PATH] [--cores N]
 
-Sections: startup, pose_pipeline, scheduler, overlap, multi_pose, batch, memory, and main_job and
+Sections: startup, pose_pipeline, warp, scheduler, overlap, multi_pose, batch, memory, and main_job and
 versus_mediapipe (with --mediapipe-python); name some to run only those (``python -m benchmarks batch``), none for all.
 """
 
@@ -14,7 +14,7 @@ import json
 import logging
 from pathlib import Path
 
-from benchmarks import batch, multi_pose, overlap, pose_pipeline, scheduler, startup
+from benchmarks import batch, multi_pose, overlap, pose_pipeline, scheduler, startup, warp
 from benchmarks.common import SHARED_VIDEO, machine
 
 
@@ -34,6 +34,7 @@ def main() -> int:
     print(f"machine: {machine()}")
     sections = [("startup", lambda: startup.run(args.video), startup.format_report),
                 ("pose_pipeline", lambda: pose_pipeline.run(args.video), pose_pipeline.format_report),
+                ("warp", lambda: warp.run(args.video), warp.format_report),
                 ("scheduler", scheduler.run, scheduler.format_report),
                 ("overlap", lambda: overlap.run(args.video), overlap.format_report),
                 ("multi_pose", multi_pose.run, multi_pose.format_report),

@@ -124,38 +124,13 @@ def test_warp_tensor_to_image_wants_a_2d_tensor():
 
 # --- cropping before the warp: the same pixels (why warp_roi_to_tensor does not crop) -------------
 
-def _box_and_matrix(image: np.ndarray, rect: NormalizedRect, size: int, keep_aspect: bool = True) -> np.ndarray:
-    """The forward matrix warp_roi_to_tensor builds (ROI corners onto the tensor's)."""
-    from posegraph.calculators.image.image_to_tensor import _box_corners, pad_roi, roi_in_pixels
-
-    roi, _ = pad_roi(roi_in_pixels(rect, (image.shape[1], image.shape[0])), (size, size), keep_aspect)
-    dst = np.array([[0, size], [0, 0], [size, 0], [size, size]], np.float32)
-    return cv2.getPerspectiveTransform(_box_corners(roi), dst)
-
-
-def _crop_then_warp(image: np.ndarray, matrix: np.ndarray, size: int, border: int) -> np.ndarray:
-    """The ROI's bounding box (plus the bilinear neighbour), clipped to the image, then the warp
-    with the crop's integer origin folded into the inverse map (float64, as OpenCV inverts it)."""
-    inverse = cv2.invert(matrix, flags=cv2.DECOMP_LU)[1]
-    corners = inverse @ np.array([[0, size, 0, size], [0, 0, size, size], [1, 1, 1, 1]], np.float64)
-    xs, ys = corners[0] / corners[2], corners[1] / corners[2]
-    height, width = image.shape[:2]
-    x0, x1 = max(math.floor(xs.min()) - 1, 0), min(math.ceil(xs.max()) + 2, width)
-    y0, y1 = max(math.floor(ys.min()) - 1, 0), min(math.ceil(ys.max()) + 2, height)
-    if x0 >= x1 or y0 >= y1:  # the ROI misses the image: every pixel is border
-        x0, y0, x1, y1 = 0, 0, width, height
-    shifted = inverse.copy()
-    shifted[0] -= x0 * inverse[2]
-    shifted[1] -= y0 * inverse[2]
-    return cv2.warpPerspective(image[y0:y1, x0:x1], shifted, (size, size),
-                               flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=border, borderValue=0)
-
-
 def test_cropping_first_gives_the_full_frame_warps_pixels(shared_data):
     """Every frame of the squat video, random ROIs (rotated, partly or wholly outside the image),
     both border modes: crop-then-warp equals the full-frame warp bit for bit. It is also no
     faster (the warp already reads only the pixels it samples), so warp_roi_to_tensor does not crop."""
     from posegraph.app.media import open_source
+
+    from benchmarks.warp import crop_then_warp, roi_matrix  # the benchmark times what this checks
 
     rng = np.random.default_rng(13)
     compared = 0
@@ -165,24 +140,26 @@ def test_cropping_first_gives_the_full_frame_warps_pixels(shared_data):
                 rect = NormalizedRect(x_center=float(rng.uniform(-0.3, 1.3)), y_center=float(rng.uniform(-0.3, 1.3)),
                                       width=float(rng.uniform(0.05, 1.6)), height=float(rng.uniform(0.05, 1.6)),
                                       rotation=float(rng.uniform(-math.pi, math.pi)))
-                matrix = _box_and_matrix(frame.image, rect, 256)
+                matrix = roi_matrix(frame.image, rect, 256)
                 for border in (cv2.BORDER_REPLICATE, cv2.BORDER_CONSTANT):
                     full = cv2.warpPerspective(frame.image, matrix, (256, 256), flags=cv2.INTER_LINEAR,
                                                borderMode=border, borderValue=0)
-                    np.testing.assert_array_equal(_crop_then_warp(frame.image, matrix, 256, border), full)
+                    np.testing.assert_array_equal(crop_then_warp(frame.image, matrix, 256, border), full)
                     compared += 1
     assert compared == 65 * 6 * 2
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_cropping_first_gives_the_goldens_pixels(shared_data, name):
+    from benchmarks.warp import crop_then_warp, roi_matrix
+
     roi, degrees, size, keep, border, _ = CASES[name]
     image = _rgb(shared_data / "mediapipe_goldens" / "image_to_tensor" / "input.jpg")
     rect = NormalizedRect(rotation=_rotation(degrees), **roi)
-    matrix = _box_and_matrix(image, rect, size, keep)
+    matrix = roi_matrix(image, rect, size, keep)
     cv_border = cv2.BORDER_REPLICATE if border == "replicate" else cv2.BORDER_CONSTANT
     full = cv2.warpPerspective(image, matrix, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv_border, borderValue=0)
-    np.testing.assert_array_equal(_crop_then_warp(image, matrix, size, cv_border), full)
+    np.testing.assert_array_equal(crop_then_warp(image, matrix, size, cv_border), full)
     tensor, _ = warp_roi_to_tensor(image, rect, output_size=(size, size), border_mode=border, keep_aspect_ratio=keep)
     np.testing.assert_array_equal(tensor, np.multiply(full, np.float32(1.0) / np.float32(255.0), dtype=np.float32))
 
