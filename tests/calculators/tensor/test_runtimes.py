@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import pytest
 
-from posegraph import CalculatorError, Graph, GraphRunError, ModelError, graphs
+from posegraph import CalculatorError, Graph, ModelError, graphs
 from posegraph.app.media import open_source
 from posegraph.calculators.tensor.runtimes import CompiledModelRunner, load_runner
 
@@ -119,9 +119,3 @@ def test_cli_accelerator_gpu_without_a_gpu_exits_with_the_reason(tmp_path, share
     assert len(errors) == 1 and "on a GPU: LiteRT could not create a GPU accelerator" in errors[0], proc.stderr
     assert "DestroyAccelerator" not in proc.stderr and "Sparsity tensors" not in proc.stderr  # LiteRT's log hidden
 
-
-def test_set_options_checks_field_names_and_start():
-    graph = Graph(graphs.path("pose_tracking_module"))
-    with pytest.raises(GraphRunError, match="InferenceCalculator has no option acelerator"):
-        graph.set_options("InferenceCalculator", acelerator="gpu")
-    assert graph.set_options("NoSuchCalculator", x=1) == 0
