@@ -3,8 +3,8 @@
     python -m benchmarks [SECTION ...] [--video PATH] [--memory-frames 10000] [--skip-memory] [--json]
                          [--mediapipe-python PATH] [--cores N]
 
-Sections: pose_pipeline, scheduler, overlap, multi_pose, batch, memory, and versus_mediapipe (with
---mediapipe-python); name some to run only those (``python -m benchmarks batch``), none for all.
+Sections: startup, pose_pipeline, warp, scheduler, overlap, multi_pose, batch, memory, and main_job and
+versus_mediapipe (with --mediapipe-python); name some to run only those (``python -m benchmarks batch``), none for all.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import json
 import logging
 from pathlib import Path
 
-from benchmarks import batch, multi_pose, overlap, pose_pipeline, scheduler
+from benchmarks import batch, multi_pose, overlap, pose_pipeline, scheduler, startup, warp
 from benchmarks.common import SHARED_VIDEO, machine
 
 
@@ -32,15 +32,19 @@ def main() -> int:
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     print(f"machine: {machine()}")
-    sections = [("pose_pipeline", lambda: pose_pipeline.run(args.video), pose_pipeline.format_report),
+    sections = [("startup", lambda: startup.run(args.video), startup.format_report),
+                ("pose_pipeline", lambda: pose_pipeline.run(args.video), pose_pipeline.format_report),
+                ("warp", lambda: warp.run(args.video), warp.format_report),
                 ("scheduler", scheduler.run, scheduler.format_report),
                 ("overlap", lambda: overlap.run(args.video), overlap.format_report),
                 ("multi_pose", multi_pose.run, multi_pose.format_report),
                 ("batch", lambda: batch.run(args.video, args.mediapipe_python, args.cores), batch.format_report)]
     if args.mediapipe_python:
-        from benchmarks import versus_mediapipe
+        from benchmarks import main_job, versus_mediapipe
         sections.insert(0, ("versus_mediapipe", lambda: versus_mediapipe.run(args.mediapipe_python, args.video),
                             versus_mediapipe.format_report))
+        sections.insert(0, ("main_job", lambda: main_job.run(args.mediapipe_python, args.video),
+                            main_job.format_report))
     if not args.skip_memory:
         from benchmarks import soak
         sections.append(("memory", lambda: soak.run(args.memory_frames, video=args.video),

@@ -155,6 +155,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             # Inline, a frame runs inside add_packet and the next one waits for it; on a pool, frames
             # that arrive while the graph is busy reach its flow limiter, which drops them.
             graph = Graph(graph.loaded, num_threads=2)
+        if args.accelerator != "cpu":
+            graph.set_options("InferenceCalculator", accelerator=args.accelerator)
         if args.trace or args.profile:
             graph.tracer = []
         for stream in args.dump:
@@ -236,7 +238,7 @@ def cmd_parity(args: argparse.Namespace) -> int:
     try:
         report = parity(args.reference, args.input, graph=graph_file(args.graph) if args.graph else None, open_loop=args.open_loop,
                         side_packet_items=args.side_packet, search_path=args.graph_path or (),
-                        num_threads=args.threads)
+                        num_threads=args.threads, accelerator=args.accelerator)
     except (OSError, ValueError, KeyError) as e:
         print(f"posegraph: error: parity: {e}", file=sys.stderr)
         return 2
@@ -298,6 +300,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="set an input side packet (repeatable), e.g. smooth_landmarks=false")
     run.add_argument("--threads", type=int, default=None, help="scheduler threads (default: the config's; 1 inline)")
     run.add_argument("--trace", metavar="FILE.json", help="write a Chrome/Perfetto trace of every calculator call")
+    run.add_argument("--accelerator", choices=("cpu", "gpu"), default="cpu",
+                     help="where every InferenceCalculator runs its model (gpu: LiteRT's CompiledModel on "
+                          "WebGPU, CPU for the ops it rejects; close to, not bit-identical with, the CPU)")
     run.add_argument("--profile", action="store_true", help="print a per-node time table at the end")
     run.add_argument("--dump", action="append", default=[], metavar="STREAM",
                      help="print every packet of STREAM (any stream of the expanded graph) to stderr")
@@ -335,6 +340,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="feed the reference's ROI to the landmark stage per frame, and check the detector")
     par.add_argument("--side-packet", action="append", default=[], metavar="NAME=VALUE")
     par.add_argument("--threads", type=int, default=None)
+    par.add_argument("--accelerator", choices=("cpu", "gpu"), default="cpu",
+                     help="where every InferenceCalculator runs (gpu: report how far the GPU's landmarks are)")
     graph_args(par)
     par.set_defaults(func=cmd_parity)
 

@@ -182,8 +182,11 @@ def run_open_loop(graph: Graph, reference: dict[str, Any], media: str,
 
 def parity(reference_path: str | Path, media: str, *, graph: str | Path | None = None, open_loop: bool = False,
            side_packet_items: Sequence[str] = (), search_path: Iterable[str | Path] = (),
-           num_threads: int | None = None) -> dict[str, Any]:
+           num_threads: int | None = None, accelerator: str = "cpu") -> dict[str, Any]:
     """The ``posegraph parity`` report: a JSON-able dict (see :func:`compare`) plus what was run.
+
+    ``accelerator`` is set on every InferenceCalculator (``"gpu"``: how far the GPU's landmarks
+    are from MediaPipe's CPU ones; the report says which accelerator ran when it is not the CPU).
 
     Side packets default to the reference's own mode (``smooth``, ``static``, ``model_complexity``,
     and with masks beside it ``enable_segmentation`` and ``smooth_segmentation``) where the graph
@@ -203,6 +206,8 @@ def parity(reference_path: str | Path, media: str, *, graph: str | Path | None =
         runner = Graph(bundled_graph("pose_open_loop.pbtxt"), num_threads=num_threads)
     else:
         runner = Graph(graph or bundled_graph("pose_tracking_module.pbtxt"), search_path=search_path, num_threads=num_threads)
+    if accelerator != "cpu":
+        runner.set_options("InferenceCalculator", accelerator=accelerator)
     types = runner.side_packet_types
     masks = mask_frames(reference_path)
     mode = {"smooth_landmarks": bool(reference.get("smooth", False)),
@@ -218,5 +223,7 @@ def parity(reference_path: str | Path, media: str, *, graph: str | Path | None =
         ours = run_closed_loop(runner, media, side_packets, keep_masks=masks.keys())
     report = {"reference": Path(reference_path).name, "input": Path(media).name,
               "mode": "open_loop" if open_loop else "closed_loop", "side_packets": side_packets}
+    if accelerator != "cpu":
+        report["accelerator"] = accelerator
     report.update(compare(reference, ours, masks))
     return report

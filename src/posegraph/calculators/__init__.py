@@ -3,7 +3,8 @@
 - ``core``: routing packets (gate, merge, previous loopback, presence, split, flow limiter, constants,
   BeginLoop/EndLoop loops over collections, clipping a collection);
 - ``image``: image properties, image or ROI to tensor;
-- ``tensor``: inference and decoding a detector's tensors;
+- ``tensor``: inference (on the runtime and accelerator ``runtimes`` loads) and decoding a
+  detector's tensors;
 - ``util``: anchors, non-max suppression, ROI geometry (rects from points, rect transformation);
 - ``pose``: everything BlazePose-only (landmark decoding, smoothing, visibility gating,
   segmentation, the 33-point skeleton drawing, and multi-person tracking: the detector's schedule,

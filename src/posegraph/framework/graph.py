@@ -9,6 +9,8 @@ machinery that runs the nodes is :mod:`posegraph.framework.scheduler`.
 
 from __future__ import annotations
 
+import dataclasses
+
 import queue
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -236,6 +238,29 @@ class Graph:
             raise GraphRunError(f"no stream named {stream!r} in the graph (streams: {', '.join(sorted(self._streams))})")
 
     # --- running -------------------------------------------------------------------------------
+    def set_options(self, calculator: str, **fields: Any) -> int:
+        """Sets option fields on every node running ``calculator``, subgraphs included, before
+        :meth:`start` (e.g. ``graph.set_options("InferenceCalculator", accelerator="gpu")``).
+
+        Returns:
+            How many nodes were changed.
+
+        Raises:
+            GraphRunError: the graph was already started, or ``calculator`` has no such option
+                field (the message lists the ones it has).
+        """
+        if self._started:
+            raise GraphRunError("set_options: the graph is already started; set options before start()")
+        nodes = [n for n in self.validated.nodes if n.calculator == calculator]
+        for n in nodes:
+            names = [f.name for f in dataclasses.fields(n.options)] if dataclasses.is_dataclass(n.options) else []
+            unknown = sorted(set(fields) - set(names))
+            if unknown:
+                raise GraphRunError(f"set_options: {calculator} has no option {', '.join(unknown)} "
+                                    f"(its options: {', '.join(names) or 'none'})")
+            n.options = dataclasses.replace(n.options, **fields)
+        return len(nodes)
+
     def start(self, side_packets: dict[str, Any] | None = None) -> None:
         """Checks the side packets, opens every node and starts the run (MediaPipe's StartRun).
 

@@ -132,9 +132,16 @@ def warp_roi_to_tensor(image: np.ndarray, rect: NormalizedRect | None, *,
                        output_size: tuple[int, int] = (256, 256),
                        value_range: tuple[float, float] = (0.0, 1.0),
                        border_mode: BorderMode = "replicate",
-                       keep_aspect_ratio: bool = True) -> tuple[np.ndarray, np.ndarray]:
+                       keep_aspect_ratio: bool = True,
+                       scratch: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Crop a rotated ROI of an image into a float32 tensor (MediaPipe 0.10.21's
     ImageToTensorCalculator, OpenCV converter).
+
+    The warp reads only the source pixels it samples (OpenCV maps each tensor pixel back into the
+    image), so its work follows the tensor and the ROI, not the frame: cropping the frame to the
+    ROI's bounding box first gives the same pixels (with the crop's origin folded into the inverse
+    map in float64) but costs a copy more. On a frame the model's last call pushed out of the CPU's
+    caches it is bound by fetching the ROI's pixels.
 
     Tensor pixel ``(u, v)`` samples image point ``c + R(rotation) @ ((u/W_t - 0.5) * w,
     (v/H_t - 0.5) * h)`` (corner to corner, no half-pixel shift), bilinear on uint8, then
@@ -147,6 +154,8 @@ def warp_roi_to_tensor(image: np.ndarray, rect: NormalizedRect | None, *,
         value_range: the output range that [0, 255] maps onto.
         border_mode: ``"replicate"`` or ``"zero"`` (pixels outside the image).
         keep_aspect_ratio: enlarge the ROI to the tensor's aspect ratio instead of stretching.
+        scratch: optional uint8 (H_t, W_t[, C]) array, C as the image's, the warp writes into
+            (a caller calling once a frame saves allocating it); any other shape is ignored.
 
     Returns:
         ``(tensor, padding)``: float32 (H_t, W_t, C) tensor, C = 3 (1 for gray input), and float32
@@ -171,7 +180,9 @@ def warp_roi_to_tensor(image: np.ndarray, rect: NormalizedRect | None, *,
     out_w, out_h = output_size
     dst = np.array([[0, out_h], [0, 0], [out_w, 0], [out_w, out_h]], _F)
     matrix = cv2.getPerspectiveTransform(_box_corners(roi), dst)
-    warped = cv2.warpPerspective(image, matrix, (int(out_w), int(out_h)), flags=cv2.INTER_LINEAR,
+    shape = (int(out_h), int(out_w)) + image.shape[2:]
+    dst = scratch if scratch is not None and scratch.shape == shape and scratch.dtype == np.uint8 else None
+    warped = cv2.warpPerspective(image, matrix, (int(out_w), int(out_h)), dst=dst, flags=cv2.INTER_LINEAR,
                                  borderMode=_CV_BORDER[border_mode], borderValue=0)
     if warped.ndim == 3 and warped.shape[2] == 4:
         warped = warped[..., :3]

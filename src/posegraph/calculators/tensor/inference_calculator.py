@@ -74,7 +74,17 @@ class InferenceCalculatorOptions:
         use_gpu, use_nnapi: deprecated in MediaPipe; true is not supported.
         cpu_num_thread: interpreter threads as MediaPipe writes it; -1 leaves it to ``num_threads``.
         delegate: ``tflite {}`` or ``xnnpack {}`` (both run on the CPU, XNNPACK's
-            ``num_threads`` counts like ``cpu_num_thread``); ``gpu``/``nnapi`` are not supported.
+            ``num_threads`` counts like ``cpu_num_thread``); ``gpu``/``nnapi`` are not supported
+            (a GPU is asked for with ``accelerator``).
+        runtime: ``"litert"`` (the default), ``"tflite_runtime"`` (extra
+            ``posegraph[tflite-runtime]``) or ``"tensorflow"`` (extra ``posegraph[tensorflow]``)
+            (posegraph's own field).
+        api: ``"interpreter"`` (the default; MediaPipe's path) or ``"compiled_model"`` (LiteRT's
+            CompiledModel API; ``litert`` only) (posegraph's own field).
+        accelerator: ``"cpu"`` (the default) or ``"gpu"`` (LiteRT's CompiledModel with
+            ``HardwareAccelerator.GPU | CPU``; results are close to, not bit-identical with, the
+            CPU's; an error, not a CPU run, where no GPU accelerator can be created) (posegraph's
+            own field).
     """
 
     model_path: str = field(default="", metadata={"number": 1})
@@ -84,6 +94,9 @@ class InferenceCalculatorOptions:
     use_nnapi: bool = field(default=False, metadata={"number": 3})
     cpu_num_thread: int = field(default=-1, metadata={"number": 4})
     delegate: Delegate | None = field(default=None, metadata={"number": 5})
+    runtime: str = field(default="litert", metadata={"number": 1001})
+    api: str = field(default="interpreter", metadata={"number": 1002})
+    accelerator: str = field(default="cpu", metadata={"number": 1003})
 
     __proto_ext_number__ = 336783863
 
@@ -95,8 +108,9 @@ class InferenceCalculatorOptions:
         """
         d = self.delegate
         if self.use_gpu or self.use_nnapi or (d is not None and (d.gpu is not None or d.nnapi is not None)):
-            raise ModelError("InferenceCalculator runs on the CPU: GPU and NNAPI delegates are not supported "
-                             "(use delegate { xnnpack {} } or delegate { tflite {} })")
+            raise ModelError("InferenceCalculator: GPU and NNAPI delegates are not supported (use delegate "
+                             "{ xnnpack {} } or delegate { tflite {} }; for a GPU, posegraph's option "
+                             "accelerator: \"gpu\")")
         if d is not None and d.xnnpack is not None and d.xnnpack.num_threads > 0:
             return d.xnnpack.num_threads
         if self.cpu_num_thread > 0:
@@ -128,28 +142,30 @@ def default_num_threads() -> int:
 
 
 class InterpreterPool:
-    """Interpreters of closed InferenceCalculators, kept for the next graph in this process.
+    """Interpreters (model runners) of closed InferenceCalculators, kept for the next graph in
+    this process.
 
     Creating an interpreter (reading the model, allocating tensors, XNNPACK packing the weights)
     costs more than a frame; a process that runs one graph after another (a batch worker) reuses
     them. An interpreter keeps no state between invocations, so results are unchanged. Each is
-    used by one calculator at a time: ``take`` hands it out, ``give`` puts it back.
+    used by one calculator at a time: ``take`` hands it out, ``give`` puts it back. Runners are
+    keyed by model file, threads, runtime, API and accelerator.
     """
 
     def __init__(self) -> None:
-        self._idle: dict[tuple[Path, int], list] = {}
+        self._idle: dict[tuple, list] = {}
         self._lock = threading.Lock()
 
-    def take(self, path: Path, threads: int) -> object | None:
-        """An idle interpreter of the model file ``path`` with ``threads`` threads, or ``None``."""
+    def take(self, key: tuple) -> object | None:
+        """An idle runner for ``key`` (model file, threads, runtime, API, accelerator), or ``None``."""
         with self._lock:
-            idle = self._idle.get((path, threads))
+            idle = self._idle.get(key)
             return idle.pop() if idle else None
 
-    def give(self, path: Path, threads: int, interpreter: object) -> None:
-        """Puts an interpreter no calculator uses any more back for reuse."""
+    def give(self, key: tuple, runner: object) -> None:
+        """Puts a runner no calculator uses any more back for reuse."""
         with self._lock:
-            self._idle.setdefault((path, threads), []).append(interpreter)
+            self._idle.setdefault(key, []).append(runner)
 
 
 _pool: InterpreterPool | None = None
@@ -183,58 +199,59 @@ class InferenceCalculator(Calculator):
                         options=InferenceCalculatorOptions)
 
     def open(self, cc: CalculatorContext) -> None:
-        from ai_edge_litert.interpreter import Interpreter
+        from posegraph.calculators.tensor.runtimes import load_runner
 
-        self.threads = cc.options.threads() or default_num_threads()
+        o = cc.options
+        threads = o.threads() or default_num_threads()
         model = cc.side_input("MODEL")
         content = None
         if model is not None:
             self.path, content = model.path, (None if model.path is not None else model.content)
         else:
-            self.path = resolve_model(cc.side_input("MODEL_PATH", default=cc.options.model_path))
+            self.path = resolve_model(cc.side_input("MODEL_PATH", default=o.model_path))
+        self.key = (self.path, threads, o.runtime, o.api, o.accelerator)
         self.pool = _pool if content is None else None
-        self.interpreter = self.pool.take(self.path, self.threads) if self.pool is not None else None
-        if self.interpreter is None:
-            try:
-                with _litert_info_silenced():
-                    if content is not None:
-                        self.path = "<model from the MODEL side packet>"
-                        self.interpreter = Interpreter(model_content=content, num_threads=self.threads)
-                    else:
-                        self.interpreter = Interpreter(model_path=str(self.path), num_threads=self.threads)
-                    self.interpreter.allocate_tensors()
-            except (ValueError, RuntimeError) as e:
-                raise ModelError(f"cannot load model {self.path}: {e}. If it is a posegraph model, "
-                                 "run `posegraph models fetch` to download a verified copy") from e
-        self.inputs = [(d["index"], tuple(int(n) for n in d["shape"])) for d in self.interpreter.get_input_details()]
-        self.outputs = [d["index"] for d in self.interpreter.get_output_details()]
+        self.runner = self.pool.take(self.key) if self.pool is not None else None
+        if self.runner is None:
+            if content is not None:
+                self.path = "<model from the MODEL side packet>"
+            with _litert_log_silenced():
+                self.runner = load_runner(self.path, runtime=o.runtime, api=o.api, accelerator=o.accelerator,
+                                          num_threads=threads, content=content)
+        self.shapes = self.runner.input_shapes
 
     def process(self, cc: CalculatorContext) -> None:
         tensors = cc.value("TENSORS")
-        if len(tensors) != len(self.inputs):
-            raise ModelError(f"model {self.path} takes {len(self.inputs)} input tensor(s), got {len(tensors)}")
-        for (index, shape), tensor in zip(self.inputs, tensors):
-            if tuple(tensor.shape) != shape:
+        if len(tensors) != len(self.shapes):
+            raise ModelError(f"model {self.path} takes {len(self.shapes)} input tensor(s), got {len(tensors)}")
+        for shape, tensor in zip(self.shapes, tensors):
+            if tensor.shape != shape:
                 raise ModelError(f"model {self.path} expects an input of shape {list(shape)}, got "
                                  f"{list(tensor.shape)}: the graph feeds this model the wrong tensor")
-            self.interpreter.set_tensor(index, np.ascontiguousarray(tensor, dtype=np.float32))
-        self.interpreter.invoke()
-        cc.send("TENSORS", [self.interpreter.get_tensor(i) for i in self.outputs])
+        cc.send("TENSORS", self.runner.run([np.ascontiguousarray(t, dtype=np.float32) for t in tensors]))
 
     def close(self, cc: CalculatorContext) -> None:
-        # Dropping the interpreter releases its threads and the mapped model file now, not
+        # Dropping the runner releases its threads and the mapped model file now, not
         # whenever the finished graph is garbage-collected; with a pool, the next graph reuses it.
         if self.pool is not None:
-            self.pool.give(self.path, self.threads, self.interpreter)
-        self.interpreter = None
+            self.pool.give(self.key, self.runner)
+        with _litert_log_silenced():
+            self.runner = None
+
+
+# How LiteRT's native code starts the lines it logs to file descriptor 2 while it loads a model
+# ("INFO: Created TensorFlow Lite XNNPACK delegate for CPU.", the CompiledModel API's
+# "WARNING: [model_load.cc:329] ...", WebGPU's and Dawn's reasons for finding no GPU).
+_LITERT_LOG = (b"INFO: ", b"WARNING: ", b"ERROR: ", b"E0000 ", b"W0000 ", b"I0000 ", b"\xe2\x94\x94 ",
+               b"=== Source Location Trace", b"third_party/", b"Warning: Couldn't load Vulkan", b"    at ")
 
 
 @contextlib.contextmanager
-def _litert_info_silenced() -> Iterator[None]:
-    """Hides the lines LiteRT's native code writes to file descriptor 2 starting ``INFO: `` (e.g.
-    ``INFO: Created TensorFlow Lite XNNPACK delegate for CPU.``) while the block runs, unless this
-    module's logger is enabled for DEBUG (``posegraph -v``); anything else written there meanwhile
-    is written back when the block ends."""
+def _litert_log_silenced() -> Iterator[None]:
+    """Hides the lines LiteRT's native code writes to file descriptor 2 while the block runs (see
+    ``_LITERT_LOG``), unless this module's logger is enabled for DEBUG (``posegraph -v``); anything
+    else written there meanwhile is written back when the block ends. Errors LiteRT reports reach
+    the caller as exceptions, whose messages say what to do."""
     if log.isEnabledFor(logging.DEBUG):
         yield
         return
@@ -249,6 +266,7 @@ def _litert_info_silenced() -> Iterator[None]:
             os.dup2(saved, 2)
             os.close(saved)
             captured.seek(0)
-            kept = [line for line in captured.read().splitlines(keepends=True) if not line.startswith(b"INFO: ")]
+            kept = [line for line in captured.read().splitlines(keepends=True)
+                    if line.strip() and not line.startswith(_LITERT_LOG)]
             if kept:
                 os.write(2, b"".join(kept))

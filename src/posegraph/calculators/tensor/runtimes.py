@@ -1,0 +1,165 @@
+"""The TFLite runtimes InferenceCalculator can run a model with, behind one small interface.
+
+- ``litert`` (the default; ``ai-edge-litert``, a posegraph dependency): LiteRT's ``Interpreter``
+  with XNNPACK, as MediaPipe's InferenceCalculatorCpu, or with ``api="compiled_model"`` LiteRT's
+  ``CompiledModel`` API, the only one that reaches a GPU (``accelerator="gpu"``: WebGPU, with the
+  CPU running the ops the GPU rejects).
+- ``tflite_runtime`` (``pip install 'posegraph[tflite-runtime]'``): the ``tflite_runtime``
+  package's ``Interpreter``, the same API.
+- ``tensorflow`` (``pip install 'posegraph[tensorflow]'``): ``tf.lite.Interpreter``.
+
+Every runner is built once (in ``open``) and then called once a frame with float32 arrays; it
+returns the model's outputs in the model's order, as arrays the caller owns.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from posegraph import ModelError
+
+RUNTIMES = ("litert", "tflite_runtime", "tensorflow")
+APIS = ("interpreter", "compiled_model")
+ACCELERATORS = ("cpu", "gpu")
+
+# runtime -> (module holding an Interpreter class, attribute path to it, the extra that installs it)
+_INTERPRETERS = {
+    "litert": ("ai_edge_litert.interpreter", "Interpreter", "ai-edge-litert (a posegraph dependency)"),
+    "tflite_runtime": ("tflite_runtime.interpreter", "Interpreter", "posegraph[tflite-runtime]"),
+    "tensorflow": ("tensorflow", "lite.Interpreter", "posegraph[tensorflow]"),
+}
+
+
+class ModelRunner(Protocol):
+    """A loaded model: ``input_shapes`` (one tuple per input, the model's order) and ``run``."""
+
+    input_shapes: list[tuple[int, ...]]
+
+    def run(self, tensors: list[np.ndarray]) -> list[np.ndarray]: ...
+
+
+def load_runner(path: Path | str, *, runtime: str = "litert", api: str = "interpreter",
+                accelerator: str = "cpu", num_threads: int = 1, content: bytes | None = None) -> ModelRunner:
+    """Loads ``path`` (or the model bytes ``content``, ``path`` then only naming it in errors) with
+    a runtime, an API and an accelerator.
+
+    ``accelerator="gpu"`` needs ``runtime="litert"`` and uses the compiled-model API whatever
+    ``api`` says; model bytes need the interpreter API.
+
+    Raises:
+        ValueError: an unknown runtime, API or accelerator, or a combination that does not exist.
+        ModelError: the runtime is not installed (the message names the extra that installs it),
+            no GPU accelerator can be created, or the model cannot be loaded.
+    """
+    for name, value, allowed in (("runtime", runtime, RUNTIMES), ("api", api, APIS),
+                                 ("accelerator", accelerator, ACCELERATORS)):
+        if value not in allowed:
+            raise ValueError(f"InferenceCalculator: unknown {name} {value!r} (one of {', '.join(allowed)})")
+    if accelerator == "gpu" or api == "compiled_model":
+        if runtime != "litert":
+            raise ValueError(f"InferenceCalculator: api 'compiled_model' and accelerator 'gpu' need runtime "
+                             f"'litert', not {runtime!r}")
+        if content is not None:
+            raise ValueError("InferenceCalculator: a model given as bytes (MODEL side packet) runs with api "
+                             "'interpreter' on the CPU")
+        return CompiledModelRunner(path, gpu=accelerator == "gpu", num_threads=num_threads)
+    return InterpreterRunner(path, runtime, num_threads, content)
+
+
+def interpreter_class(runtime: str) -> Any:
+    """The ``Interpreter`` class of a runtime.
+
+    Raises:
+        ModelError: the runtime's package is not installed; the message names its extra.
+    """
+    module, attribute, extra = _INTERPRETERS[runtime]
+    try:
+        found: Any = importlib.import_module(module)
+    except ImportError as e:
+        raise ModelError(f"InferenceCalculator runtime {runtime!r} needs the {module.split('.')[0]} package, "
+                         f"which is not installed ({e}): pip install '{extra}'") from e
+    for part in attribute.split("."):
+        found = getattr(found, part)
+    return found
+
+
+class InterpreterRunner:
+    """A TFLite ``Interpreter`` (LiteRT's, tflite_runtime's or TensorFlow's: the same API) with
+    ``num_threads`` threads. Inputs are copied into the interpreter with ``set_tensor``; outputs
+    are copied out with ``get_tensor``."""
+
+    def __init__(self, path: Path | str, runtime: str, num_threads: int, content: bytes | None = None) -> None:
+        cls = interpreter_class(runtime)
+        try:
+            if content is not None:
+                self.interpreter = cls(model_content=content, num_threads=num_threads)
+            else:
+                self.interpreter = cls(model_path=str(path), num_threads=num_threads)
+            self.interpreter.allocate_tensors()
+        except SystemError as e:
+            # tflite-runtime 2.14.0 (its last release) is built against NumPy 1.x: under NumPy 2 its
+            # extension fails to import NumPy's C API when it creates an interpreter.
+            raise ModelError(f"InferenceCalculator runtime {runtime!r} cannot start: {e.__context__ or e} "
+                             f"(its native module does not work with NumPy {np.__version__}; tflite-runtime "
+                             "2.14.0 needs NumPy < 2). Use runtime 'litert', the default") from e
+        except (ValueError, RuntimeError) as e:
+            raise ModelError(f"cannot load model {path}: {e}. If it is a posegraph model, "
+                             "run `posegraph models fetch` to download a verified copy") from e
+        details = self.interpreter.get_input_details()
+        self._inputs = [d["index"] for d in details]
+        self.input_shapes = [tuple(int(n) for n in d["shape"]) for d in details]
+        self._outputs = [d["index"] for d in self.interpreter.get_output_details()]
+
+    def run(self, tensors: list[np.ndarray]) -> list[np.ndarray]:
+        for index, tensor in zip(self._inputs, tensors):
+            self.interpreter.set_tensor(index, tensor)
+        self.interpreter.invoke()
+        return [self.interpreter.get_tensor(i) for i in self._outputs]
+
+
+class CompiledModelRunner:
+    """LiteRT's ``CompiledModel`` on the CPU (XNNPACK, ``num_threads`` threads) or on the GPU
+    with the CPU for the ops the GPU rejects. Input and output buffers are created once.
+
+    GPU results are not bit-identical to the CPU's (different kernels, float16 where the GPU
+    chooses); ``posegraph parity --open-loop --accelerator gpu`` says how far they move.
+
+    Raises:
+        ModelError: no GPU accelerator can be created (no GPU, no Vulkan driver), or the model
+            cannot be compiled.
+    """
+
+    def __init__(self, path: Path, *, gpu: bool, num_threads: int) -> None:
+        from ai_edge_litert.compiled_model import CompiledModel, CpuOptions, HardwareAccelerator, Options
+
+        accelerators = HardwareAccelerator.GPU | HardwareAccelerator.CPU if gpu else HardwareAccelerator.CPU
+        failure = ""
+        try:
+            self.model = CompiledModel.from_file(str(path), options=Options(
+                hardware_accelerators=accelerators, cpu_options=CpuOptions(num_threads=num_threads)))
+        except RuntimeError as e:
+            failure = " ".join(str(e).split())
+        # Raised here, not inside ``except``, so that LiteRT's environment is released now.
+        if failure and gpu:
+            raise ModelError(f"cannot run model {path} on a GPU: LiteRT could not create a GPU accelerator "
+                             f"(WebGPU over Vulkan: it needs a GPU and libvulkan1) or compile the model for it "
+                             f"({failure}; `posegraph -v` shows LiteRT's log). Run on the CPU instead "
+                             "(accelerator 'cpu', the default)")
+        if failure:
+            raise ModelError(f"cannot compile model {path}: {failure}")
+        self._in = self.model.create_input_buffers(0)
+        self._out = self.model.create_output_buffers(0)
+        self.input_shapes = [tuple(int(n) for n in b.get_tensor_details()["shape"]) for b in self._in]
+        out = [b.get_tensor_details() for b in self._out]
+        self._out_specs = [(int(np.prod(d["shape"])), np.dtype(d["dtype"]), tuple(int(n) for n in d["shape"]))
+                           for d in out]
+
+    def run(self, tensors: list[np.ndarray]) -> list[np.ndarray]:
+        for buffer, tensor in zip(self._in, tensors):
+            buffer.write(tensor)
+        self.model.run_by_index(0, self._in, self._out)
+        return [b.read(n, dtype).reshape(shape) for b, (n, dtype, shape) in zip(self._out, self._out_specs)]

@@ -1,0 +1,121 @@
+"""InferenceCalculator's runtimes, APIs and accelerators: the same landmarks from each runtime
+installed here, the CPU CompiledModel path bit-identical with the Interpreter, clear errors for a
+runtime that is missing and for a GPU that is not there."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from posegraph import CalculatorError, Graph, ModelError, graphs
+from posegraph.app.media import open_source
+from posegraph.calculators.tensor.runtimes import CompiledModelRunner, load_runner
+
+FRAMES = 20
+
+
+@pytest.fixture(scope="module")
+def squat_frames(shared_data, pose_models):
+    with open_source(str(shared_data / "media" / "pose_squats.mp4")) as source:
+        return [frame.image for _, frame in zip(range(FRAMES), source)]
+
+
+def landmarks(frames, **options) -> dict[int, np.ndarray]:
+    """The module's raw landmarks (smoothing off) per timestamp, with ``options`` set on every
+    InferenceCalculator."""
+    graph = Graph(graphs.path("pose_tracking_module"))
+    if options:
+        assert graph.set_options("InferenceCalculator", **options) == 2  # the detector and the landmark model
+    out: dict[int, np.ndarray] = {}
+    graph.observe("pose_landmarks", lambda p: out.__setitem__(p.timestamp, p.payload.data.copy()))
+    graph.start({"smooth_landmarks": False})
+    for i, image in enumerate(frames):
+        graph.add_packet("image", image, i * 33_333)
+    graph.close()
+    assert len(out) == len(frames)
+    return out
+
+
+def gpu_available(pose_models) -> bool:
+    try:
+        CompiledModelRunner(pose_models / "pose_landmark_full.tflite", gpu=True, num_threads=1)
+    except ModelError:
+        return False
+    return True
+
+
+def test_compiled_model_on_the_cpu_gives_the_interpreters_landmarks(squat_frames):
+    ours, theirs = landmarks(squat_frames), landmarks(squat_frames, api="compiled_model")
+    for t in ours:
+        np.testing.assert_array_equal(theirs[t], ours[t])
+
+
+@pytest.mark.parametrize("runtime", ["tflite_runtime", "tensorflow"])
+def test_other_runtimes_give_the_same_landmarks(squat_frames, pose_models, runtime):
+    module = {"tflite_runtime": "tflite_runtime", "tensorflow": "tensorflow"}[runtime]
+    if importlib.util.find_spec(module) is None:
+        pytest.skip(f"{module} is not installed (pip install 'posegraph[{runtime.replace('_', '-')}]')")
+    try:
+        load_runner(pose_models / "pose_detection.tflite", runtime=runtime)
+    except ModelError as e:
+        pytest.skip(f"{runtime} is installed but cannot run here: {e}")
+    ours, theirs = landmarks(squat_frames), landmarks(squat_frames, runtime=runtime)
+    for t in ours:
+        np.testing.assert_array_equal(theirs[t], ours[t])
+
+
+def test_a_missing_runtime_names_its_extra(pose_models, monkeypatch):
+    monkeypatch.setitem(sys.modules, "tensorflow", None)  # import tensorflow now raises ImportError
+    with pytest.raises(ModelError, match=r"runtime 'tensorflow' needs the tensorflow package, which is not "
+                                         r"installed .*: pip install 'posegraph\[tensorflow\]'"):
+        load_runner(pose_models / "pose_detection.tflite", runtime="tensorflow")
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"runtime": "onnx"}, "unknown runtime 'onnx' (one of litert, tflite_runtime, tensorflow)"),
+    ({"accelerator": "npu"}, "unknown accelerator 'npu' (one of cpu, gpu)"),
+    ({"runtime": "tensorflow", "accelerator": "gpu"},
+     "api 'compiled_model' and accelerator 'gpu' need runtime 'litert', not 'tensorflow'"),
+])
+def test_impossible_options_are_refused(pose_models, options, message):
+    with pytest.raises(ValueError) as caught:
+        load_runner(pose_models / "pose_detection.tflite", **options)
+    assert message in str(caught.value)
+
+
+def test_gpu_without_a_gpu_is_an_error_not_a_cpu_run(squat_frames, pose_models):
+    if gpu_available(pose_models):
+        pytest.skip("this machine has a GPU LiteRT can use")
+    graph = Graph(graphs.path("pose_tracking_module"))
+    graph.set_options("InferenceCalculator", accelerator="gpu")
+    with pytest.raises(CalculatorError) as caught:
+        graph.start({"smooth_landmarks": False})
+    assert isinstance(caught.value.__cause__, ModelError)
+    assert "on a GPU: LiteRT could not create a GPU accelerator" in str(caught.value)
+    assert "Run on the CPU instead (accelerator 'cpu', the default)" in str(caught.value)
+
+
+def test_gpu_landmarks_are_close_to_the_cpus(squat_frames, pose_models):
+    """Not bit-exact (other kernels, float16 where the GPU picks it): within 0.005 of the image."""
+    if not gpu_available(pose_models):
+        pytest.skip("no GPU LiteRT can use here")
+    ours, gpu = landmarks(squat_frames), landmarks(squat_frames, accelerator="gpu")
+    for t in ours:
+        np.testing.assert_allclose(gpu[t][:, :2], ours[t][:, :2], atol=0.005)
+
+
+def test_cli_accelerator_gpu_without_a_gpu_exits_with_the_reason(tmp_path, shared_data, pose_models):
+    if gpu_available(pose_models):
+        pytest.skip("this machine has a GPU LiteRT can use")
+    proc = subprocess.run([sys.executable, "-m", "posegraph.app.cli", "run", "pose_tracking_module", "-q",
+                           "--accelerator", "gpu", "--input", str(shared_data / "media" / "pose.jpg"),
+                           "--landmarks", str(tmp_path / "out.jsonl")], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("posegraph: error: ")]
+    assert len(errors) == 1 and "on a GPU: LiteRT could not create a GPU accelerator" in errors[0], proc.stderr
+    assert "DestroyAccelerator" not in proc.stderr and "Sparsity tensors" not in proc.stderr  # LiteRT's log hidden
+
