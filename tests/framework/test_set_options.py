@@ -35,7 +35,7 @@ def test_set_options_changes_every_node_of_the_calculator():
 
 def test_set_options_refuses_unknown_fields_and_a_started_graph():
     graph = Graph.from_string(GATES)
-    with pytest.raises(GraphRunError, match=r"GateCalculator has no option alow \(its options: empty_packets_as_allow, allow\)"):
+    with pytest.raises(GraphRunError, match=r"GateCalculator has no option alow \(its options: empty_packets_as_allow, allow, initial_gate_state\)"):
         graph.set_options("GateCalculator", alow=False)
     assert graph.set_options("NoSuchCalculator", x=1) == 0
     graph.start()
