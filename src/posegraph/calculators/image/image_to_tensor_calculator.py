@@ -9,7 +9,8 @@ import numpy as np
 
 from posegraph import Calculator, CalculatorContext, Contract, Port
 from posegraph.calculators.formats import NormalizedRect
-from posegraph.calculators.image.image_to_tensor import warp_roi_to_tensor
+from posegraph.calculators.image.image_to_tensor import (pad_roi, roi_in_pixels, subrect_to_rect_matrix,
+                                                         warp_roi_to_tensor)
 
 
 class BorderMode(enum.Enum):
@@ -48,14 +49,17 @@ class ImageToTensorCalculator(Calculator):
     """Warps IMAGE (uint8 RGB (H, W, 3)) or its NORM_RECT ROI into a float32 tensor.
 
     Outputs TENSORS = ``[tensor]`` with the tensor shaped (1, H_t, W_t, 3) and LETTERBOX_PADDING =
-    float32 (4,) ``[left, top, right, bottom]`` fractions of the tensor. Without NORM_RECT the whole
+    float32 (4,) ``[left, top, right, bottom]`` fractions of the tensor, and MATRIX = float32 (4, 4)
+    row-major mapping a point normalized to the tensor to the point normalized to the image
+    (MediaPipe's, for WarpAffineCalculator after InverseMatrixCalculator). Without NORM_RECT the whole
     image is used; with it, a timestamp where NORM_RECT is empty produces nothing (no ROI, nothing
     to crop). Math: ``posegraph.calculators.image.image_to_tensor``.
     """
 
     contract = Contract(
         inputs={"IMAGE": Port(np.ndarray), "NORM_RECT": Port(NormalizedRect, optional=True)},
-        outputs={"TENSORS": Port(list), "LETTERBOX_PADDING": Port(np.ndarray, optional=True)},
+        outputs={"TENSORS": Port(list), "LETTERBOX_PADDING": Port(np.ndarray, optional=True),
+                 "MATRIX": Port(np.ndarray, optional=True, doc="float32 4x4, tensor-normalized to image-normalized")},
         options=ImageToTensorCalculatorOptions,
     )
 
@@ -78,3 +82,7 @@ class ImageToTensorCalculator(Calculator):
                                              keep_aspect_ratio=cc.options.keep_aspect_ratio)
         cc.send("TENSORS", [tensor[np.newaxis]])
         cc.send("LETTERBOX_PADDING", padding)
+        if cc.has_output("MATRIX"):
+            size = (image.shape[1], image.shape[0])
+            roi, _ = pad_roi(roi_in_pixels(rect, size), self.size, cc.options.keep_aspect_ratio)
+            cc.send("MATRIX", subrect_to_rect_matrix(roi, size))
