@@ -18,7 +18,7 @@ import posegraph
 
 CALCULATORS, POSE = "posegraph.calculators", "posegraph.calculators.pose"
 #: The application layer: the app proper and the MediaPipe-shaped APIs built on it.
-APP = ("posegraph.app", "posegraph.solutions", "posegraph.tasks")
+APP = ("posegraph.app", "posegraph.solutions", "posegraph.tasks", "posegraph.batch")
 SCHEDULER = ("posegraph.framework.scheduler", "posegraph.framework.graph")
 
 

@@ -13,7 +13,9 @@ The layers (ARCHITECTURE.md): the engine is ``posegraph.framework`` behind this 
 the application (``posegraph.app``, ``posegraph.solutions``, ...) imports both. Application
 packages reachable as attributes are imported on first use too: ``posegraph.solutions`` is
 MediaPipe's ``mp.solutions`` (pose, drawing_utils, drawing_styles), so that ``import posegraph as
-mp`` can replace ``import mediapipe as mp`` without importing OpenCV before it is needed.
+mp`` can replace ``import mediapipe as mp`` without importing OpenCV before it is needed;
+``posegraph.tasks`` is MediaPipe's Tasks API (``tasks.vision.PoseLandmarker``); ``posegraph.batch``
+runs a graph over many videos and images (``posegraph.batch.run``).
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ _EXPORTS = {
 }
 
 # Application packages reachable as ``posegraph.<name>``, imported on first use.
-_SUBPACKAGES = ("solutions", "tasks")
+_SUBPACKAGES = ("solutions", "tasks", "batch")
 
 __all__ = sorted(_EXPORTS)
 

@@ -53,7 +53,8 @@ def test_jsonl_lines_are_flushed_per_frame(tmp_path):
     assert first["pose_landmarks"][1][0] is None and len(first["pose_landmarks"]) == 33
     assert first["pose_world_landmarks"][32] == [float(str(v)) for v in world.data[32]]  # float32's shortest form
     assert (first["wrist_up"], first["rect"]) == (True, {"x_center": 0.5, "y_center": 0.25, "width": 0.1,
-                                                         "height": 0.2, "rotation": 0.5})
+                                                         "height": 0.2, "rotation": 0.5,
+                                                         "rect_id": None})
     assert second == {"frame": 1, "timestamp_us": 200000, "width": 720, "height": 1280, "fps": 5.0,
                       "pose_landmarks": None, "pose_world_landmarks": None, "wrist_up": False, "rect": None}
 

@@ -184,6 +184,37 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_batch(args: argparse.Namespace) -> int:
+    from posegraph.app import batch
+
+    graph = _graph(args)
+    side_packets = parse_side_packets(args.side_packet, graph.side_packet_types)
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler) \
+        if threading.current_thread() is threading.main_thread() else None
+    try:
+        rows = batch.run(graph, args.inputs, args.out, workers=args.workers, engine=args.engine,
+                         side_packets=side_packets, landmarks_format=args.landmarks_format, overlay=args.overlay,
+                         force=args.force, ray_address=args.ray_address, load=args.load or (),
+                         progress=not args.quiet)
+    except batch.BatchError as e:
+        print(f"posegraph: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"posegraph: batch stopped; {args.out}/manifest.jsonl lists the inputs finished, and running the "
+              "same command again does the rest", file=sys.stderr)
+        return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    failed = [row for row in rows if row["status"] == "failed"]
+    for row in failed:
+        print(f"posegraph: failed: {row['input']}: {row['error'].removeprefix(row['input'] + ': ')}", file=sys.stderr)
+    frames = sum(row["frames"] for row in rows if row["status"] == "done")
+    print(f"posegraph: {len(rows) - len(failed)} of {len(rows)} inputs done ({frames} frames), {len(failed)} failed; "
+          f"manifest: {args.out}/manifest.jsonl", file=sys.stderr)
+    return 1 if failed else 0
+
+
 def _write_trace(graph: Any, args: argparse.Namespace) -> None:
     from posegraph.framework import tracing
 
@@ -272,6 +303,26 @@ def build_parser() -> argparse.ArgumentParser:
                      help="log debug messages, and LiteRT's and OpenCV's info lines (as posegraph -v)")
     graph_args(run)
     run.set_defaults(func=cmd_run)
+
+    bat = sub.add_parser("batch", help="run a graph over many videos and images, on all cores or a Ray cluster")
+    bat.add_argument("graph", help="graph config (.pbtxt or .yaml), or a bundled graph's name (pose_tracking)")
+    bat.add_argument("inputs", nargs="+", metavar="INPUT",
+                     help="video or image file, folder (searched for videos and images), glob, or .txt list of these")
+    bat.add_argument("--out", required=True, help="output directory: a path or an fsspec URL (s3://bucket/dir)")
+    bat.add_argument("--workers", type=int, default=None, help="worker processes (default: the cores available)")
+    bat.add_argument("--engine", default="local", metavar="local|ray",
+                     help="local: a process pool (default); ray: one Ray task per input (pip install 'posegraph[ray]')")
+    bat.add_argument("--ray-address", metavar="ADDR", help="Ray cluster to use (default: RAY_ADDRESS, else a local Ray)")
+    bat.add_argument("--landmarks-format", default="jsonl", metavar="jsonl|csv|parquet",
+                     help="landmarks file per input, NAME.FORMAT (default jsonl)")
+    bat.add_argument("--overlay", action="store_true",
+                     help="also write each input with the skeleton drawn (NAME.mp4; an image keeps its suffix)")
+    bat.add_argument("--force", action="store_true", help="redo the inputs the manifest lists as done")
+    bat.add_argument("--side-packet", action="append", default=[], metavar="NAME=VALUE",
+                     help="set an input side packet (repeatable), e.g. smooth_landmarks=false")
+    bat.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    graph_args(bat)
+    bat.set_defaults(func=cmd_batch)
 
     par = sub.add_parser("parity", help="compare the pose pipeline with a MediaPipe reference (one JSON line)")
     par.add_argument("reference", help="reference JSON (schema of spec section 10)")

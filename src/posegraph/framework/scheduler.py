@@ -240,6 +240,8 @@ class Scheduler:
         t0 = time.perf_counter_ns()
         try:
             n.calc.open(n.cc)
+        except SidePacketError:
+            raise  # a node refusing a side packet's value: the caller's input is wrong, not the node
         except Exception as e:
             raise _calculator_error(e, n, "open", None) from e
         finally:

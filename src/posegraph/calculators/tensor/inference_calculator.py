@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,13 +62,50 @@ def default_num_threads() -> int:
     return max(1, min(cores, 4))
 
 
+class InterpreterPool:
+    """Interpreters of closed InferenceCalculators, kept for the next graph in this process.
+
+    Creating an interpreter (reading the model, allocating tensors, XNNPACK packing the weights)
+    costs more than a frame; a process that runs one graph after another (a batch worker) reuses
+    them. An interpreter keeps no state between invocations, so results are unchanged. Each is
+    used by one calculator at a time: ``take`` hands it out, ``give`` puts it back.
+    """
+
+    def __init__(self) -> None:
+        self._idle: dict[tuple[Path, int], list] = {}
+        self._lock = threading.Lock()
+
+    def take(self, path: Path, threads: int) -> object | None:
+        """An idle interpreter of the model file ``path`` with ``threads`` threads, or ``None``."""
+        with self._lock:
+            idle = self._idle.get((path, threads))
+            return idle.pop() if idle else None
+
+    def give(self, path: Path, threads: int, interpreter: object) -> None:
+        """Puts an interpreter no calculator uses any more back for reuse."""
+        with self._lock:
+            self._idle.setdefault((path, threads), []).append(interpreter)
+
+
+_pool: InterpreterPool | None = None
+
+
+def reuse_interpreters() -> None:
+    """From now on, InferenceCalculators of this process take their interpreters from, and give
+    them back to, one :class:`InterpreterPool` (without it, closing a calculator frees its
+    interpreter's threads and memory at once)."""
+    global _pool
+    _pool = _pool or InterpreterPool()
+
+
 class InferenceCalculator(Calculator):
     """Runs the model on TENSORS (a list of float32 arrays, one per model input) and sends the
     model's outputs, in the model's order, as TENSORS (a list of float32 arrays, copied).
 
     The model is side packet MODEL_PATH when given (a model name or file, as options.model_path),
-    else options.model_path. The interpreter is created once, in ``open``. Input shapes are checked
-    against the model's.
+    else options.model_path. The interpreter is created in ``open`` (or, after
+    :func:`reuse_interpreters`, taken from the process's pool, and given back in ``close``). Input
+    shapes are checked against the model's.
 
     Raises (in ``open``/``process``, reported as CalculatorError):
         ModelError: the model file is missing, corrupt, or its inputs do not match the tensors given.
@@ -81,14 +119,17 @@ class InferenceCalculator(Calculator):
         from ai_edge_litert.interpreter import Interpreter
 
         self.path = resolve_model(cc.side_input("MODEL_PATH", default=cc.options.model_path))
-        threads = cc.options.num_threads or default_num_threads()
-        try:
-            with _litert_info_silenced():
-                self.interpreter = Interpreter(model_path=str(self.path), num_threads=threads)
-                self.interpreter.allocate_tensors()
-        except (ValueError, RuntimeError) as e:
-            raise ModelError(f"cannot load model {self.path}: {e}. If it is a posegraph model, "
-                             "run `posegraph models fetch` to download a verified copy") from e
+        self.threads = cc.options.num_threads or default_num_threads()
+        self.pool = _pool
+        self.interpreter = self.pool.take(self.path, self.threads) if self.pool is not None else None
+        if self.interpreter is None:
+            try:
+                with _litert_info_silenced():
+                    self.interpreter = Interpreter(model_path=str(self.path), num_threads=self.threads)
+                    self.interpreter.allocate_tensors()
+            except (ValueError, RuntimeError) as e:
+                raise ModelError(f"cannot load model {self.path}: {e}. If it is a posegraph model, "
+                                 "run `posegraph models fetch` to download a verified copy") from e
         self.inputs = [(d["index"], tuple(int(n) for n in d["shape"])) for d in self.interpreter.get_input_details()]
         self.outputs = [d["index"] for d in self.interpreter.get_output_details()]
 
@@ -106,7 +147,9 @@ class InferenceCalculator(Calculator):
 
     def close(self, cc: CalculatorContext) -> None:
         # Dropping the interpreter releases its threads and the mapped model file now, not
-        # whenever the finished graph is garbage-collected.
+        # whenever the finished graph is garbage-collected; with a pool, the next graph reuses it.
+        if self.pool is not None:
+            self.pool.give(self.path, self.threads, self.interpreter)
         self.interpreter = None
 
 
