@@ -9,10 +9,11 @@ import cv2
 import numpy as np
 
 from posegraph import Graph, parse_config
-from posegraph.calculators.formats import NormalizedRect
+from posegraph.calculators.formats import NormalizedLandmarkList, NormalizedRect
 from posegraph.calculators.image.image_to_tensor import warp_roi_to_tensor, warp_tensor_to_image
 from posegraph.calculators.pose.landmark_decoding import pose_landmarks_from_tensors
 from posegraph.calculators.tensor.segmentation import mask_from_logits
+from posegraph.calculators.util.rect_geometry import roi_from_alignment_points
 from posegraph.testing import run_graph
 
 _SHAPES = [(1, 195), (1, 1), (1, 256, 256, 1), (1, 64, 64, 39), (1, 117)]
@@ -99,3 +100,11 @@ def test_low_presence_gates_every_output(shared_data):
     out = run_graph(graph, [tensors], side_packets={"enable_segmentation": True})[0]
     assert out == {"landmarks": None, "auxiliary_landmarks": None, "world_landmarks": None,
                    "segmentation_mask": None}
+
+
+def test_mediapipe_landmarks_to_roi_subgraph_matches_the_pose_wing(shared_data):
+    graph = Graph(str(shared_data / "mediapipe_graphs" / "modules" / "pose_landmark" / "pose_landmarks_to_roi.pbtxt"),
+                  num_threads=1)
+    aux = np.array([[0.49, 0.70, -0.1, 0.9, 1.0], [0.48, 0.32, -0.2, 0.8, 1.0]], np.float32)
+    out = run_graph(graph, [{"landmarks": NormalizedLandmarkList(aux), "image_size": (1000, 667)}])[0]
+    assert out["roi"] == roi_from_alignment_points(aux[0, :2], aux[1, :2], (1000, 667))
