@@ -79,6 +79,7 @@ class _CountingSource(MediaSource):
         self._source, self._on_frame = source, on_frame
         self.name, self.fps, self.frame_count = source.name, source.fps, source.frame_count
         self.width, self.height, self.is_live = source.width, source.height, source.is_live
+        self.is_still = source.is_still
 
     def __iter__(self) -> Iterator[SourceFrame]:
         for frame in self._source:
