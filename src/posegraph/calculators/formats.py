@@ -147,3 +147,83 @@ class GpuOrigin(enum.Enum):
     DEFAULT = 0
     CONVENTIONAL = 1
     TOP_LEFT = 2
+
+
+@dataclass(frozen=True)
+class Color:
+    """An RGB colour, each channel 0..255 (MediaPipe's Color)."""
+
+    r: int = 0
+    g: int = 0
+    b: int = 0
+
+
+@dataclass(frozen=True)
+class RenderPoint:
+    """A dot at (x, y) (MediaPipe's RenderAnnotation.Point): normalized to the image, or pixels."""
+
+    x: float
+    y: float
+    normalized: bool = False
+
+
+@dataclass(frozen=True)
+class RenderLine:
+    """A line segment (MediaPipe's RenderAnnotation.Line)."""
+
+    x_start: float
+    y_start: float
+    x_end: float
+    y_end: float
+    normalized: bool = False
+
+
+@dataclass(frozen=True)
+class RenderGradientLine:
+    """A line whose colour goes from ``color1`` to ``color2`` (MediaPipe's
+    RenderAnnotation.GradientLine)."""
+
+    x_start: float
+    y_start: float
+    x_end: float
+    y_end: float
+    normalized: bool = False
+    color1: Color = Color()
+    color2: Color = Color()
+
+
+@dataclass(frozen=True)
+class RenderRectangle:
+    """A rectangle, rotated by ``rotation`` radians about its centre (MediaPipe's
+    RenderAnnotation.Rectangle); ``filled`` draws it solid (MediaPipe's FilledRectangle)."""
+
+    left: float
+    top: float
+    right: float
+    bottom: float
+    normalized: bool = False
+    rotation: float = 0.0
+    filled: bool = False
+
+
+@dataclass(frozen=True)
+class RenderAnnotation:
+    """One thing to draw (MediaPipe's RenderAnnotation): its shape, line thickness in pixels (a
+    point's radius), colour, and an optional scene tag."""
+
+    shape: RenderPoint | RenderLine | RenderGradientLine | RenderRectangle
+    thickness: float = 1.0
+    color: Color = Color()
+    scene_tag: str = ""
+
+
+@dataclass(frozen=True)
+class RenderData:
+    """Annotations to draw on an image, in order (MediaPipe's RenderData, the parts posegraph's
+    renderers use: points, lines, gradient lines and rectangles)."""
+
+    render_annotations: tuple[RenderAnnotation, ...] = ()
+    scene_class: str = ""
+
+    def __repr__(self) -> str:
+        return f"RenderData({len(self.render_annotations)} annotations)"

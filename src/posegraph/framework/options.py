@@ -118,14 +118,15 @@ def _describe(cls: type, msg: descriptor_pb2.DescriptorProto, scope: str, deps: 
         if tp in _SCALARS:
             field.type = _SCALARS[tp]
         elif isinstance(tp, type) and issubclass(tp, enum.Enum):
-            enum_proto = msg.enum_type.add(name=tp.__name__)
-            for member, number in _enum_numbers(tp).items():
-                enum_proto.value.add(name=member.name, number=number)
+            if all(e.name != tp.__name__ for e in msg.enum_type):  # two fields may share one enum
+                enum_proto = msg.enum_type.add(name=tp.__name__)
+                for member, number in _enum_numbers(tp).items():
+                    enum_proto.value.add(name=member.name, number=number)
             field.type = _FDP.TYPE_ENUM
             field.type_name = f".{scope}.{tp.__name__}"
         elif dataclasses.is_dataclass(tp):
-            nested = msg.nested_type.add(name=tp.__name__)
-            _describe(tp, nested, f"{scope}.{tp.__name__}", deps)
+            if all(n.name != tp.__name__ for n in msg.nested_type):  # two fields may share one message
+                _describe(tp, msg.nested_type.add(name=tp.__name__), f"{scope}.{tp.__name__}", deps)
             field.type = _FDP.TYPE_MESSAGE
             field.type_name = f".{scope}.{tp.__name__}"
         elif _is_proto_message(tp):

@@ -1,12 +1,16 @@
-"""SplitVectorCalculator: ranges to outputs by index, element_only, vectors too short."""
+"""SplitVectorCalculator and its typed variants: ranges to outputs by index, element_only,
+combine_outputs, vectors too short, landmark lists and tensor vectors."""
 
 from __future__ import annotations
 
 from typing import Callable
 
+import numpy as np
 import pytest
 
-from posegraph import CalculatorError
+from posegraph import CalculatorError, GraphConfigError
+from posegraph.calculators.formats import LandmarkList, NormalizedLandmarkList
+from posegraph.testing import run_calculator
 
 SPLIT = '''
 input_stream: "v"
@@ -64,3 +68,28 @@ def test_a_payload_that_is_not_a_vector_is_a_calculator_error(run_graph: Callabl
     with pytest.raises(CalculatorError) as info:
         run_graph(text, [("v", 5, 9)], ["first"])
     assert (info.value.node, str(info.value.timestamp)) == ("split", "9")
+
+
+def test_landmark_lists_split_and_combine():
+    data = np.arange(35 * 5, dtype=np.float32).reshape(35, 5)
+    out = run_calculator("SplitNormalizedLandmarkListCalculator", {"": [NormalizedLandmarkList(data)]},
+                         options={"ranges": [{"begin": 0, "end": 33}, {"begin": 33, "end": 35}]}, outputs=[":0", ":1"])
+    np.testing.assert_array_equal(out[":0"][0].payload.data, data[:33])
+    np.testing.assert_array_equal(out[":1"][0].payload.data, data[33:])
+    combined = run_calculator("SplitNormalizedLandmarkListCalculator", {"": [NormalizedLandmarkList(data)]},
+                              options={"ranges": [{"begin": 1, "end": 4}, {"begin": 7, "end": 8}],
+                                       "combine_outputs": True})
+    np.testing.assert_array_equal(combined[""][0].payload.data, data[[1, 2, 3, 7]])
+    world = run_calculator("SplitLandmarkListCalculator", {"": [LandmarkList(data)]},
+                           options={"ranges": [{"begin": 0, "end": 33}]})
+    assert isinstance(world[""][0].payload, LandmarkList) and len(world[""][0].payload) == 33
+
+
+def test_tensor_vector_split_and_overlapping_combine_fails():
+    tensors = [np.zeros(1), np.ones(2), np.full(3, 2.0)]
+    out = run_calculator("SplitTensorVectorCalculator", {"": [tensors]},
+                         options={"ranges": [{"begin": 0, "end": 1}, {"begin": 2, "end": 3}]}, outputs=[":0", ":1"])
+    assert out[":1"][0].payload[0] is tensors[2]
+    with pytest.raises((CalculatorError, GraphConfigError), match="overlap"):
+        run_calculator("SplitTensorVectorCalculator", {"": [tensors]},
+                       options={"ranges": [{"begin": 0, "end": 2}, {"begin": 1, "end": 3}], "combine_outputs": True})

@@ -44,16 +44,16 @@ def test_refine_moves_to_weighted_cell_index():
                                   lms[0])
 
 
-def test_refine_truncation_and_mediapipe_bounds_check():
+def test_refine_truncation_and_bounds_check():
     hm = _heatmap_with_blob(3, row=63, col=0)
     lms = np.zeros((3, 5), np.float32)
     lms[0, :2] = [-0.01, 63.5 / 64]      # int(-0.64) == 0: inside, refined
     lms[1, :2] = [1.0, 63.5 / 64]        # col 64: outside, kept
-    lms[2, :2] = [0.01, 66.0 / 64]       # row 66 is past the grid but MediaPipe only checks col
+    lms[2, :2] = [0.01, 66.0 / 64]       # row 66: past the grid, kept (MediaPipe >= 0.10.2 checks rows)
     out = refine_landmarks_from_heatmap(lms, hm)
     np.testing.assert_allclose(out[0, :2], [0.0, 63 / 64], atol=2e-4)
     np.testing.assert_array_equal(out[1], lms[1])
-    np.testing.assert_allclose(out[2, :2], [0.0, 63 / 64], atol=2e-4)
+    np.testing.assert_array_equal(out[2], lms[2])
 
 
 def test_letterbox_removal_and_projection():

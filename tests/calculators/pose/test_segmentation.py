@@ -8,7 +8,8 @@ from posegraph.calculators.formats import NormalizedRect, SegmentationMask
 import pytest
 
 from posegraph.calculators.image.image_to_tensor import warp_roi_to_tensor, warp_tensor_to_image
-from posegraph.calculators.pose.segmentation import blend_with_previous, mask_from_logits
+from posegraph.calculators.image.segmentation_smoothing import blend_with_previous
+from posegraph.calculators.tensor.segmentation import mask_from_logits
 
 
 def test_blend_keeps_confident_pixels_and_averages_uncertain_ones():

@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 
 from posegraph.calculators.formats import NormalizedRect
+from posegraph.calculators.image.warp_affine import inverse_matrix, warp_affine
 
 __all__ = ["RotatedRect", "BorderMode", "roi_in_pixels", "pad_roi", "value_range_transform",
            "warp_roi_to_tensor", "letterbox_to_tensor", "subrect_to_rect_matrix",
@@ -210,9 +211,7 @@ def warp_tensor_to_image(tensor: np.ndarray, rect: NormalizedRect,
     """Map a float tensor made from ``rect`` back onto the full image, zero outside the ROI, as
     MediaPipe 0.10.21's pose graph warps its segmentation mask back: ImageToTensorCalculator's
     MATRIX (:func:`subrect_to_rect_matrix` of the padded ROI), InverseMatrixCalculator, then
-    WarpAffineCalculator's OpenCV runner (the inverse scaled to absolute pixels, tensor size times
-    inverse times 1/image size, in float32; ``cv2.warpAffine`` with WARP_INVERSE_MAP, bilinear,
-    BORDER_CONSTANT 0; OpenCV-compatible, i.e. without half-pixel offsets).
+    WarpAffineCalculator with a zero border (``image.warp_affine``).
 
     Args:
         tensor: float32 (H_t, W_t) tensor, e.g. a mask probability.
@@ -232,10 +231,5 @@ def warp_tensor_to_image(tensor: np.ndarray, rect: NormalizedRect,
     height_t, width_t = tensor.shape
     width, height = int(image_size[0]), int(image_size[1])
     roi, _ = pad_roi(roi_in_pixels(rect, (width, height)), (width_t, height_t), keep_aspect_ratio)
-    inverse = np.linalg.inv(subrect_to_rect_matrix(roi, (width, height)).astype(np.float64)).astype(_F)
-    to_tensor = np.diag(np.array([width_t, height_t, 1.0, 1.0], _F))
-    from_image = np.diag(np.array([_F(1.0) / _F(width), _F(1.0) / _F(height), 1.0, 1.0], _F))
-    absolute = to_tensor @ inverse @ from_image
-    affine = absolute[np.ix_([0, 1], [0, 1, 3])]
-    return cv2.warpAffine(tensor, affine, (width, height), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                          borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    inverse = inverse_matrix(subrect_to_rect_matrix(roi, (width, height)))
+    return warp_affine(tensor, inverse, (width, height), border_mode="zero")

@@ -9,7 +9,7 @@ import numpy as np
 from posegraph import Calculator, CalculatorContext, Contract, ModelError, Port
 from posegraph.calculators.formats import LandmarkList, NormalizedLandmarkList, NormalizedRect, SegmentationMask
 from posegraph.calculators.pose.landmark_decoding import pose_landmarks_from_tensors
-from posegraph.calculators.pose.segmentation import mask_from_logits
+from posegraph.calculators.tensor.segmentation import mask_from_logits
 
 _SHAPES = [(1, 195), (1, 1), (1, 256, 256, 1), (1, 64, 64, 39), (1, 117)]
 
@@ -36,7 +36,7 @@ class TensorsToPoseLandmarksCalculator(Calculator):
     SEGMENTATION_MASK: the person probability of each pixel of the model's 256x256 crop (a
     :class:`SegmentationMask`; ``image.image_to_tensor.warp_tensor_to_image`` maps it onto the
     image). No presence threshold is applied here: that is the visibility-gating stage's job. Math:
-    ``pose.landmark_decoding`` and ``pose.segmentation`` (MediaPipe's
+    ``pose.landmark_decoding`` and ``tensor.segmentation`` (MediaPipe's
     TensorsToPoseLandmarksAndSegmentation subgraph).
     """
 

@@ -1,40 +1,14 @@
-"""The pose segmentation mask: the sigmoid of the landmark model's logits (MediaPipe's
-TensorsToSegmentationCalculator, CPU) and the temporal blend with the previous frame's mask
-(MediaPipe's SegmentationSmoothingCalculator, CPU). Warping the mask back onto the image is
-``image.image_to_tensor.warp_tensor_to_image``."""
+"""Temporal smoothing of a segmentation mask (MediaPipe's SegmentationSmoothingCalculator, CPU)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from posegraph.calculators.tensor.activations import sigmoid
-
-__all__ = ["mask_from_logits", "blend_with_previous"]
+__all__ = ["blend_with_previous"]
 
 _F = np.float32
 # SegmentationSmoothingCalculator's polynomial for the uncertainty of a probability.
 _C1, _C2, _C3, _C4, _C5 = 5.68842, -0.748699, -57.8051, 291.309, -624.717
-
-
-def mask_from_logits(logits: np.ndarray) -> np.ndarray:
-    """The person probability of each pixel of the model's crop: ``1 / (exp(-x) + 1)`` in float32
-    (MediaPipe's TensorsToSegmentationCalculator with SIGMOID activation, one channel).
-
-    Args:
-        logits: float32 segmentation logits, (1, h, w, 1) as the landmark model gives them, or (h, w).
-
-    Returns:
-        float32 (h, w) in [0, 1], in the pixels of the model's input crop.
-
-    Raises:
-        ValueError: if ``logits`` is neither (1, h, w, 1) nor (h, w).
-    """
-    logits = np.asarray(logits, _F)
-    if logits.ndim == 4 and logits.shape[0] == 1 and logits.shape[3] == 1:
-        logits = logits[0, :, :, 0]
-    if logits.ndim != 2:
-        raise ValueError(f"mask_from_logits: expected (1, h, w, 1) or (h, w) logits, got shape {logits.shape}")
-    return sigmoid(logits)
 
 
 def blend_with_previous(mask: np.ndarray, previous: np.ndarray | None,
@@ -44,8 +18,8 @@ def blend_with_previous(mask: np.ndarray, previous: np.ndarray | None,
     With ``p`` the new and ``q`` the previous mask, ``t = p - 0.5``, ``x = t*t``,
     ``u = 1 - min(1, x*(c1 + x*(c2 + x*(c3 + x*(c4 + x*c5)))))``, the output is
     ``p + (q - p) * (u * ratio)`` in float32: confident pixels follow the new mask, uncertain ones
-    the old. MediaPipe 0.10.21's Python package runs ratio 0 (its graph file's 0.7 is dropped with
-    the other calculator options), i.e. the new mask unchanged.
+    the old. With ratio 0 (MediaPipe's default, and what its 0.10.21 Python package runs: the
+    pose graph's 0.7 is dropped with the other calculator options) the new mask is unchanged.
 
     Args:
         mask: float32 (H, W) new probabilities.

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from posegraph import Calculator, CalculatorContext, Contract, Port
 from posegraph.calculators.formats import SegmentationMask
-from posegraph.calculators.pose.segmentation import blend_with_previous
+from posegraph.calculators.image.segmentation_smoothing import blend_with_previous
 from posegraph.framework.options import proto_field
 
 
@@ -27,7 +27,7 @@ class SegmentationSmoothingCalculatorOptions:
 class SegmentationSmoothingCalculator(Calculator):
     """Sends MASK_SMOOTHED: MASK blended with MASK_PREVIOUS (the previous smoothed mask, same size)
     where that is given, else MASK itself. Both float32 (H, W) :class:`SegmentationMask`. Math:
-    ``pose.segmentation.blend_with_previous`` (MediaPipe's SegmentationSmoothingCalculator, CPU).
+    ``image.segmentation_smoothing.blend_with_previous`` (MediaPipe's SegmentationSmoothingCalculator, CPU).
 
     Raises (in ``open``/``process``, reported as CalculatorError):
         ValueError: the ratio is outside [0, 1], or the two masks differ in size.
