@@ -132,3 +132,9 @@ class Pose:
     def __repr__(self) -> str:
         box = ", ".join(f"{v:.3f}" for v in self.box)
         return f"Pose(id={self.id}, score={self.score:.3f}, box=({box}), landmarks={len(self.landmarks)})"
+
+
+Poses = tuple[Pose, ...]
+"""The payload of a multi-person ``POSES`` stream: the people of one frame (empty when nobody is
+there), as the output type ``MultiPoseTrackingCalculator`` declares, by which the runner's writers
+know such a stream."""
