@@ -111,7 +111,7 @@ class SegmentationMask:
 
 @dataclass(frozen=True)
 class Pose:
-    """One person in one frame of the multi-person graph (``graphs/multi_pose_tracking.pbtxt``).
+    """One person in one frame of the multi-person graph (``graphs/multi_pose_tracking_module.pbtxt``).
 
     Attributes:
         id: the person's track id: kept while the person is tracked from frame to frame; a person
