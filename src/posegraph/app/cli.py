@@ -320,7 +320,8 @@ def build_parser() -> argparse.ArgumentParser:
     bat.add_argument("--landmarks-format", default="jsonl", metavar="jsonl|csv|parquet",
                      help="landmarks file per input, NAME.FORMAT (default jsonl)")
     bat.add_argument("--overlay", action="store_true",
-                     help="also write each input with the skeleton drawn (NAME.mp4; an image keeps its suffix)")
+                     help="also write the graph's image output, as --output does (pose_tracking: the skeleton "
+                          "drawn; NAME.mp4, an image keeps its suffix)")
     bat.add_argument("--force", action="store_true", help="redo the inputs the manifest lists as done")
     bat.add_argument("--side-packet", action="append", default=[], metavar="NAME=VALUE",
                      help="set an input side packet (repeatable), e.g. smooth_landmarks=false")
