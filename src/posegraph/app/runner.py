@@ -3,11 +3,11 @@
 The runner knows a graph's streams by tag and payload type, never by the calculator behind them
 (MediaPipe's desktop driver knows only ``input_video`` and ``output_video``): it feeds each frame
 to the input stream tagged IMAGE (or the only input stream) and writes the declared output
-streams by what they carry (:func:`graph_outputs`): images to the video or image file, the rest to
-the landmarks file (:mod:`posegraph.app.writers`), a segmentation mask to the mask video or image.
-Rendering and throttling are the graph's: the
-bundled ``pose_tracking`` graph draws the skeleton into its ``output_video`` and keeps one frame in
-flight with a ``FlowLimiterCalculator``, whose ALLOW output tells the runner which frames it dropped.
+streams by what they carry (:func:`graph_outputs`): images to the video or image file, a
+segmentation mask to the mask video or image, the rest to the landmarks file
+(:mod:`posegraph.app.writers`). Rendering and throttling are the graph's: the bundled
+``pose_tracking`` graph draws the skeleton into its ``output_video`` and keeps one frame in flight
+with a ``FlowLimiterCalculator``, whose ALLOW output tells the runner which frames it dropped.
 
 Three stages overlap on their own threads: decoding (the source), the graph, and writing (the
 sinks), joined by short queues, so a frame's wall time approaches the slowest stage rather than
@@ -214,9 +214,9 @@ def run_media(graph: Graph, source: MediaSource, *, output: str | Path | None = 
     the first :class:`SegmentationMask` output as 8-bit grayscale (:func:`mask_frame`): a video
     (H.264 like ``output``) with a black frame where the graph gave no mask, so it keeps the input's
     frame count and timing, or an image for a still; asking for it turns ``enable_segmentation`` on
-    (:func:`with_segmentation`). For a live source the
-    graph should run on a thread pool (``num_threads`` >= 2): inline, each frame runs inside
-    ``add_packet``, so frames wait for the graph instead of reaching its flow limiter.
+    (:func:`with_segmentation`). For a live source the graph should run on a thread pool
+    (``num_threads`` >= 2): inline, each frame runs inside ``add_packet``, so frames wait for the
+    graph instead of reaching its flow limiter.
 
     Raises:
         MediaError: an output cannot be written (checked before the first frame; see
