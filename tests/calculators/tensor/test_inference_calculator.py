@@ -21,7 +21,7 @@ def landmarks():
     return graph, {t: out["pose_world_landmarks"] for t, out in frames}
 
 def interpreters(graph):
-    return [n.calc.pool is not None for n in graph._nodes if n.spec.calculator == "InferenceCalculator"]
+    return [n.calc.pool is not None for n in graph._scheduler.nodes if n.spec.calculator == "InferenceCalculator"]
 
 graph, first = landmarks()
 assert interpreters(graph) == [False, False]
