@@ -36,7 +36,7 @@ def clip_identity(video: Path) -> dict[str, Any]:
     from posegraph.app.multi_parity import id_switches
 
     frames, _ = decode(video)
-    run = Graph.from_name("multi_pose_tracking").process_frames(
+    run = Graph.from_name("multi_pose_tracking_module").process_frames(
         iter(frames), outputs=["poses"], side_packets={"num_poses": NUM_POSES.get(video.name, 2)})
     poses = [out["poses"] for _, out in run]
     return {"frames": [image for _, image in frames], "poses": poses, **id_switches(poses)}

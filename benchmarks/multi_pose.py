@@ -1,7 +1,7 @@
 """The multi-person graph's cost: landmark-model calls per person, and whether one batched call
 would be cheaper than k single calls.
 
-The graph (``multi_pose_tracking``, video mode, smoothing on) runs inline with every calculator
+The module (``multi_pose_tracking_module``, video mode, smoothing on) runs inline with every calculator
 call traced. Landmark-model calls run at loop-internal timestamps; the BATCH_END packets say which
 frame each belongs to. Per frame: k = people given out, L = landmark-model calls, and whether the
 detector ran. The claim checked: L <= 1.1 k summed over the frames where the detector does not run
@@ -37,7 +37,7 @@ def graph_cost(video: Path, num_poses: int = 2, redetect_interval: int = 0) -> d
     from posegraph import Graph
 
     frames, _ = decode(video)
-    graph = Graph.from_name("multi_pose_tracking")
+    graph = Graph.from_name("multi_pose_tracking_module")
     graph.tracer = []
     poses: dict[int, int] = {}
     batch_end: list[tuple[int, int]] = []  # (internal timestamp, outer timestamp)

@@ -1,4 +1,5 @@
-"""Landmark files by extension: JSONL, CSV and Parquet, with the streams sorted by payload type."""
+"""Landmark files by extension: JSONL, CSV and Parquet, with the streams sorted by payload type (single-person
+landmark lists, or the multi-person graph's Poses)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ import numpy as np
 import pytest
 
 from posegraph import MediaError
-from posegraph.app.writers import (PARQUET_ROW_GROUP_FRAMES, ROW_COLUMNS, ImageInfo, check_landmark_path,
-                                   open_landmark_writer)
-from posegraph.calculators.formats import LandmarkList, NormalizedLandmarkList, NormalizedRect
+from posegraph.app.writers import (PARQUET_ROW_GROUP_FRAMES, POSES_ROW_COLUMNS, ROW_COLUMNS, ImageInfo,
+                                   check_landmark_path, open_landmark_writer)
+from posegraph.calculators.formats import LandmarkList, NormalizedLandmarkList, NormalizedRect, Pose, Poses
 from posegraph.calculators.pose.landmarks import POSE_LANDMARK_NAMES
 
 STREAMS = {"pose_landmarks": NormalizedLandmarkList, "pose_world_landmarks": LandmarkList, "wrist_up": bool}
@@ -114,3 +115,62 @@ def test_parquet_is_written_in_row_groups_and_finalised_on_close(tmp_path):
     assert columns["timestamp_us"][at] == 1_400_000 and columns["wrist_up"][at] is False
     empty = columns["frame"].index(5)
     assert [columns[c][empty] for c in ROW_COLUMNS[2:]] == [None] * 9
+
+
+def people(*ids: int) -> tuple[Pose, ...]:
+    """One Pose per id, landmarks from :func:`pose` seeded by the id."""
+    return tuple(Pose(id=i, score=0.5 + i / 100, box=(0.1, 0.2, 0.3 + i / 10, 0.4), landmarks=pose(i)[0],
+                      world_landmarks=pose(i)[1]) for i in ids)
+
+
+MULTI = {"poses": Poses, "wrist_up": bool}
+
+
+def test_jsonl_writes_each_person_with_id_score_box_and_landmarks(tmp_path):
+    path = tmp_path / "poses.jsonl"
+    with open_landmark_writer(path, MULTI, IMAGE) as writer:
+        writer.write(0, 0, {"poses": people(3, 7), "wrist_up": True})
+        writer.write(1, 200_000, {"poses": (), "wrist_up": False})
+    first, second = (json.loads(line) for line in path.read_text().splitlines())
+    assert list(first) == ["frame", "timestamp_us", "width", "height", "fps", "poses", "wrist_up"]
+    assert [list(p) for p in first["poses"]] == [["id", "score", "box", "landmarks", "world_landmarks"]] * 2
+    three = first["poses"][0]
+    assert (three["id"], three["score"], three["box"]) == (3, 0.53, [0.1, 0.2, 0.6, 0.4])  # float32's shortest form
+    assert three["landmarks"] == [[float(str(v)) for v in row] for row in pose(3)[0].data]
+    assert three["world_landmarks"] == [[float(str(v)) for v in row] for row in pose(3)[1].data]
+    assert first["poses"][1]["id"] == 7
+    assert second["poses"] == []  # nobody there
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_rows_have_an_id_per_person_and_one_empty_row_for_nobody(tmp_path, suffix):
+    path = tmp_path / f"poses{suffix}"
+    with open_landmark_writer(path, MULTI, IMAGE) as writer:
+        writer.write(0, 0, {"poses": people(3, 7), "wrist_up": True})
+        writer.write(1, 200_000, {"poses": (), "wrist_up": None})
+    if suffix == ".csv":
+        rows = list(csv.reader(path.open()))
+        header, body = rows[0], rows[1:]
+    else:
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(path)
+        assert [str(table.schema.field(n).type) for n in ("id", "score", "x")] == ["int64", "float", "float"]
+        header = table.schema.names
+        body = [["" if v is None else str(v) for v in row.values()] for row in table.to_pylist()]
+    assert header == list(POSES_ROW_COLUMNS) + ["wrist_up"]
+    assert POSES_ROW_COLUMNS == ("frame", "timestamp_us", "id", "score") + ROW_COLUMNS[2:]
+    assert len(body) == 2 * 33 + 1
+    assert [r[2] for r in body[:66]] == ["3"] * 33 + ["7"] * 33
+    assert [r[4] for r in body[:66]] == list(POSE_LANDMARK_NAMES) * 2
+    seven_hip = body[33 + 23]
+    assert np.float32(seven_hip[3]) == np.float32(0.57)
+    assert [np.float32(v) for v in seven_hip[5:10]] == list(pose(7)[0].data[23])  # exact at float32
+    assert [np.float32(v) for v in seven_hip[10:13]] == list(pose(7)[1].data[23, :3])
+    assert body[66] == ["1", "200000"] + [""] * 12  # nobody: one row, id and landmark empty
+
+
+def test_rows_refuse_people_beside_single_pose_landmarks(tmp_path):
+    with pytest.raises(MediaError, match=r"cannot also hold the landmark lists a beside the people of poses; "
+                                         r"write \.jsonl instead"):
+        open_landmark_writer(tmp_path / "l.csv", {"poses": Poses, "a": NormalizedLandmarkList}, IMAGE)

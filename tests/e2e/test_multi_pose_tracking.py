@@ -143,12 +143,12 @@ def test_frames_with_nobody_give_an_empty_tuple(shared_data: Path, pose_models: 
     ours = _run(media(shared_data, "basketball_low_res"), 2, True, False)
     empty = [i for i, f in enumerate(reference["frames"]) if not f["poses"]]
     assert empty and all(ours[i] == () for i in empty)
-    blank = Graph.from_name("multi_pose_tracking")
+    blank = Graph.from_name("multi_pose_tracking_module")
     assert list(blank.process_frames([(0, np.zeros((240, 320, 3), np.uint8))], outputs=["poses"])) == [(0, {"poses": ()})]
 
 
 @pytest.mark.parametrize("num_poses", [0, 101])
 def test_num_poses_out_of_range_is_a_side_packet_error(pose_models: Path, num_poses: int) -> None:
-    graph = Graph.from_name("multi_pose_tracking")
+    graph = Graph.from_name("multi_pose_tracking_module")
     with pytest.raises(SidePacketError, match="num_poses must be between 1 and 100"):
         graph.start({"num_poses": num_poses})

@@ -318,7 +318,8 @@ def test_graph_without_subgraph_nodes_is_returned_unchanged() -> None:
 def test_shipped_subgraphs_are_found_on_the_default_search_path() -> None:
     found = find_subgraphs()
     for name, file in [("PoseDetection", "pose_detection.pbtxt"), ("PoseLandmarkByRoi", "pose_landmark_by_roi.pbtxt"),
-                       ("PoseRenderer", "pose_renderer.pbtxt"), ("PoseTracking", "pose_tracking_module.pbtxt")]:
+                       ("PoseRenderer", "pose_renderer.pbtxt"), ("PoseTracking", "pose_tracking_module.pbtxt"),
+                       ("MultiPoseTracking", "multi_pose_tracking_module.pbtxt")]:
         assert found[name].name == file
 
 

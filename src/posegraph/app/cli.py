@@ -150,7 +150,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         stop.set()
 
     with open_source(args.input) as source:
-        check_outputs(graph, source, args.output, args.landmarks)
+        check_outputs(graph, source, args.output, args.landmarks, args.mask_output)
         if source.is_live and args.threads is None and graph.num_threads <= 1:
             # Inline, a frame runs inside add_packet and the next one waits for it; on a pool, frames
             # that arrive while the graph is busy reach its flow limiter, which drops them.
@@ -165,7 +165,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             if threading.current_thread() is threading.main_thread() else {}
         try:
             summary = run_media(graph, source, output=args.output, landmarks=args.landmarks,
-                                side_packets=side_packets, progress=not args.quiet, stop=stop)
+                                mask_output=args.mask_output, side_packets=side_packets, progress=not args.quiet, stop=stop)
         finally:
             for s, handler in previous.items():
                 signal.signal(s, handler)
@@ -296,6 +296,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--landmarks", metavar="FILE",
                      help="write the landmarks (and the graph's other outputs) here: .jsonl (a JSON line per frame), "
                           ".csv or .parquet (a row per frame and landmark)")
+    run.add_argument("--mask-output", metavar="FILE",
+                     help="write the graph's segmentation mask here as grayscale, round(mask * 255): a video (.mp4, "
+                          "black where there is no pose) or, for an image input, an image (.png); turns "
+                          "enable_segmentation on")
     run.add_argument("--side-packet", action="append", default=[], metavar="NAME=VALUE",
                      help="set an input side packet (repeatable), e.g. smooth_landmarks=false")
     run.add_argument("--threads", type=int, default=None, help="scheduler threads (default: the config's; 1 inline)")
@@ -324,7 +328,8 @@ def build_parser() -> argparse.ArgumentParser:
     bat.add_argument("--landmarks-format", default="jsonl", metavar="jsonl|csv|parquet",
                      help="landmarks file per input, NAME.FORMAT (default jsonl)")
     bat.add_argument("--overlay", action="store_true",
-                     help="also write each input with the skeleton drawn (NAME.mp4; an image keeps its suffix)")
+                     help="also write the graph's image output, as --output does (pose_tracking: the skeleton "
+                          "drawn; NAME.mp4, an image keeps its suffix)")
     bat.add_argument("--force", action="store_true", help="redo the inputs the manifest lists as done")
     bat.add_argument("--side-packet", action="append", default=[], metavar="NAME=VALUE",
                      help="set an input side packet (repeatable), e.g. smooth_landmarks=false")

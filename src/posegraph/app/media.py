@@ -310,13 +310,15 @@ def check_writable(path: Path) -> None:
 
 def _check_frame(frame: np.ndarray, size: tuple[int, int], where: str) -> None:
     width, height = size
-    if frame.dtype != np.uint8 or frame.shape != (height, width, 3):
-        raise ValueError(f"{where}: expected an RGB uint8 frame of shape ({height}, {width}, 3), "
-                         f"got {frame.dtype} {frame.shape}")
+    if frame.dtype != np.uint8 or frame.shape not in ((height, width, 3), (height, width)):
+        raise ValueError(f"{where}: expected an RGB uint8 frame of shape ({height}, {width}, 3), or a grayscale "
+                         f"one of shape ({height}, {width}), got {frame.dtype} {frame.shape}")
 
 
 class MediaSink:
     """Where rendered frames go: ``write(frame_rgb)`` each frame, then ``close()``.
+
+    A frame is RGB uint8 (H, W, 3), or grayscale uint8 (H, W) (a segmentation mask as 0..255).
 
     A context manager: leaving the ``with`` block, by an exception or Ctrl-C too, closes the sink
     so that what was written is a complete, playable file. Attributes: ``path``, ``size``
@@ -358,7 +360,7 @@ class VideoSink(MediaSink):
         self.path, self.size = path, size
         codec = VIDEO_CODECS[path.suffix.lower()]
         width, height = size
-        self._padding = ((0, height % 2), (0, width % 2), (0, 0))
+        self._padding = ((0, height % 2), (0, width % 2))
         try:
             container = av.open(str(path), mode="w",
                                 options={"movflags": "+faststart"} if codec == "libx264" else {})
@@ -381,7 +383,8 @@ class VideoSink(MediaSink):
         self._finalizer = weakref.finalize(self, _finish_video, container, stream)
 
     def write(self, frame_rgb: np.ndarray) -> None:
-        """Append one RGB uint8 (H, W, 3) frame of the sink's size (ValueError otherwise).
+        """Append one RGB uint8 (H, W, 3) or grayscale uint8 (H, W) frame of the sink's size
+        (ValueError otherwise); FFmpeg converts either to the video's pixel format.
 
         Raises:
             MediaError: the sink is closed, or FFmpeg failed to encode or write the frame.
@@ -392,9 +395,10 @@ class VideoSink(MediaSink):
             raise MediaError(f"{self.path}: write after close")
         _check_frame(frame_rgb, self.size, str(self.path))
         if any(after for _, after in self._padding):
-            frame_rgb = np.pad(frame_rgb, self._padding, mode="edge")
+            frame_rgb = np.pad(frame_rgb, self._padding + ((0, 0),) * (frame_rgb.ndim - 2), mode="edge")
+        frame = av.VideoFrame.from_ndarray(frame_rgb, format="rgb24" if frame_rgb.ndim == 3 else "gray")
         try:
-            for packet in self._stream.encode(av.VideoFrame.from_ndarray(frame_rgb, format="rgb24")):
+            for packet in self._stream.encode(frame):
                 self._container.mux(packet)
         except (av.FFmpegError, OSError) as exc:
             raise MediaError(f"{self.path}: cannot write the video: {exc}") from exc
@@ -432,11 +436,13 @@ class ImageSink(MediaSink):
         self._closed = False
 
     def write(self, frame_rgb: np.ndarray) -> None:
-        """Write one RGB uint8 (H, W, 3) frame of the sink's size as the image."""
+        """Write one RGB uint8 (H, W, 3) frame of the sink's size as the image; a grayscale
+        (H, W) frame as a single-channel image."""
         if self._closed:
             raise MediaError(f"{self.path}: write after close")
         _check_frame(frame_rgb, self.size, str(self.path))
-        ok, encoded = cv2.imencode(self.path.suffix, cv2.cvtColor(frame_rgb, cv2.COLOR_RGB2BGR))
+        pixels = cv2.cvtColor(frame_rgb, cv2.COLOR_RGB2BGR) if frame_rgb.ndim == 3 else frame_rgb
+        ok, encoded = cv2.imencode(self.path.suffix, pixels)
         if not ok:
             raise MediaError(f"{self.path}: OpenCV could not encode the image")
         # Created like open() creates files (0o666 less the umask); mkstemp's would be 0600.
@@ -466,7 +472,8 @@ def is_image_path(path: str | os.PathLike[str]) -> bool:
 def open_sink(path: str | os.PathLike[str], fps: float, size: tuple[int, int]) -> MediaSink:
     """Open a video (.mp4, .m4v, .mov, .avi) or image (.png, .jpg, ...) file for writing.
 
-    ``size`` is (width, height) in pixels; every frame written must be RGB uint8 of that size.
+    ``size`` is (width, height) in pixels; every frame written must be RGB uint8 (or grayscale
+    uint8 (H, W)) of that size.
     ``fps`` is the video's frame rate (ignored for an image).
 
     Raises :class:`MediaError` up front when the path cannot be written (missing directory, no

@@ -60,9 +60,9 @@ def reference_masks(path: str | Path) -> dict[tuple[int, int], np.ndarray]:
         return {tuple(int(v) for v in key[1:].split("_p")): masks[key] for key in masks.files}  # type: ignore[misc]
 
 
-def run_graph(media: str, side_packets: dict[str, Any], *, graph: str | Path = "multi_pose_tracking",
+def run_graph(media: str, side_packets: dict[str, Any], *, graph: str | Path = "multi_pose_tracking_module",
               num_threads: int | None = None) -> list[tuple[Pose, ...]]:
-    """The POSES of each frame of ``media`` from the multi-person graph (a bundled name or a file)."""
+    """The POSES of each frame of ``media`` from the multi-person module (a bundled name or a file)."""
     runner = Graph.from_name(str(graph), num_threads=num_threads) if not Path(graph).suffix \
         else Graph(graph, num_threads=num_threads)
     return [out["poses"] for _, out in runner.process_frames(iter(_frames(media)), outputs=["poses"],
@@ -198,7 +198,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     side_packets = {"num_poses": reference["num_poses"], "static_image_mode": reference["mode"] == "image",
                     "smooth_landmarks": False, "model_complexity": MODEL_COMPLEXITY[reference.get("model", "full")],
                     "enable_segmentation": bool(masks)}
-    side_packets.update(parse_side_packets(a.side_packet, Graph.from_name("multi_pose_tracking").side_packet_types))
+    side_packets.update(parse_side_packets(a.side_packet, Graph.from_name("multi_pose_tracking_module").side_packet_types))
     ours = run_graph(a.input, side_packets)
     report = {"reference": Path(a.reference).name, "side_packets": side_packets, **compare(reference, ours, masks),
               "identity": id_switches(ours)}

@@ -3,10 +3,11 @@
 The runner knows a graph's streams by tag and payload type, never by the calculator behind them
 (MediaPipe's desktop driver knows only ``input_video`` and ``output_video``): it feeds each frame
 to the input stream tagged IMAGE (or the only input stream) and writes the declared output
-streams by what they carry (:func:`graph_outputs`): images to the video or image file, the rest to
-the landmarks file (:mod:`posegraph.app.writers`). Rendering and throttling are the graph's: the
-bundled ``pose_tracking`` graph draws the skeleton into its ``output_video`` and keeps one frame in
-flight with a ``FlowLimiterCalculator``, whose ALLOW output tells the runner which frames it dropped.
+streams by what they carry (:func:`graph_outputs`): images to the video or image file, a
+segmentation mask to the mask video or image, the rest to the landmarks file
+(:mod:`posegraph.app.writers`). Rendering and throttling are the graph's: the bundled
+``pose_tracking`` graph draws the skeleton into its ``output_video`` and keeps one frame in flight
+with a ``FlowLimiterCalculator``, whose ALLOW output tells the runner which frames it dropped.
 
 Three stages overlap on their own threads: decoding (the source), the graph, and writing (the
 sinks), joined by short queues, so a frame's wall time approaches the slowest stage rather than
@@ -33,8 +34,8 @@ from posegraph import Graph, GraphRunError
 from posegraph.app.media import (DEFAULT_FPS, MediaSink, MediaSource, SourceFrame, check_writable, is_image_path,
                                  open_sink)
 from posegraph.app.writers import ImageInfo, LandmarkWriter, check_landmark_path, open_landmark_writer
-from posegraph.calculators.formats import NormalizedLandmarkList, SegmentationMask
-from posegraph.framework.errors import MediaError
+from posegraph.calculators.formats import NormalizedLandmarkList, Poses, SegmentationMask
+from posegraph.framework.errors import MediaError, SidePacketError
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,8 @@ _END = object()
 
 @dataclass
 class RunSummary:
-    """What a run did: frames written, frames with landmarks (a packet on a NormalizedLandmarkList
+    """What a run did: frames written, frames with a pose (a packet on a NormalizedLandmarkList
+    output, or at least one person on a multi-person :data:`~posegraph.calculators.formats.Poses`
     output), live frames the graph dropped to keep up, wall seconds, and why it ended early
     (``truncated`` input, or ``stopped`` by a signal)."""
 
@@ -128,66 +130,125 @@ def tagged_output(graph: Graph, tag: str) -> str | None:
     return next((r.name for r in graph.validated.output_streams if r.tag == tag), None)
 
 
+def _check_media_path(path: str | Path, source: MediaSource) -> None:
+    if is_image_path(path) and not source.is_still:
+        raise MediaError(f"{path}: an image holds one frame, but the input {source.name} is a "
+                         f"{'camera' if source.is_live else 'video'}; write a video (.mp4) instead")
+    check_writable(Path(path))
+
+
 def check_outputs(graph: Graph, source: MediaSource, output: str | Path | None,
-                  landmarks: str | Path | None) -> GraphOutputs:
+                  landmarks: str | Path | None, mask_output: str | Path | None = None) -> GraphOutputs:
     """What :func:`run_media` will write, checked before anything runs or is created.
 
     Raises:
-        MediaError: ``output`` is an image but the input is a video or a camera; the graph has no
-            image output for ``output``; ``landmarks`` has an unknown extension; a path cannot be
-            written (missing directory, a directory in the way, no permission).
+        MediaError: ``output`` or ``mask_output`` is an image but the input is a video or a camera;
+            the graph has no image output for ``output``, or no :class:`SegmentationMask` output
+            for ``mask_output``; ``landmarks`` has an unknown extension; a path cannot be written
+            (missing directory, a directory in the way, no permission).
         GraphRunError: the graph has no input to feed frames to (:func:`image_input`).
     """
     image_input(graph)
     outputs = graph_outputs(graph)
     if output:
-        if is_image_path(output) and not source.is_still:
-            raise MediaError(f"{output}: an image holds one frame, but the input {source.name} is a "
-                             f"{'camera' if source.is_live else 'video'}; write a video (.mp4) instead")
         if not outputs.images:
             raise MediaError(f"{output}: the graph declares no output stream of images to write there (tag one "
                              "IMAGE, e.g. output_stream: \"IMAGE:output_video\")")
-        check_writable(Path(output))
+        _check_media_path(output, source)
+    if mask_output:
+        if not outputs.masks:
+            raise MediaError(f"{mask_output}: the graph declares no output stream of segmentation masks to write "
+                             "there (a SegmentationMask stream, e.g. pose_tracking's "
+                             "output_stream: \"SEGMENTATION_MASK:segmentation_mask\")")
+        _check_media_path(mask_output, source)
     if landmarks:
         check_writable(Path(landmarks))
         check_landmark_path(landmarks)
     return outputs
 
 
+def with_segmentation(graph: Graph, side_packets: dict[str, Any] | None) -> dict[str, Any]:
+    """``side_packets`` with ``enable_segmentation`` set true when ``graph`` takes that side packet
+    and it is not given: what writing a mask needs.
+
+    Raises:
+        SidePacketError: ``enable_segmentation`` is given as false.
+    """
+    packets = dict(side_packets or {})
+    if "enable_segmentation" in graph.side_packet_types:
+        if packets.get("enable_segmentation", True) is False:
+            raise SidePacketError("a mask output (--mask-output) needs the side packet enable_segmentation, but it "
+                                  "is set false; drop enable_segmentation=false, or the mask output")
+        packets["enable_segmentation"] = True
+    return packets
+
+
+def mask_frame(mask: SegmentationMask | None, size: tuple[int, int]) -> np.ndarray:
+    """A mask as an 8-bit grayscale frame, ``round(mask * 255)`` (uint8 (H, W)); no mask (a frame
+    without a pose) is black. ``size`` is the frame's (width, height)."""
+    if mask is None:
+        return np.zeros((size[1], size[0]), np.uint8)
+    return np.rint(np.clip(mask.data, 0.0, 1.0) * 255.0).astype(np.uint8)
+
+
+def has_pose(value: Any, kind: Any) -> bool:
+    """Whether a packet of a landmarks stream says someone is there: a NormalizedLandmarkList
+    packet, or a :data:`~posegraph.calculators.formats.Poses` tuple with at least one person."""
+    if kind == Poses:
+        return bool(value)
+    return value is not None
+
+
 def run_media(graph: Graph, source: MediaSource, *, output: str | Path | None = None,
-              landmarks: str | Path | None = None, side_packets: dict[str, Any] | None = None,
-              progress: bool = True, stop: threading.Event | None = None) -> RunSummary:
-    """Runs ``graph`` on every frame of ``source``; writes its image output to ``output`` and its
-    other outputs to ``landmarks`` (.jsonl, .csv or .parquet; :mod:`posegraph.app.writers`).
+              landmarks: str | Path | None = None, mask_output: str | Path | None = None,
+              side_packets: dict[str, Any] | None = None, progress: bool = True,
+              stop: threading.Event | None = None) -> RunSummary:
+    """Runs ``graph`` on every frame of ``source``; writes its image output to ``output``, its
+    segmentation mask to ``mask_output`` and its other outputs to ``landmarks`` (.jsonl, .csv or
+    .parquet; :mod:`posegraph.app.writers`).
 
     The frames (uint8 RGB (H, W, 3)) go to the graph's IMAGE input (:func:`image_input`) at the
     source's timestamps. ``output`` gets the first image output stream (:func:`graph_outputs`), a
     video for a video or camera, an image for a still. A frame the graph's ALLOW output marks as
-    dropped is counted in :attr:`RunSummary.dropped` and written nowhere. For a live source the
-    graph should run on a thread pool (``num_threads`` >= 2): inline, each frame runs inside
-    ``add_packet``, so frames wait for the graph instead of reaching its flow limiter.
+    dropped is counted in :attr:`RunSummary.dropped` and written nowhere. ``mask_output`` gets
+    the first :class:`SegmentationMask` output as 8-bit grayscale (:func:`mask_frame`): a video
+    (H.264 like ``output``) with a black frame where the graph gave no mask, so it keeps the input's
+    frame count and timing, or an image for a still; asking for it turns ``enable_segmentation`` on
+    (:func:`with_segmentation`). For a live source the graph should run on a thread pool
+    (``num_threads`` >= 2): inline, each frame runs inside ``add_packet``, so frames wait for the
+    graph instead of reaching its flow limiter.
 
     Raises:
         MediaError: an output cannot be written (checked before the first frame; see
             :func:`check_outputs`), or writing failed.
+        SidePacketError: ``mask_output`` with ``enable_segmentation`` set false.
         GraphRunError: the graph has no input to feed.
         PosegraphError: the graph failed; every frame finished before the failure is written.
     """
     stop = stop or threading.Event()
     input_stream = image_input(graph)
-    outputs = check_outputs(graph, source, output, landmarks)
+    outputs = check_outputs(graph, source, output, landmarks, mask_output)
+    if mask_output:
+        side_packets = with_segmentation(graph, side_packets)
     image_stream = outputs.images[0] if output else None
-    names = ([image_stream] if image_stream else []) + list(outputs.data) + ([outputs.allow] if outputs.allow else [])
-    landmark_streams = [name for name, kind in outputs.data.items() if kind is NormalizedLandmarkList]
+    mask_stream = outputs.masks[0] if mask_output else None
+    names = ([image_stream] if image_stream else []) + ([mask_stream] if mask_stream else []) + list(outputs.data) \
+        + ([outputs.allow] if outputs.allow else [])
+    pose_streams = {name: kind for name, kind in outputs.data.items() if kind is NormalizedLandmarkList or kind == Poses}
+    size = (source.width, source.height)
 
-    sink: MediaSink | None = open_sink(output, source.fps or DEFAULT_FPS, (source.width, source.height)) if output else None
+    sinks: list[MediaSink] = []
     writer: LandmarkWriter | None = None
     try:
+        sink = open_sink(output, source.fps or DEFAULT_FPS, size) if output else None
+        sinks += [sink] if sink else []
+        mask_sink = open_sink(mask_output, source.fps or DEFAULT_FPS, size) if mask_output else None
+        sinks += [mask_sink] if mask_sink else []
         if landmarks:
             writer = open_landmark_writer(landmarks, outputs.data, ImageInfo(source.width, source.height, source.fps))
     except BaseException:
-        if sink is not None:
-            sink.close()
+        for opened in sinks:
+            opened.close()
         raise
     summary = RunSummary()
     frames_in: queue.Queue[Any] = queue.Queue(maxsize=4)
@@ -219,10 +280,12 @@ def run_media(graph: Graph, source: MediaSource, *, output: str | Path | None = 
                     continue
                 if sink is not None and out[image_stream] is not None:
                     sink.write(out[image_stream])
+                if mask_sink is not None:
+                    mask_sink.write(mask_frame(out[mask_stream], size))
                 if writer is not None:
                     writer.write(index, timestamp, out)
                 summary.frames += 1
-                summary.frames_with_pose += any(out[name] is not None for name in landmark_streams)
+                summary.frames_with_pose += any(has_pose(out[name], kind) for name, kind in pose_streams.items())
                 bar.update()
         except BaseException as e:
             write_error.append(e)
@@ -261,8 +324,8 @@ def run_media(graph: Graph, source: MediaSource, *, output: str | Path | None = 
                 pass
         results.put(_END)
         writer_thread.join()
-        if sink is not None:
-            sink.close()
+        for opened in sinks:
+            opened.close()
         if writer is not None:
             writer.close()
         summary.seconds = time.perf_counter() - started

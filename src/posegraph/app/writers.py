@@ -5,6 +5,8 @@ fills follows the payload type its producing calculator declares:
 
 - ``NormalizedLandmarkList`` (x, y normalized to the image, z on x's scale, visibility,
   presence) and ``LandmarkList`` (world landmarks: x, y, z in metres from the hip centre);
+- ``Poses`` (``tuple[Pose, ...]``, the multi-person graph's people of a frame: each with its track
+  id, score, box, landmarks and world landmarks);
 - anything else (a bool "wrist above the head" from your own calculator, a count, a detection):
   written under the stream's name.
 
@@ -12,13 +14,18 @@ Formats:
 
 - ``.jsonl``: one JSON object per frame, ``{"frame", "timestamp_us", "width", "height", "fps",
   <stream>: value, ...}``; a landmark list is ``[[x, y, z, visibility, presence], ...]``, a
-  dataclass an object of its fields, an absent packet ``null``.
+  ``Poses`` tuple a list of ``{"id", "score", "box": [xmin, ymin, xmax, ymax], "landmarks",
+  "world_landmarks"}`` (empty when nobody is there), a dataclass an object of its fields, an
+  absent packet ``null``.
 - ``.csv`` and ``.parquet``: one row per frame and landmark, columns ``frame, timestamp_us,
   landmark`` (MediaPipe's name, e.g. ``left_shoulder``, for a list of BlazePose's 33; the index as
   text for a list of another length), ``x, y, z, visibility, presence`` (of the
   normalized landmarks), ``world_x, world_y, world_z``, then one column per other stream. A frame
   without landmarks is one row with an empty ``landmark`` and empty values, so every frame (and
-  what the other streams said at it) is in the file.
+  what the other streams said at it) is in the file. A graph with a ``Poses`` output gets one row
+  per frame, person and landmark instead, with the columns of :data:`POSES_ROW_COLUMNS`: ``id``
+  (the person's track id) and ``score`` (its presence) before ``landmark``; a frame with nobody
+  is one row with ``id`` and the rest empty.
 
 JSONL and CSV are flushed after every frame, so a killed run keeps every finished frame. Parquet
 (needs ``pyarrow``: ``pip install "posegraph[parquet]"``) is written in row groups of
@@ -40,7 +47,7 @@ from typing import IO, Any, NamedTuple
 
 import numpy as np
 
-from posegraph.calculators.formats import LandmarkList, NormalizedLandmarkList
+from posegraph.calculators.formats import LandmarkList, NormalizedLandmarkList, Pose, Poses
 from posegraph.calculators.pose.landmarks import POSE_LANDMARK_NAMES
 from posegraph.framework.errors import MediaError
 
@@ -53,6 +60,9 @@ PARQUET_ROW_GROUP_FRAMES = 64
 ROW_COLUMNS = ("frame", "timestamp_us", "landmark", "x", "y", "z", "visibility", "presence",
                "world_x", "world_y", "world_z")
 """The fixed columns of the CSV and Parquet formats, in order."""
+
+POSES_ROW_COLUMNS = ("frame", "timestamp_us", "id", "score") + ROW_COLUMNS[2:]
+"""The fixed columns of the CSV and Parquet formats for a graph with a multi-person ``Poses`` output."""
 
 _SCALARS = (bool, int, float, str)
 
@@ -111,8 +121,9 @@ def open_landmark_writer(path: str | os.PathLike[str], streams: Mapping[str, Any
 
     Raises:
         MediaError: unknown extension; a CSV or Parquet file asked to hold more than one stream of
-            ``NormalizedLandmarkList`` or of ``LandmarkList``, or a stream whose name is one of
-            :data:`ROW_COLUMNS`; Parquet without pyarrow; the file cannot be created.
+            ``NormalizedLandmarkList``, of ``LandmarkList`` or of ``Poses``, a ``Poses`` stream
+            beside landmark lists, or a stream whose name is one of its fixed columns; Parquet
+            without pyarrow; the file cannot be created.
     """
     target = check_landmark_path(path)
     suffix = target.suffix.lower()
@@ -144,6 +155,11 @@ def landmark_rows(landmarks: np.ndarray | None, what: str) -> list[list[float | 
             for row, oks in zip(text, finite)]
 
 
+def _float32(value: float) -> float | None:
+    """``value`` at float32 precision, in its shortest round-tripping form; non-finite as ``None``."""
+    return float(str(np.float32(value))) if np.isfinite(value) else None
+
+
 def json_value(value: Any, where: str) -> Any:
     """``value`` as JSON data: landmark lists as rows, dataclasses as objects of their fields,
     numpy scalars and arrays as numbers and lists, non-finite floats as ``None``.
@@ -157,6 +173,10 @@ def json_value(value: Any, where: str) -> Any:
         return value if np.isfinite(value) else None
     if isinstance(value, (NormalizedLandmarkList, LandmarkList)):
         return landmark_rows(value.data, where)
+    if isinstance(value, Pose):
+        return {"id": int(value.id), "score": _float32(value.score), "box": [_float32(v) for v in value.box],
+                "landmarks": landmark_rows(value.landmarks.data, where),
+                "world_landmarks": landmark_rows(value.world_landmarks.data, where)}
     if isinstance(value, np.generic):
         return json_value(value.item(), where)
     if isinstance(value, np.ndarray):
@@ -209,25 +229,35 @@ class JsonlLandmarkWriter(LandmarkWriter):
 # --- rows (CSV and Parquet) -----------------------------------------------------------------------
 
 class _Rows:
-    """Turns one frame's outputs into rows of :data:`ROW_COLUMNS` plus one column per other stream."""
+    """Turns one frame's outputs into rows of :data:`ROW_COLUMNS` (:data:`POSES_ROW_COLUMNS` with a
+    ``Poses`` stream) plus one column per other stream."""
 
     def __init__(self, path: Path, streams: Mapping[str, Any]) -> None:
-        def of_type(kind: type) -> str | None:
-            names = [name for name, t in streams.items() if t is kind]
+        def of_type(kind: Any, what: str) -> str | None:
+            names = [name for name, t in streams.items() if t == kind]
             if len(names) > 1:
-                raise MediaError(f"{path}: one row per landmark holds one {kind.__name__} per frame, but the graph "
+                raise MediaError(f"{path}: one row per landmark holds one {what} per frame, but the graph "
                                  f"writes {len(names)} ({', '.join(names)}); write .jsonl instead")
             return names[0] if names else None
 
-        self.landmarks = of_type(NormalizedLandmarkList)
-        self.world = of_type(LandmarkList)
-        self.extra = {name: t for name, t in streams.items() if name not in (self.landmarks, self.world)}
-        clash = sorted(set(self.extra) & set(ROW_COLUMNS))
+        self.landmarks = of_type(NormalizedLandmarkList, "NormalizedLandmarkList")
+        self.world = of_type(LandmarkList, "LandmarkList")
+        self.poses = of_type(Poses, "Poses")
+        if self.poses and (self.landmarks or self.world):
+            raise MediaError(f"{path}: one row per person and landmark cannot also hold the landmark lists "
+                             f"{', '.join(n for n in (self.landmarks, self.world) if n)} beside the people of "
+                             f"{self.poses}; write .jsonl instead")
+        fixed = POSES_ROW_COLUMNS if self.poses else ROW_COLUMNS
+        self.extra = {name: t for name, t in streams.items() if name not in (self.landmarks, self.world, self.poses)}
+        clash = sorted(set(self.extra) & set(fixed))
         if clash:
             raise MediaError(f"{path}: stream(s) {', '.join(clash)} would be written as columns of the same name as "
                              f"the landmark columns; rename them, or write .jsonl")
         self.path = path
-        self.columns = ROW_COLUMNS + tuple(self.extra)
+        self.fixed = fixed
+        self.columns = fixed + tuple(self.extra)
+        self.float_columns = [i for i, name in enumerate(fixed) if name == "score" or i >= fixed.index("x")]
+        """Indices of the float32 columns."""
 
     def extra_value(self, name: str, value: Any) -> Any:
         """A scalar as it is; anything else as JSON text; an absent packet as ``None``."""
@@ -238,22 +268,32 @@ class _Rows:
         return json.dumps(json_value(value, f"{self.path}: stream {name!r}"), separators=(",", ":"))
 
     def rows(self, frame: int, timestamp_us: int, outputs: Mapping[str, Any]) -> list[list[Any]]:
+        extras = [self.extra_value(name, outputs.get(name)) for name in self.extra]
+        if self.poses:
+            people = outputs.get(self.poses) or ()
+            if not people:
+                return [[frame, timestamp_us, None, None, None] + [None] * 8 + extras]
+            return [[frame, timestamp_us, int(pose.id), float(pose.score)] + row + extras for pose in people
+                    for row in _landmark_rows(pose.landmarks, pose.world_landmarks)]
         image = outputs.get(self.landmarks) if self.landmarks else None
         world = outputs.get(self.world) if self.world else None
-        extras = [self.extra_value(name, outputs.get(name)) for name in self.extra]
-        count = len(image) if image is not None else len(world) if world is not None else 0
-        if count == 0:
-            return [[frame, timestamp_us, None] + [None] * 8 + extras]
-        values = np.full((count, 8), np.nan, np.float32)
-        if image is not None:
-            values[:, :5] = image.data[:, :5]
-        if world is not None:
-            values[:, 5:] = world.data[:, :3]
-        names = POSE_LANDMARK_NAMES if count == len(POSE_LANDMARK_NAMES) else [str(i) for i in range(count)]
-        finite = np.isfinite(values)
-        return [[frame, timestamp_us, names[i]]
-                + [float(v) if ok else None for v, ok in zip(values[i], finite[i])] + extras
-                for i in range(count)]
+        return [[frame, timestamp_us] + row + extras for row in _landmark_rows(image, world)]
+
+
+def _landmark_rows(image: NormalizedLandmarkList | None, world: LandmarkList | None) -> list[list[Any]]:
+    """``[landmark, x, y, z, visibility, presence, world_x, world_y, world_z]`` per landmark (a
+    value absent or not finite as ``None``), or one row of ``None`` when there are no landmarks."""
+    count = len(image) if image is not None else len(world) if world is not None else 0
+    if count == 0:
+        return [[None] * 9]
+    values = np.full((count, 8), np.nan, np.float32)
+    if image is not None:
+        values[:, :5] = image.data[:, :5]
+    if world is not None:
+        values[:, 5:] = world.data[:, :3]
+    names = POSE_LANDMARK_NAMES if count == len(POSE_LANDMARK_NAMES) else [str(i) for i in range(count)]
+    finite = np.isfinite(values)
+    return [[names[i]] + [float(v) if ok else None for v, ok in zip(values[i], finite[i])] for i in range(count)]
 
 
 class CsvLandmarkWriter(LandmarkWriter):
@@ -280,8 +320,9 @@ class CsvLandmarkWriter(LandmarkWriter):
         """Write one frame's rows and flush them."""
         rows = self._rows.rows(frame, timestamp_us, outputs)
         try:
-            for row in rows:  # the 8 landmark values at float32 precision, the other streams as they are
-                row[3:11] = [None if v is None else str(np.float32(v)) for v in row[3:11]]
+            for row in rows:  # the landmark values (and score) at float32 precision, the other streams as they are
+                for i in self._rows.float_columns:
+                    row[i] = None if row[i] is None else str(np.float32(row[i]))
                 self._csv.writerow(row)
             self._file.flush()
         except (OSError, ValueError) as exc:
@@ -293,8 +334,8 @@ class CsvLandmarkWriter(LandmarkWriter):
 
 class ParquetLandmarkWriter(LandmarkWriter):
     """One row per frame and landmark (see the module docstring) in a Parquet file: float32
-    landmark columns, int64 ``frame`` and ``timestamp_us``, other streams as bool, int64, float64
-    or string columns by their declared type (JSON text for anything else).
+    landmark columns (and ``score``), int64 ``frame``, ``timestamp_us`` (and ``id``), other streams
+    as bool, int64, float64 or string columns by their declared type (JSON text for anything else).
 
     Rows are written in row groups of :data:`PARQUET_ROW_GROUP_FRAMES` frames; ``close`` writes the
     rest and the footer (a file whose run was killed before ``close`` is not readable).
@@ -314,8 +355,8 @@ class ParquetLandmarkWriter(LandmarkWriter):
         self._pa = pa
         self._rows = _Rows(self.path, streams)
         extra_types = {bool: pa.bool_(), int: pa.int64(), float: pa.float64(), str: pa.string()}
-        fields = [pa.field("frame", pa.int64()), pa.field("timestamp_us", pa.int64()), pa.field("landmark", pa.string())]
-        fields += [pa.field(name, pa.float32()) for name in ROW_COLUMNS[3:]]
+        fixed = {"frame": pa.int64(), "timestamp_us": pa.int64(), "id": pa.int64(), "landmark": pa.string()}
+        fields = [pa.field(name, fixed.get(name, pa.float32())) for name in self._rows.fixed]
         fields += [pa.field(name, extra_types.get(kind, pa.string())) for name, kind in self._rows.extra.items()]
         self._schema = pa.schema(fields)
         try:

@@ -112,7 +112,7 @@ class SegmentationMask:
 
 @dataclass(frozen=True)
 class Pose:
-    """One person in one frame of the multi-person graph (``graphs/multi_pose_tracking.pbtxt``).
+    """One person in one frame of the multi-person graph (``graphs/multi_pose_tracking_module.pbtxt``).
 
     Attributes:
         id: the person's track id: kept while the person is tracked from frame to frame; a person
@@ -138,6 +138,12 @@ class Pose:
         box = ", ".join(f"{v:.3f}" for v in self.box)
         mask = "" if self.segmentation_mask is None else f", segmentation_mask={self.segmentation_mask!r}"
         return f"Pose(id={self.id}, score={self.score:.3f}, box=({box}), landmarks={len(self.landmarks)}{mask})"
+
+
+Poses = tuple[Pose, ...]
+"""The payload of a multi-person ``POSES`` stream: the people of one frame (empty when nobody is
+there), as the output type ``MultiPoseTrackingCalculator`` declares, by which the runner's writers
+know such a stream."""
 
 
 class GpuOrigin(enum.Enum):

@@ -43,20 +43,20 @@ def clips(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[s
 
 
 @pytest.fixture(scope="session")
-def run_outputs(tmp_path_factory: pytest.TempPathFactory, pose_models: Path) -> Callable[[Path], dict[str, bytes]]:
-    """``run_outputs(media)`` -> ``{"landmarks": bytes, "overlay": bytes}``: the files
-    ``posegraph run pose_tracking --input MEDIA --landmarks X.jsonl --output X.SUFFIX`` writes."""
-    cache: dict[Path, dict[str, bytes]] = {}
+def run_outputs(tmp_path_factory: pytest.TempPathFactory, pose_models: Path) -> Callable[..., dict[str, bytes]]:
+    """``run_outputs(media, landmarks_format="jsonl")`` -> ``{"landmarks": bytes, "overlay": bytes}``: the
+    files ``posegraph run pose_tracking --input MEDIA --landmarks X.FORMAT --output X.SUFFIX`` writes."""
+    cache: dict[tuple[Path, str], dict[str, bytes]] = {}
 
-    def outputs(media: Path) -> dict[str, bytes]:
-        if media not in cache:
+    def outputs(media: Path, landmarks_format: str = "jsonl") -> dict[str, bytes]:
+        if (media, landmarks_format) not in cache:
             folder = tmp_path_factory.mktemp("run")
             suffix = media.suffix if media.suffix.lower() in (".jpg", ".jpeg", ".png") else ".mp4"
-            landmarks, overlay = folder / "out.jsonl", folder / f"out{suffix}"
+            landmarks, overlay = folder / f"out.{landmarks_format}", folder / f"out{suffix}"
             assert main(["run", "pose_tracking", "--input", str(media), "--landmarks", str(landmarks),
                          "--output", str(overlay), "-q"]) == 0
-            cache[media] = {"landmarks": landmarks.read_bytes(), "overlay": overlay.read_bytes()}
-        return cache[media]
+            cache[media, landmarks_format] = {"landmarks": landmarks.read_bytes(), "overlay": overlay.read_bytes()}
+        return cache[media, landmarks_format]
 
     return outputs
 

@@ -34,24 +34,25 @@ def cluster():
         cluster.shutdown()
 
 
-def test_outputs_through_fsspec_are_those_of_posegraph_run(tmp_path, clips, run_outputs, cluster):
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_outputs_through_fsspec_are_those_of_posegraph_run(tmp_path, clips, run_outputs, cluster, fmt):
     folder = tmp_path / "in"
     folder.mkdir()
     for name in ("clip_a", "clip_b"):
         shutil.copy(clips[name], folder / f"{name}.mp4")
     (folder / "notes.mp4").write_text("this is not a video\n")
     out = tmp_path / "out"
-    rows = run("pose_tracking", [folder], f"file://{out}", engine="ray", overlay=True)
+    rows = run("pose_tracking", [folder], f"file://{out}", engine="ray", overlay=True, landmarks_format=fmt)
     assert [(Path(r["input"]).name, r["status"]) for r in rows] == [
         ("clip_a.mp4", "done"), ("clip_b.mp4", "done"), ("notes.mp4", "failed")]
     for name in ("clip_a", "clip_b"):
-        expected = run_outputs(folder / f"{name}.mp4")
-        assert (out / f"{name}.jsonl").read_bytes() == expected["landmarks"]
+        expected = run_outputs(folder / f"{name}.mp4", fmt)
+        assert (out / f"{name}.{fmt}").read_bytes() == expected["landmarks"]
         assert (out / f"{name}.mp4").read_bytes() == expected["overlay"]
     assert sorted(r["input"] for r in manifest_rows(out)) == [r["input"] for r in rows]
-    assert sorted(p.name for p in out.iterdir()) == ["clip_a.jsonl", "clip_a.mp4", "clip_b.jsonl", "clip_b.mp4",
+    assert sorted(p.name for p in out.iterdir()) == [f"clip_a.{fmt}", "clip_a.mp4", f"clip_b.{fmt}", "clip_b.mp4",
                                                       "manifest.jsonl"]
-    again = run("pose_tracking", [folder], f"file://{out}", engine="ray", overlay=True)
+    again = run("pose_tracking", [folder], f"file://{out}", engine="ray", overlay=True, landmarks_format=fmt)
     assert again[:2] == rows[:2] and again[2]["status"] == "failed"
     assert len(manifest_rows(out)) == 4
 

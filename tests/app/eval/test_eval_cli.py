@@ -187,13 +187,13 @@ def test_the_multi_person_graphs_poses_are_scored_each(shared_data, pose_models)
 
     crowdpose = shared_data / "multi" / "crowdpose"
     annotations = load_annotations(crowdpose / "test_crowdpose.json")
-    graph = Graph.from_name("multi_pose_tracking")
+    graph = Graph.from_name("multi_pose_tracking_module")
     predictions = run_graph(graph, annotations, crowdpose, {"num_poses": 5})
     expected = []
     for image in annotations.images:
         with ImageSource(crowdpose / image["file_name"]) as source:
             frame = next(iter(source)).image
-        (_, out), = Graph.from_name("multi_pose_tracking").process_frames(
+        (_, out), = Graph.from_name("multi_pose_tracking_module").process_frames(
             [(0, frame)], outputs=["poses"], side_packets={"num_poses": 5, "static_image_mode": True})
         assert out["poses"] and all(isinstance(p, Pose) for p in out["poses"])
         assert [(lm.tolist(), s) for lm, s in poses_of(out["poses"], "test")] == [

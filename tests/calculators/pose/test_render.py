@@ -1,13 +1,17 @@
-"""draw_pose: which connections are drawn, in which colour, and what is left alone."""
+"""draw_pose: which connections are drawn, in which colour, and what is left alone; draw_poses and
+MultiPoseRendererCalculator: each person in the colour of its id, with the id above the head."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from posegraph.calculators.formats import LandmarkList, NormalizedLandmarkList, Pose
 from posegraph.calculators.pose.render import (
-    CENTER_COLOR, CONNECTION_COLORS, LEFT_COLOR, POSE_CONNECTIONS, RIGHT_COLOR, draw_pose,
+    CENTER_COLOR, CONNECTION_COLORS, LEFT_COLOR, PERSON_COLORS, POSE_CONNECTIONS, RIGHT_COLOR, draw_pose, draw_poses,
+    person_color,
 )
+from posegraph.testing import run_calculator
 
 SIZE = 800
 
@@ -90,3 +94,36 @@ def test_rejects_wrong_shapes():
         draw_pose(black(), np.zeros((39, 5)))
     with pytest.raises(ValueError, match=r"image_rgb: expected a uint8 \(H, W, 3\) array"):
         draw_pose(np.zeros((10, 10), np.uint8), None)
+
+
+def person(track_id: int, x: float) -> Pose:
+    """A person with a visible upper arm (shoulder (x, 0.5) to elbow (x, 0.8)) and nose (x, 0.3)."""
+    landmarks = hidden_pose()
+    show(landmarks, 0, x, 0.3)
+    show(landmarks, 11, x, 0.5)
+    show(landmarks, 13, x, 0.8)
+    return Pose(id=track_id, score=0.9, box=(x - 0.05, 0.3, x + 0.05, 0.8),
+                landmarks=NormalizedLandmarkList(landmarks), world_landmarks=LandmarkList(np.zeros((33, 5), np.float32)))
+
+
+def test_each_person_in_the_colour_of_its_id_with_the_id_above_the_head():
+    assert person_color(3) == person_color(3 + len(PERSON_COLORS)) == PERSON_COLORS[3]
+    assert len(set(PERSON_COLORS)) == len(PERSON_COLORS)
+    image = black()
+    drawn = draw_poses(image, (person(3, 0.25), person(11, 0.75)))
+    assert pixel(drawn, 0.25, 0.65) == list(person_color(3))
+    assert pixel(drawn, 0.75, 0.65) == list(person_color(11))
+    for x in (0.25, 0.75):  # the id, written above the nose (and nothing below the arm)
+        label = drawn[round(0.15 * SIZE):round(0.3 * SIZE) - 1, round((x - 0.05) * SIZE):round((x + 0.05) * SIZE)]
+        assert label.any()
+        assert not drawn[round(0.85 * SIZE):, round((x - 0.05) * SIZE):round((x + 0.05) * SIZE)].any()
+    assert not image.any()
+    assert not draw_poses(image, ()).any()
+
+
+def test_multi_pose_renderer_draws_every_person_and_passes_an_empty_frame():
+    image = black()
+    out = run_calculator("MultiPoseRendererCalculator", {"IMAGE": [image, image], "POSES": [(person(0, 0.5),), ()]})
+    drawn, empty = (packet.payload for packet in out["IMAGE"])
+    assert pixel(drawn, 0.5, 0.65) == list(person_color(0))
+    assert empty is image

@@ -2,8 +2,8 @@
 
 A tracking graph keeps state across a video's frames, so the unit of parallel work is a whole
 input: each worker process runs one single-threaded graph over one input at a time. Per input,
-the outputs ``posegraph run`` would write (the landmarks file, and with ``overlay`` the input with
-the skeleton drawn) are made under temporary names and published under the input's name when
+the outputs ``posegraph run`` would write (the landmarks file in JSONL, CSV or Parquet, and with
+``overlay`` the graph's image output: the input with the skeleton drawn) are made under temporary names and published under the input's name when
 complete; ``OUT/manifest.jsonl`` gets one row per input (see :data:`MANIFEST_FIELDS`). A second
 batch on the same output directory resumes: inputs already done are skipped.
 
@@ -21,7 +21,7 @@ from typing import Any, Iterable
 
 from posegraph.app.batch.inputs import BatchError, BatchInput, collect_inputs
 from posegraph.app.batch.store import MANIFEST_FIELDS, BatchLock, Manifest, is_url, open_store
-from posegraph.app.batch.work import LANDMARK_FORMATS, RUNNER_LANDMARK_FORMATS, BatchSettings, output_names
+from posegraph.app.batch.work import LANDMARK_FORMATS, BatchSettings, output_names
 from posegraph.framework.errors import SidePacketError
 from posegraph.framework.graph import Graph
 
@@ -49,7 +49,8 @@ def run(graph: str | os.PathLike[str] | Graph, inputs: Iterable[str | os.PathLik
             ``RAY_ADDRESS``, else a local Ray).
         side_packets: the graph's input side packets, typed (``{"smooth_landmarks": False}``).
         landmarks_format: the landmarks file's format and suffix (:data:`LANDMARK_FORMATS`).
-        overlay: also write each input with the skeleton drawn (``NAME.mp4``; an image keeps its suffix).
+        overlay: also write the graph's image output for each input (``NAME.mp4``; an image keeps its
+            suffix): pose_tracking's is the input with the skeleton drawn.
         force: redo inputs the manifest lists as done.
         load: modules or ``.py`` files registering calculators, imported in every worker.
         search_path: extra directories to find subgraphs in.
@@ -65,21 +66,20 @@ def run(graph: str | os.PathLike[str] | Graph, inputs: Iterable[str | os.PathLik
 
     Raises:
         BatchError: no inputs, clashing output names, ``out`` unusable or in use by another batch,
-            an unknown engine or format, or Ray missing or unreachable.
+            an unknown engine or format, ``overlay`` for a graph without an image output, or Ray
+            missing or unreachable.
         GraphConfigError, SidePacketError, ModelError, PosegraphError: a bad graph, side packet,
             model or ``load`` module (checked before any input starts).
         KeyboardInterrupt: the batch was interrupted; finished inputs are in the manifest, the
             others have no output and no row, and running again finishes them.
     """
     from posegraph.app.cli import ensure_models, graph_file, load_calculators
+    from posegraph.app.runner import graph_outputs
 
     if engine not in ENGINES:
         raise BatchError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
     if landmarks_format not in LANDMARK_FORMATS:
         raise BatchError(f"unknown landmarks format {landmarks_format!r}; use one of {', '.join(LANDMARK_FORMATS)}")
-    if landmarks_format not in RUNNER_LANDMARK_FORMATS:
-        raise BatchError(f"landmarks format {landmarks_format!r} is not written by this version's runner "
-                         f"(it writes {', '.join(RUNNER_LANDMARK_FORMATS)})")
     if workers is not None and workers < 1:
         raise BatchError(f"workers must be at least 1, got {workers}")
     load = tuple(load)
@@ -91,6 +91,9 @@ def run(graph: str | os.PathLike[str] | Graph, inputs: Iterable[str | os.PathLik
     if unknown:
         raise SidePacketError(f"unknown side packet(s) {', '.join(map(repr, unknown))}; this graph takes: "
                               f"{', '.join(sorted(graph.side_packet_types)) or 'none'}")
+    if overlay and not graph_outputs(graph).images:
+        raise BatchError("--overlay writes the graph's image output, but the graph declares no output stream of "
+                         "images (tag one IMAGE, e.g. output_stream: \"IMAGE:output_video\")")
     ensure_models(graph)
     items = collect_inputs(inputs, exclude=None if is_url(os.fspath(out)) else Path(out).absolute())
     store = open_store(out)

@@ -21,6 +21,7 @@ from posegraph.app.batch.inputs import BatchInput
 from posegraph.app.batch.store import Store, open_store
 from posegraph.app.media import IMAGE_SUFFIXES, MediaSource, SourceFrame, open_source
 from posegraph.app.runner import RunSummary, run_media
+from posegraph.app.writers import LANDMARK_FORMATS as LANDMARK_SUFFIXES
 from posegraph.framework.config.loader import LoadedConfig
 from posegraph.framework.errors import PosegraphError
 from posegraph.framework.graph import Graph
@@ -28,10 +29,9 @@ from posegraph.framework.registry import get_calculator
 
 log = logging.getLogger(__name__)
 
-LANDMARK_FORMATS = ("jsonl", "csv", "parquet")
-"""Landmark file formats a batch can ask for; the runner picks the writer by the file's suffix."""
-RUNNER_LANDMARK_FORMATS = ("jsonl",)
-"""The formats this version's runner writes (its writer is JSONL whatever the suffix)."""
+LANDMARK_FORMATS = tuple(suffix.lstrip(".") for suffix in LANDMARK_SUFFIXES)
+"""Landmark file formats a batch can ask for (``jsonl``, ``csv``, ``parquet``): those of the runner's
+writers (:mod:`posegraph.app.writers`), which pick the writer by the file's suffix."""
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,8 @@ class BatchSettings:
         load: modules or ``.py`` files to import first (calculators they register).
         side_packets: the graph's input side packets, typed.
         landmarks_format: suffix of the landmarks file (one of :data:`LANDMARK_FORMATS`).
-        overlay: whether to also write the input with the skeleton drawn.
+        overlay: whether to also write the graph's image output (pose_tracking: the input with the
+            skeleton drawn).
         num_threads: the scheduler's threads per graph (``None``: the config's).
         out: the output directory, a path or an fsspec URL.
     """
@@ -78,8 +79,8 @@ class _CountingSource(MediaSource):
     def __init__(self, source: MediaSource, on_frame: Callable[[], None]) -> None:
         self._source, self._on_frame = source, on_frame
         self.name, self.fps, self.frame_count = source.name, source.fps, source.frame_count
-        self.width, self.height, self.is_live = source.width, source.height, source.is_live
-        self.is_still = source.is_still
+        self.width, self.height = source.width, source.height
+        self.is_live, self.is_still = source.is_live, source.is_still
 
     def __iter__(self) -> Iterator[SourceFrame]:
         for frame in self._source:
@@ -95,7 +96,9 @@ def _run_one(graph: Graph, input_path: Path, outputs: dict[str, Path], side_pack
              on_start: Callable[[int | None], None], on_frame: Callable[[], None]) -> RunSummary:
     """The runner on one input: ``outputs`` maps ``landmarks`` (and ``overlay``) to the files to write.
 
-    The one place the batch calls the runner. ``on_start`` gets the frame count the input states.
+    The one place the batch calls the runner, so each input's files are those ``posegraph run``
+    writes: the landmarks in the format of the file's suffix (the runner's writers), the overlay
+    from the graph's image output. ``on_start`` gets the frame count the input states.
     """
     with open_source(input_path) as source:
         on_start(source.frame_count)

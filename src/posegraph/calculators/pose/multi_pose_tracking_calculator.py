@@ -6,7 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from posegraph import Calculator, CalculatorContext, Contract, Port
-from posegraph.calculators.formats import LandmarkList, NormalizedLandmarkList, Pose, SegmentationMask
+from posegraph.calculators.formats import LandmarkList, NormalizedLandmarkList, Pose, Poses, SegmentationMask
 from posegraph.calculators.pose.association import duplicate_poses, landmarks_box
 from posegraph.calculators.pose.landmark_smoothing import PoseLandmarkSmoother
 from posegraph.calculators.util.rect_geometry import roi_from_alignment_points
@@ -54,7 +54,7 @@ class MultiPoseTrackingCalculator(Calculator):
         inputs={"IMAGE_SIZE": Port(tuple), "NORM_RECTS": Port(tuple), "NORM_LANDMARKS": Port(tuple),
                 "WORLD_LANDMARKS": Port(tuple), "AUXILIARY_LANDMARKS": Port(tuple), "PRESENCE": Port(tuple),
                 "SEGMENTATION_MASKS": Port(tuple, optional=True, doc="tuple[SegmentationMask]")},
-        outputs={"POSES": Port(tuple, doc="tuple[Pose]"),
+        outputs={"POSES": Port(Poses, doc="tuple[Pose, ...]"),
                  "NEXT_NORM_RECTS": Port(tuple, optional=True, doc="tuple[NormalizedRect]")},
         input_side_packets={"ENABLE": Port(bool, optional=True), "DISABLE": Port(bool, optional=True)},
     )

@@ -1,5 +1,5 @@
 """PoseLandmarker: MediaPipe's Tasks API (``mediapipe.tasks.python.vision.pose_landmarker``) on the
-multi-person graph ``graphs/multi_pose_tracking.pbtxt``.
+multi-person module ``graphs/multi_pose_tracking_module.pbtxt`` (the subgraph MultiPoseTracking).
 
 Example::
 
@@ -205,7 +205,7 @@ class PoseLandmarker:
         self._results: dict[int, tuple[Pose, ...]] = {}
         self._images: dict[int, Image] = {}
         self._lock = threading.Lock()
-        self._graph = Graph.from_name("multi_pose_tracking",
+        self._graph = Graph.from_name("multi_pose_tracking_module",
                                       num_threads=2 if mode == RunningMode.LIVE_STREAM else None)
         self._graph.observe("poses", self._on_poses)
         self._graph.start({
