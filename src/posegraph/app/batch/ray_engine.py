@@ -74,10 +74,15 @@ def run_ray(settings: BatchSettings, items: list[BatchInput], store: Store, addr
             bar.update(row["frames"])
             on_row(row)
     finally:
+        # Interrupted: each task gets a KeyboardInterrupt (its Worker discards its partial outputs);
+        # a forced cancel (killing the worker) is kept for those still running after that, since
+        # forcing a task that is just completing can trip Ray's own task bookkeeping in the driver.
         for ref in pending:
-            ray.cancel(ref, force=True)
-        if pending:  # interrupted: a task that finished before its cancel published its outputs
-            finished, _ = ray.wait(list(pending), num_returns=len(pending), timeout=30)
+            ray.cancel(ref)
+        if pending:  # a task that finished before its cancel published its outputs
+            finished, running = ray.wait(list(pending), num_returns=len(pending), timeout=30)
+            for ref in running:
+                ray.cancel(ref, force=True)
             for ref in finished:
                 try:
                     row = ray.get(ref)
