@@ -287,6 +287,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--load", action="append", metavar="MODULE_OR_FILE",
                        help="import a module or .py file that registers calculators (repeatable)")
 
+    def side_packet_arg(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--side-packet", action="append", default=[], metavar="NAME=VALUE",
+                       help="set an input side packet (repeatable), e.g. smooth_landmarks=false")
+
     run = sub.add_parser("run", help="run a graph on a video, an image or a camera")
     run.add_argument("graph", help="graph config (.pbtxt or .yaml), or a bundled graph's name (pose_tracking)")
     run.add_argument("--input", required=True, help="video or image file, or a camera index (0, 1, ...)")
@@ -300,8 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="write the graph's segmentation mask here as grayscale, round(mask * 255): a video (.mp4, "
                           "black where there is no pose) or, for an image input, an image (.png); turns "
                           "enable_segmentation on")
-    run.add_argument("--side-packet", action="append", default=[], metavar="NAME=VALUE",
-                     help="set an input side packet (repeatable), e.g. smooth_landmarks=false")
+    side_packet_arg(run)
     run.add_argument("--threads", type=int, default=None, help="scheduler threads (default: the config's; 1 inline)")
     run.add_argument("--trace", metavar="FILE.json", help="write a Chrome/Perfetto trace of every calculator call")
     run.add_argument("--accelerator", choices=("cpu", "gpu"), default="cpu",
@@ -331,8 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="also write the graph's image output, as --output does (pose_tracking: the skeleton "
                           "drawn; NAME.mp4, an image keeps its suffix)")
     bat.add_argument("--force", action="store_true", help="redo the inputs the manifest lists as done")
-    bat.add_argument("--side-packet", action="append", default=[], metavar="NAME=VALUE",
-                     help="set an input side packet (repeatable), e.g. smooth_landmarks=false")
+    side_packet_arg(bat)
     bat.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     graph_args(bat)
     bat.set_defaults(func=cmd_batch)
@@ -343,7 +345,7 @@ def build_parser() -> argparse.ArgumentParser:
     par.add_argument("--graph", default=None, help="pose graph to check (default: the bundled PoseTracking module, pose_tracking_module)")
     par.add_argument("--open-loop", action="store_true",
                      help="feed the reference's ROI to the landmark stage per frame, and check the detector")
-    par.add_argument("--side-packet", action="append", default=[], metavar="NAME=VALUE")
+    side_packet_arg(par)
     par.add_argument("--threads", type=int, default=None)
     par.add_argument("--accelerator", choices=("cpu", "gpu"), default="cpu",
                      help="where every InferenceCalculator runs (gpu: report how far the GPU's landmarks are)")
