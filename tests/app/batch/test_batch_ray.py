@@ -79,11 +79,18 @@ def test_ctrl_c_cancels_the_tasks_and_running_again_finishes(tmp_path, clips, ru
     folder.mkdir()
     for name in ("clip_a", "long", "clip_b"):
         shutil.copy(clips[name], folder / f"{name}.mp4")
-    out = tmp_path / "out"
-    batch = start_batch(folder, "--out", out, "--engine", "ray", "--ray-address", cluster.address)
-    wait_for(lambda: partial_lines(out, "long") >= 3, "the Ray task on long.mp4 to be in the middle of it")
-    batch.send_signal(signal.SIGINT)
-    _, stderr = batch.communicate(timeout=120)
+    for attempt in range(3):
+        # Ray 2.x's driver can abort inside its own task bookkeeping when a cancelled task is just
+        # completing ("Tried to complete task that was not pending"); that upstream crash, and
+        # only that one, is retried on a fresh output folder.
+        out = tmp_path / f"out{attempt}"
+        batch = start_batch(folder, "--out", out, "--engine", "ray", "--ray-address", cluster.address)
+        wait_for(lambda: partial_lines(out, "long") >= 3, "the Ray task on long.mp4 to be in the middle of it")
+        batch.send_signal(signal.SIGINT)
+        _, stderr = batch.communicate(timeout=120)
+        if "Tried to complete task that was not pending" not in stderr:
+            break
+        wait_for(lambda: not processes("ray::_process"), "the cancelled tasks to end", timeout=60)
     assert batch.returncode == 130, stderr
     finished = [Path(r["input"]).stem for r in manifest_rows(out)]  # those done before the cancel took hold
     assert sorted(p.name for p in out.iterdir()) == sorted(["manifest.jsonl", *(f"{n}.jsonl" for n in finished)])
