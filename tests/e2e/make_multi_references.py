@@ -25,7 +25,7 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SHARED = HERE.parents[2].parent / "shared"
+SHARED = HERE.parents[2] / "shared"  # ../shared beside the repository
 OUT = HERE / "data" / "multi"
 MEDIA = ["aic/054d9ce9201beffc76e5ff2169d2af2f027002ca.jpg", "aic/fa436c914fe4a8ec1ec5474af4d3820b84d17561.jpg",
          "aic/ff945ae2e729f24eea992814639d59b3bdec8bd8.jpg", "crowdpose/103319.jpg", "crowdpose/106848.jpg",

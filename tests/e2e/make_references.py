@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-SHARED = HERE.parents[2].parent / "shared"
+SHARED = HERE.parents[2] / "shared"  # ../shared beside the repository
 OUT = HERE / "data" / "mediapipe"
 VIDEO = SHARED / "data" / "media" / "pose_squats.mp4"
 STILLS = ["pose.jpg", "standing_man.jpeg", "yoga_tree.jpeg"]

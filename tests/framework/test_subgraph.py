@@ -214,6 +214,41 @@ def test_search_path_argument_comes_before_the_environment(tmp_path: Path, monke
     assert find_subgraphs([arg_dir])["AddOne"] == arg_dir / "add.pbtxt"
 
 
+_USES_ADD_ONE = ('input_stream: "in" output_stream: "out" '
+                 'node { calculator: "AddOne" input_stream: "IN:in" output_stream: "OUT:out" }')
+
+
+def test_a_graph_files_subgraphs_are_found_beside_it(tmp_path: Path) -> None:
+    write(tmp_path, "add_one.pbtxt", ADD_SUBGRAPH)
+    assert run(Graph.from_file(write(tmp_path, "main.pbtxt", _USES_ADD_ONE)), [5]) == [105]
+    with pytest.raises(GraphConfigError, match="unknown calculator 'AddOne'"):
+        Graph.from_string(_USES_ADD_ONE)  # a config that is not a file has no folder to look in
+
+
+def test_a_file_in_a_mediapipe_tree_finds_subgraphs_anywhere_in_that_tree(tmp_path: Path) -> None:
+    # MediaPipe's layout: mediapipe/modules/<module>/*.pbtxt and mediapipe/graphs/<app>/*.pbtxt.
+    root = tmp_path / "mediapipe"
+    for folder in ("modules/adding", "modules/main", "graphs/app/subgraphs"):
+        (root / folder).mkdir(parents=True)
+    write(root / "modules" / "adding", "add_one.pbtxt", ADD_SUBGRAPH)
+    module = write(root / "modules" / "main", "main.pbtxt", _USES_ADD_ONE)
+    app = write(root / "graphs" / "app" / "subgraphs", "app.pbtxt", _USES_ADD_ONE)
+    assert run(Graph.from_file(module), [1]) == [101]
+    assert run(Graph.from_file(app), [2]) == [102]
+
+
+def test_search_path_comes_before_the_files_own_folder(tmp_path: Path) -> None:
+    mine, other = tmp_path / "mine", tmp_path / "other"
+    mine.mkdir()
+    other.mkdir()
+    write(mine, "add_one.pbtxt", ADD_SUBGRAPH)
+    write(other, "add_one.pbtxt", ADD_SUBGRAPH.replace("node {", "node { name: \"Other\""))
+    main = write(mine, "main.pbtxt", _USES_ADD_ONE)
+    assert run(Graph.from_file(main), [5]) == [105]
+    found = find_subgraphs([other], graph_file=main)
+    assert found["AddOne"] == other / "add_one.pbtxt"
+
+
 def test_a_changed_subgraph_file_is_read_again(tmp_path: Path) -> None:
     path = write(tmp_path, "add_one.pbtxt", ADD_SUBGRAPH)
     text = ('input_stream: "in" output_stream: "out" '

@@ -58,6 +58,51 @@ def parse_side_packets(items: Sequence[str], types: dict[str, Any]) -> dict[str,
     return out
 
 
+def set_calculator_options(graph: Any, items: Sequence[str]) -> None:
+    """Applies ``CALCULATOR.FIELD=VALUE`` strings to every node of ``graph`` running CALCULATOR,
+    subgraphs included (as MediaPipe's Python ``SolutionBase`` sets ``calculator_params``).
+
+    VALUE is read as the field's current value's type: bool (true/false/1/0/yes/no/on/off), int,
+    float, or a string.
+
+    Raises:
+        GraphConfigError: malformed item, no node runs CALCULATOR, it has no option FIELD, or VALUE
+            does not parse as the field's type.
+    """
+    import dataclasses
+
+    for item in items:
+        target, sep, text = item.partition("=")
+        calculator, dot, field = target.rpartition(".")
+        if not sep or not dot or not calculator or not field:
+            raise GraphConfigError(f"--calculator-option {item!r}: expected CALCULATOR.FIELD=VALUE", "<command line>")
+        nodes = [n for n in graph.validated.nodes if n.calculator == calculator]
+        if not nodes:
+            raise GraphConfigError(f"--calculator-option {target}: no node of the graph runs {calculator}",
+                                   "<command line>")
+        options = nodes[0].options
+        fields = {f.name for f in dataclasses.fields(options)} if dataclasses.is_dataclass(options) else set()
+        if field not in fields:
+            raise GraphConfigError(f"--calculator-option {target}: {calculator} has no option {field!r} "
+                                   f"(its options: {', '.join(sorted(fields)) or 'none'})", "<command line>")
+        current = getattr(options, field)
+        try:
+            if isinstance(current, bool):
+                lowered = text.strip().lower()
+                if lowered not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
+                    raise ValueError(text)
+                value: Any = lowered in ("true", "1", "yes", "on")
+            elif isinstance(current, (int, float, str)):
+                value = type(current)(text)
+            else:
+                raise GraphConfigError(f"--calculator-option {target}: {field} is a "
+                                       f"{type(current).__name__}; set it in the graph file", "<command line>")
+        except ValueError:
+            raise GraphConfigError(f"--calculator-option {target}={text}: {field} takes a "
+                                   f"{type(current).__name__}", "<command line>") from None
+        graph.set_options(calculator, **{field: value})
+
+
 def load_calculators(specs: Sequence[str]) -> None:
     """Imports each module name or ``.py`` file so the calculators it registers can be used.
 
@@ -157,6 +202,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             graph = Graph(graph.loaded, num_threads=2)
         if args.accelerator != "cpu":
             graph.set_options("InferenceCalculator", accelerator=args.accelerator)
+        set_calculator_options(graph, args.calculator_option)
         if args.trace or args.profile:
             graph.tracer = []
         for stream in args.dump:
@@ -310,6 +356,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--accelerator", choices=("cpu", "gpu"), default="cpu",
                      help="where every InferenceCalculator runs its model (gpu: LiteRT's CompiledModel on "
                           "WebGPU, CPU for the ops it rejects; close to, not bit-identical with, the CPU)")
+    run.add_argument("--calculator-option", action="append", default=[], metavar="CALCULATOR.FIELD=VALUE",
+                     help="set an option of every node running CALCULATOR (repeatable), e.g. "
+                          "RefineLandmarksFromHeatmapCalculator.kernel_size=9")
     run.add_argument("--profile", action="store_true", help="print a per-node time table at the end")
     run.add_argument("--dump", action="append", default=[], metavar="STREAM",
                      help="print every packet of STREAM (any stream of the expanded graph) to stderr")

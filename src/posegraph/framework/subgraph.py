@@ -2,10 +2,11 @@
 
 Subgraph files are found on a search path, in this order (the first file declaring a type wins):
 the ``search_path`` directories given to :class:`~posegraph.Graph`, the directories in the
-``POSEGRAPH_GRAPH_PATH`` environment variable (``os.pathsep``-separated), then the graphs shipped
-in ``posegraph.graphs``. Every ``.pbtxt``, ``.yaml`` and ``.yml`` file in each directory's tree
-(subdirectories included, as MediaPipe's ``mediapipe/modules/...`` layout needs) is indexed by its
-``type`` field; each file is parsed once and cached by path and modification time.
+``POSEGRAPH_GRAPH_PATH`` environment variable (``os.pathsep``-separated), the graph file's own
+folder (see :func:`beside`), then the graphs shipped in ``posegraph.graphs``. Every ``.pbtxt``,
+``.yaml`` and ``.yml`` file in each directory's tree (subdirectories included, as MediaPipe's
+``mediapipe/modules/...`` layout needs) is indexed by its ``type`` field; each file is parsed once
+and cached by path and modification time.
 
 Expansion follows MediaPipe's ``subgraph_expansion.cc``: the node is replaced by the subgraph's
 nodes (themselves expanded first); inner node, stream and side packet names get the prefix
@@ -58,10 +59,36 @@ def builtin_graph_dir() -> Path:
     return graphs.directory()
 
 
-def subgraph_search_path(search_path: Iterable[str | Path] = ()) -> list[Path]:
-    """The directories searched for subgraph files, in priority order (existing ones only)."""
+#: How many folders up from a graph file :func:`beside` looks for a MediaPipe tree's root.
+MEDIAPIPE_ROOT_LEVELS = 3
+
+
+def beside(graph_file: str | Path) -> list[Path]:
+    """Where a graph file's own subgraphs are looked for: the root of the MediaPipe tree the file
+    lies in, if any (the nearest of the file's folder and its ``MEDIAPIPE_ROOT_LEVELS`` ancestors
+    that holds a ``modules`` folder, as MediaPipe's ``mediapipe/`` holds ``modules/`` and
+    ``graphs/``), else the file's own folder; either is searched with its subfolders. So
+    ``Graph.from_file(".../modules/pose_landmark/pose_landmark_cpu.pbtxt")`` finds
+    ``modules/pose_detection/`` without a search path. Nothing for a config that is not a file
+    (``"<string>"``).
+    """
+    path = Path(graph_file)
+    if not path.is_file():
+        return []
+    folder = path.resolve().parent
+    for candidate in [folder, *folder.parents][:MEDIAPIPE_ROOT_LEVELS + 1]:
+        if (candidate / "modules").is_dir():
+            return [candidate]
+    return [folder]
+
+
+def subgraph_search_path(search_path: Iterable[str | Path] = (), graph_file: str | Path | None = None) -> list[Path]:
+    """The directories searched for subgraph files, in priority order (existing ones only):
+    ``search_path``, ``POSEGRAPH_GRAPH_PATH``, :func:`beside` ``graph_file``, the bundled graphs."""
     dirs = [Path(p) for p in search_path]
     dirs += [Path(p) for p in os.environ.get(GRAPH_PATH_ENV, "").split(os.pathsep) if p]
+    if graph_file is not None:
+        dirs += beside(graph_file)
     dirs.append(builtin_graph_dir())
     seen: set[Path] = set()
     out = []
@@ -113,10 +140,10 @@ class _Index:
         return None
 
 
-def _index(search_path: Iterable[str | Path]) -> _Index:
+def _index(search_path: Iterable[str | Path], graph_file: str | Path | None = None) -> _Index:
     types: dict[str, LoadedConfig] = {}
     broken: dict[Path, GraphConfigError] = {}
-    for directory in subgraph_search_path(search_path):
+    for directory in subgraph_search_path(search_path, graph_file):
         for path in sorted(directory.rglob("*")):
             if path.suffix.lower() not in GRAPH_SUFFIXES or not path.is_file():
                 continue
@@ -135,9 +162,10 @@ def _index(search_path: Iterable[str | Path]) -> _Index:
     return _Index(types, broken)
 
 
-def find_subgraphs(search_path: Iterable[str | Path] = ()) -> dict[str, Path]:
-    """Subgraph types found on the search path, each with the file that declares it."""
-    return {name: Path(loaded.file) for name, loaded in _index(search_path).types.items()}
+def find_subgraphs(search_path: Iterable[str | Path] = (), graph_file: str | Path | None = None) -> dict[str, Path]:
+    """Subgraph types found on the search path (:func:`subgraph_search_path`), each with the file
+    that declares it."""
+    return {name: Path(loaded.file) for name, loaded in _index(search_path, graph_file).types.items()}
 
 
 # --- expansion -------------------------------------------------------------------------------
@@ -164,10 +192,10 @@ def expand_subgraphs(loaded: LoadedConfig, search_path: Iterable[str | Path] = (
             than ``MAX_DEPTH`` deep, or a node connects a tag its subgraph does not declare.
     """
     if any(node.option_value for node in loaded.config.node):
-        loaded = _with_option_values(loaded, None, _index(search_path))
+        loaded = _with_option_values(loaded, None, _index(search_path, loaded.file))
     if all(get_calculator(node.calculator) is not None or not node.calculator for node in loaded.config.node):
         return loaded
-    index = _index(search_path)
+    index = _index(search_path, loaded.file)
     if not any(node.calculator in index.types for node in loaded.config.node):
         for node in loaded.config.node:
             if get_calculator(node.calculator) is None and (error := index.broken_file_for(node.calculator)):

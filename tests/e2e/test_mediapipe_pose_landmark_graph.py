@@ -1,0 +1,167 @@
+"""MediaPipe 0.10.21's own ``pose_landmark_cpu.pbtxt`` (../shared/data/mediapipe_graphs, unchanged)
+run in posegraph on the shared squat video, for each model complexity, with and without
+segmentation.
+
+Two ways MediaPipe itself runs that file, and so two comparisons:
+
+- ``mp.solutions.pose`` (the references in ../shared/data/reference and tests/e2e/data/mediapipe)
+  feeds MediaPipe's CalculatorGraph the already-expanded graph, which loses two options on the way:
+  the heatmap refinement runs its default ``kernel_size`` 9 instead of the file's 7, the segmentation
+  smoothing ratio 0 instead of 0.7. posegraph's own PoseTracking module runs what the solution runs.
+  With those two options set as the solution runs them (``SOLUTION_OPTIONS``; on the command line
+  ``--calculator-option``), MediaPipe's file in posegraph gives posegraph's own module's landmarks,
+  world landmarks and masks *bit for bit*, so it matches MediaPipe's references exactly as the
+  module does (tests/e2e/test_pose_tracking.py, test_model_complexity_and_segmentation.py).
+- ``mp.CalculatorGraph`` on the compiled file (``pose_landmark_cpu.binarypb``) applies the file's
+  options. As written, MediaPipe's file in posegraph is compared with that run
+  (tests/e2e/data/mediapipe/pose_squats.calculator_graph.*.json, made by
+  make_calculator_graph_references.py) under the closed-loop contract of the module's own tests:
+  pose on exactly the reference's frames, landmarks within twice MediaPipe's own spread
+  (``CLOSED_LOOP``), masks within ``CLOSED_LOOP_MASK``. The same module with the file's two options
+  set is again bit for bit the same as the file.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from posegraph import Graph
+from posegraph.framework.config.loader import load_config
+
+DATA = Path(__file__).resolve().parent / "data" / "mediapipe"
+MODELS = {"lite": 0, "full": 1, "heavy": 2}
+#: What mp.solutions.pose runs (the calculators' defaults) where the file says kernel_size 7, ratio 0.7.
+SOLUTION_OPTIONS = {"RefineLandmarksFromHeatmapCalculator": {"kernel_size": 9},
+                    "SegmentationSmoothingCalculator": {"combine_with_previous_ratio": 0.0}}
+#: What the file says, set on posegraph's module (its landmark decoding is one calculator there).
+MODULE_FILE_OPTIONS = {"TensorsToPoseLandmarksCalculator": {"refinement_kernel_size": 7},
+                       "SegmentationSmoothingCalculator": {"combine_with_previous_ratio": 0.7}}
+#: Twice MediaPipe's own spread on pose_squats.mp4 (tests/e2e/test_model_complexity_and_segmentation.py
+#: and test_pose_tracking.py): landmark px median and p99.
+CLOSED_LOOP = {"lite": {"median": 1.3, "p99": 11.0}, "full": {"median": 1.0, "p99": 9.0},
+               "heavy": {"median": 0.6, "p99": 4.6}}
+CLOSED_LOOP_MASK = {"mean_abs_max": 0.0055, "p99_abs_max": 0.19}
+STREAMS = ("pose_landmarks", "pose_world_landmarks", "segmentation_mask")
+
+
+@pytest.fixture(scope="module")
+def squats(shared_data, all_pose_models) -> tuple[list[np.ndarray], list[int]]:
+    import cv2
+
+    capture = cv2.VideoCapture(str(shared_data / "media" / "pose_squats.mp4"))
+    fps = capture.get(cv2.CAP_PROP_FPS)
+    frames = []
+    while True:
+        ok, frame = capture.read()
+        if not ok:
+            break
+        frames.append(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
+    return frames, [round(i * 1e6 / fps) for i in range(len(frames))]
+
+
+def _run(graph: Graph, squats, side_packets: dict, options: dict) -> dict[str, dict[int, np.ndarray]]:
+    """Each output stream's payloads as arrays, by timestamp (frames added one at a time, inline)."""
+    for calculator, fields in options.items():
+        graph.set_options(calculator, **fields)
+    out: dict[str, dict[int, np.ndarray]] = {s: {} for s in STREAMS}
+    for stream in STREAMS:
+        graph.observe(stream, lambda p, s=stream: out[s].__setitem__(p.timestamp, np.asarray(p.payload.data)))
+    frames, stamps = squats
+    with graph:
+        graph.start(side_packets)
+        for frame, t in zip(frames, stamps):
+            graph.add_packet("image", frame, t)
+    return out
+
+
+def _mediapipe_file(shared_data: Path, complexity: int, segmentation: bool, squats, options: dict):
+    graphs = shared_data / "mediapipe_graphs"
+    graph = Graph(load_config(graphs / "modules/pose_landmark/pose_landmark_cpu.pbtxt"), search_path=[graphs])
+    return _run(graph, squats, {"smooth_landmarks": True, "enable_segmentation": segmentation,
+                                "smooth_segmentation": True, "use_prev_landmarks": True,
+                                "model_complexity": complexity}, options)
+
+
+def _posegraph_module(complexity: int, segmentation: bool, squats, options: dict):
+    return _run(Graph.from_name("pose_tracking_module"), squats,
+                {"smooth_landmarks": True, "enable_segmentation": segmentation, "smooth_segmentation": True,
+                 "model_complexity": complexity}, options)
+
+
+def _assert_identical(theirs: dict, ours: dict, segmentation: bool, n_frames: int) -> None:
+    assert len(ours["pose_landmarks"]) == n_frames  # a pose on every frame of the clip
+    for stream in STREAMS:
+        assert theirs[stream].keys() == ours[stream].keys(), stream
+        for t in ours[stream]:
+            np.testing.assert_array_equal(theirs[stream][t], ours[stream][t], err_msg=f"{stream} @ {t}")
+    assert bool(ours["segmentation_mask"]) is segmentation
+
+
+@pytest.mark.parametrize("segmentation", [False, True], ids=["landmarks", "segmentation"])
+@pytest.mark.parametrize("model", list(MODELS))
+def test_mediapipes_file_as_the_solution_runs_it_is_posegraphs_module_bit_for_bit(
+        shared_data, squats, model, segmentation):
+    theirs = _mediapipe_file(shared_data, MODELS[model], segmentation, squats, SOLUTION_OPTIONS)
+    ours = _posegraph_module(MODELS[model], segmentation, squats, {})
+    _assert_identical(theirs, ours, segmentation, len(squats[0]))
+
+
+def test_posegraphs_module_with_the_files_options_is_the_file_bit_for_bit(shared_data, squats):
+    theirs = _mediapipe_file(shared_data, 1, True, squats, {})
+    ours = _posegraph_module(1, True, squats, MODULE_FILE_OPTIONS)
+    _assert_identical(theirs, ours, True, len(squats[0]))
+
+
+def _landmark_px(ours: dict[int, np.ndarray], frames: list[dict], width: int, height: int) -> np.ndarray:
+    d = []
+    for frame in frames:
+        ref = np.asarray(frame["landmarks"], np.float64)
+        got = ours[frame["timestamp_us"]].astype(np.float64)
+        d.append(np.hypot((got[:, 0] - ref[:, 0]) * width, (got[:, 1] - ref[:, 1]) * height))
+    return np.concatenate(d)
+
+
+@pytest.mark.parametrize("model", list(MODELS))
+def test_mediapipes_file_as_written_matches_mediapipes_calculator_graph(shared_data, squats, model):
+    ref = json.loads((DATA / f"pose_squats.calculator_graph.{model}.json").read_text())
+    assert ref["side_packets"]["model_complexity"] == MODELS[model]
+    ours = _mediapipe_file(shared_data, MODELS[model], True, squats, {})
+    assert [f["timestamp_us"] for f in ref["frames"]] == squats[1]
+    present = [f["timestamp_us"] for f in ref["frames"] if f["landmarks"] is not None]
+    assert sorted(ours["pose_landmarks"]) == present
+    px = _landmark_px(ours["pose_landmarks"], [f for f in ref["frames"] if f["landmarks"]],
+                      ref["width"], ref["height"])
+    assert np.median(px) <= CLOSED_LOOP[model]["median"]
+    assert np.percentile(px, 99) <= CLOSED_LOOP[model]["p99"]
+    masks = np.load(DATA / f"pose_squats.calculator_graph.{model}.masks.npz")
+    assert len(masks.files) == 3
+    for key in masks.files:
+        t = squats[1][int(key.removeprefix("frame_"))]
+        diff = np.abs(ours["segmentation_mask"][t] - masks[key].astype(np.float32))
+        assert diff.mean() <= CLOSED_LOOP_MASK["mean_abs_max"], key
+        assert np.percentile(diff, 99) <= CLOSED_LOOP_MASK["p99_abs_max"], key
+
+
+if __name__ == "__main__":  # prints the figures the as-written test holds: python tests/e2e/test_mediapipe_pose_landmark_graph.py
+    import cv2
+
+    shared = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+    capture = cv2.VideoCapture(str(shared / "media" / "pose_squats.mp4"))
+    fps, frames = capture.get(cv2.CAP_PROP_FPS), []
+    while (read := capture.read())[0]:
+        frames.append(cv2.cvtColor(read[1], cv2.COLOR_BGR2RGB))
+    clip = (frames, [round(i * 1e6 / fps) for i in range(len(frames))])
+    for name, complexity in MODELS.items():
+        ref = json.loads((DATA / f"pose_squats.calculator_graph.{name}.json").read_text())
+        ours = _mediapipe_file(shared, complexity, True, clip, {})
+        px = _landmark_px(ours["pose_landmarks"], ref["frames"], ref["width"], ref["height"])
+        masks = np.load(DATA / f"pose_squats.calculator_graph.{name}.masks.npz")
+        diffs = [np.abs(ours["segmentation_mask"][clip[1][int(k.removeprefix("frame_"))]] - masks[k].astype(np.float32))
+                 for k in masks.files]
+        print(f"{name}: MediaPipe's file as written vs mp.CalculatorGraph: landmarks median {np.median(px):.2f} px, "
+              f"p99 {np.percentile(px, 99):.2f} px; masks worst frame mean {max(d.mean() for d in diffs):.4f}, "
+              f"p99 {max(np.percentile(d, 99) for d in diffs):.4f}")
