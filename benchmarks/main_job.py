@@ -9,6 +9,10 @@ decodes, one JSON line of landmarks per frame). The clip is the shared squat vid
 mp4v, to a temporary file). Runs alternate, ``rounds`` times; the ratio of median wall times is
 reported, and beside it that of the CPU time each process used (less sensitive to a shared
 machine's other load).
+
+Beside them, the floor under posegraph's time, measured in this process on the same clip: the
+landmark model alone, called once per frame on one frame's tensor with the graph's thread count,
+and decoding with the colour conversion, each with its wall and CPU time.
 """
 
 from __future__ import annotations
@@ -53,6 +57,38 @@ def wall_seconds(command: list[str]) -> tuple[float, float]:
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def floor(clip: Path, frames: int) -> dict[str, float]:
+    """Wall and CPU seconds of the landmark model alone (``frames`` calls) and of decoding ``clip``
+    with the colour conversion, in this process."""
+    from benchmarks.pose_pipeline import interpreter
+
+    from posegraph.app.media import open_source
+    from posegraph.calculators.image.image_to_tensor import warp_roi_to_tensor
+
+    wall, cpu = time.perf_counter(), _cpu_seconds()
+    with open_source(str(clip)) as source:
+        first = None
+        for frame in source:
+            first = frame.image if first is None else first
+    decode = (time.perf_counter() - wall, _cpu_seconds() - cpu)
+    it = interpreter("pose_landmark_full")
+    index = it.get_input_details()[0]["index"]
+    tensor = warp_roi_to_tensor(first, None)[0][None]
+    it.set_tensor(index, tensor)
+    it.invoke()
+    wall, cpu = time.perf_counter(), _cpu_seconds()
+    for _ in range(frames):
+        it.set_tensor(index, tensor)
+        it.invoke()
+    return {"model_wall_s": round(time.perf_counter() - wall, 2), "model_cpu_s": round(_cpu_seconds() - cpu, 2),
+            "decode_wall_s": round(decode[0], 2), "decode_cpu_s": round(decode[1], 2)}
+
+
 def run(mediapipe_python: str, video: Path, loops: int = 6, rounds: int = 3) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         clip = Path(tmp) / "clip.mp4"
@@ -66,12 +102,13 @@ def run(mediapipe_python: str, video: Path, loops: int = 6, rounds: int = 3) -> 
         for _ in range(rounds):
             mp.append(wall_seconds(theirs))
             pg.append(wall_seconds(ours))
+        bound = floor(clip, frames)
     mp_cpu, pg_cpu = statistics.median(c for _, c in mp), statistics.median(c for _, c in pg)
     return {"video": video.name, "loops": loops, "frames": frames, "rounds": rounds,
             "mediapipe_s": [round(w, 2) for w, _ in mp], "posegraph_s": [round(w, 2) for w, _ in pg],
             "ratio": round(statistics.median(w for w, _ in pg) / statistics.median(w for w, _ in mp), 3),
             "mediapipe_cpu_s": round(mp_cpu, 2), "posegraph_cpu_s": round(pg_cpu, 2),
-            "cpu_ratio": round(pg_cpu / mp_cpu, 3)}
+            "cpu_ratio": round(pg_cpu / mp_cpu, 3), "floor": bound}
 
 
 def format_report(r: dict[str, Any]) -> str:
@@ -80,4 +117,7 @@ def format_report(r: dict[str, Any]) -> str:
             f"{', '.join(f'{v:.2f}' for v in r['mediapipe_s'])} s, posegraph "
             f"{', '.join(f'{v:.2f}' for v in r['posegraph_s'])} s: posegraph / MediaPipe = {r['ratio']:.3f} "
             f"(goal <= 0.5); CPU used (median) MediaPipe {r['mediapipe_cpu_s']:.2f} s, posegraph "
-            f"{r['posegraph_cpu_s']:.2f} s: {r['cpu_ratio']:.3f}")
+            f"{r['posegraph_cpu_s']:.2f} s: {r['cpu_ratio']:.3f}\n"
+            f"  floor, in this process: the landmark model alone, {r['frames']} calls: {r['floor']['model_wall_s']:.2f} s "
+            f"wall, {r['floor']['model_cpu_s']:.2f} s CPU; decoding with colour conversion: "
+            f"{r['floor']['decode_wall_s']:.2f} s wall, {r['floor']['decode_cpu_s']:.2f} s CPU")
