@@ -221,6 +221,10 @@ _USES_ADD_ONE = ('input_stream: "in" output_stream: "out" '
 def test_a_graph_files_subgraphs_are_found_beside_it(tmp_path: Path) -> None:
     write(tmp_path, "add_one.pbtxt", ADD_SUBGRAPH)
     assert run(Graph.from_file(write(tmp_path, "main.pbtxt", _USES_ADD_ONE)), [5]) == [105]
+    (tmp_path / "below").mkdir()  # outside a MediaPipe tree, the file's folder alone, not its subfolders
+    write(tmp_path / "below", "add_other.pbtxt", ADD_SUBGRAPH.replace("AddOne", "AddOther"))
+    with pytest.raises(GraphConfigError, match="unknown calculator 'AddOther'"):
+        Graph.from_file(write(tmp_path, "other.pbtxt", _USES_ADD_ONE.replace("AddOne", "AddOther")))
     with pytest.raises(GraphConfigError, match="unknown calculator 'AddOne'"):
         Graph.from_string(_USES_ADD_ONE)  # a config that is not a file has no folder to look in
 

@@ -3,10 +3,10 @@
 Subgraph files are found on a search path, in this order (the first file declaring a type wins):
 the ``search_path`` directories given to :class:`~posegraph.Graph`, the directories in the
 ``POSEGRAPH_GRAPH_PATH`` environment variable (``os.pathsep``-separated), the graph file's own
-folder (see :func:`beside`), then the graphs shipped in ``posegraph.graphs``. Every ``.pbtxt``,
-``.yaml`` and ``.yml`` file in each directory's tree (subdirectories included, as MediaPipe's
-``mediapipe/modules/...`` layout needs) is indexed by its ``type`` field; each file is parsed once
-and cached by path and modification time.
+folder or MediaPipe tree (see :func:`beside`), then the graphs shipped in ``posegraph.graphs``.
+Every ``.pbtxt``, ``.yaml`` and ``.yml`` file in each directory's tree (subdirectories included, as
+MediaPipe's ``mediapipe/modules/...`` layout needs; a graph file's own folder alone excepted) is
+indexed by its ``type`` field; each file is parsed once and cached by path and modification time.
 
 Expansion follows MediaPipe's ``subgraph_expansion.cc``: the node is replaced by the subgraph's
 nodes (themselves expanded first); inner node, stream and side packet names get the prefix
@@ -63,11 +63,12 @@ def builtin_graph_dir() -> Path:
 MEDIAPIPE_ROOT_LEVELS = 3
 
 
-def beside(graph_file: str | Path) -> list[Path]:
-    """Where a graph file's own subgraphs are looked for: the root of the MediaPipe tree the file
-    lies in, if any (the nearest of the file's folder and its ``MEDIAPIPE_ROOT_LEVELS`` ancestors
-    that holds a ``modules`` folder, as MediaPipe's ``mediapipe/`` holds ``modules/`` and
-    ``graphs/``), else the file's own folder; either is searched with its subfolders. So
+def beside(graph_file: str | Path) -> list[tuple[Path, bool]]:
+    """Where a graph file's own subgraphs are looked for, as ``(folder, with_subfolders)``: the
+    root of the MediaPipe tree the file lies in, with its subfolders, if there is one (the nearest
+    of the file's folder and its ``MEDIAPIPE_ROOT_LEVELS`` ancestors that holds a ``modules``
+    folder, as MediaPipe's ``mediapipe/`` holds ``modules/`` and ``graphs/``); else the file's own
+    folder, without its subfolders (a graph saved in a big folder does not walk it). So
     ``Graph.from_file(".../modules/pose_landmark/pose_landmark_cpu.pbtxt")`` finds
     ``modules/pose_detection/`` without a search path. Nothing for a config that is not a file
     (``"<string>"``).
@@ -78,25 +79,27 @@ def beside(graph_file: str | Path) -> list[Path]:
     folder = path.resolve().parent
     for candidate in [folder, *folder.parents][:MEDIAPIPE_ROOT_LEVELS + 1]:
         if (candidate / "modules").is_dir():
-            return [candidate]
-    return [folder]
+            return [(candidate, True)]
+    return [(folder, False)]
 
 
-def subgraph_search_path(search_path: Iterable[str | Path] = (), graph_file: str | Path | None = None) -> list[Path]:
-    """The directories searched for subgraph files, in priority order (existing ones only):
-    ``search_path``, ``POSEGRAPH_GRAPH_PATH``, :func:`beside` ``graph_file``, the bundled graphs."""
-    dirs = [Path(p) for p in search_path]
-    dirs += [Path(p) for p in os.environ.get(GRAPH_PATH_ENV, "").split(os.pathsep) if p]
+def subgraph_search_path(search_path: Iterable[str | Path] = (),
+                         graph_file: str | Path | None = None) -> list[tuple[Path, bool]]:
+    """The directories searched for subgraph files, in priority order (existing ones only), each
+    with whether its subfolders are searched too: ``search_path``, ``POSEGRAPH_GRAPH_PATH``,
+    :func:`beside` ``graph_file``, the bundled graphs."""
+    dirs = [(Path(p), True) for p in search_path]
+    dirs += [(Path(p), True) for p in os.environ.get(GRAPH_PATH_ENV, "").split(os.pathsep) if p]
     if graph_file is not None:
         dirs += beside(graph_file)
-    dirs.append(builtin_graph_dir())
+    dirs.append((builtin_graph_dir(), True))
     seen: set[Path] = set()
     out = []
-    for d in dirs:
+    for d, recursive in dirs:
         resolved = d.resolve()
         if resolved not in seen and resolved.is_dir():
             seen.add(resolved)
-            out.append(d)
+            out.append((d, recursive))
     return out
 
 
@@ -143,8 +146,8 @@ class _Index:
 def _index(search_path: Iterable[str | Path], graph_file: str | Path | None = None) -> _Index:
     types: dict[str, LoadedConfig] = {}
     broken: dict[Path, GraphConfigError] = {}
-    for directory in subgraph_search_path(search_path, graph_file):
-        for path in sorted(directory.rglob("*")):
+    for directory, recursive in subgraph_search_path(search_path, graph_file):
+        for path in sorted(directory.rglob("*") if recursive else directory.iterdir()):
             if path.suffix.lower() not in GRAPH_SUFFIXES or not path.is_file():
                 continue
             loaded = _load_cached(path)
