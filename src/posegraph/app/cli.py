@@ -23,11 +23,29 @@ from posegraph.framework.errors import (CalculatorError, GraphConfigError, Media
 log = logging.getLogger("posegraph")
 
 
-def parse_side_packets(items: Sequence[str], types: dict[str, Any]) -> dict[str, Any]:
-    """``NAME=VALUE`` strings to typed values, by the type the graph's nodes declare for NAME.
+_TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
 
-    bool accepts true/false/1/0/yes/no/on/off; int and float their usual forms; anything else is
-    kept as a string.
+
+def parse_value(text: str, kind: type) -> Any:
+    """``text`` as a ``kind`` value: bool accepts true/false/1/0/yes/no/on/off (any case), int and
+    float their usual forms, str as it is.
+
+    Raises:
+        ValueError: ``text`` does not parse as ``kind``, or ``kind`` is none of those four.
+    """
+    if kind is bool:
+        lowered = text.strip().lower()
+        if lowered not in _TRUE + _FALSE:
+            raise ValueError(text)
+        return lowered in _TRUE
+    if kind in (int, float, str):
+        return kind(text)
+    raise ValueError(f"cannot read a {kind.__name__} from the command line")
+
+
+def parse_side_packets(items: Sequence[str], types: dict[str, Any]) -> dict[str, Any]:
+    """``NAME=VALUE`` strings to typed values, by the type the graph's nodes declare for NAME
+    (:func:`parse_value`; a type other than bool, int or float keeps the string).
 
     Raises:
         SidePacketError: malformed item, unknown name, or a value that does not parse as its type.
@@ -40,19 +58,9 @@ def parse_side_packets(items: Sequence[str], types: dict[str, Any]) -> dict[str,
         if name not in types:
             raise SidePacketError(f"--side-packet {name}: the graph has no side packet {name!r} "
                                   f"(it takes: {', '.join(sorted(types)) or 'none'})")
-        kind = types[name]
+        kind = types[name] if types[name] in (bool, int, float) else str
         try:
-            if kind is bool:
-                lowered = text.strip().lower()
-                if lowered not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
-                    raise ValueError(text)
-                out[name] = lowered in ("true", "1", "yes", "on")
-            elif kind is int:
-                out[name] = int(text)
-            elif kind is float:
-                out[name] = float(text)
-            else:
-                out[name] = text
+            out[name] = parse_value(text, kind)
         except ValueError:
             raise SidePacketError(f"--side-packet {name}={text}: {name} takes a {kind.__name__}") from None
     return out
@@ -62,8 +70,7 @@ def set_calculator_options(graph: Any, items: Sequence[str]) -> None:
     """Applies ``CALCULATOR.FIELD=VALUE`` strings to every node of ``graph`` running CALCULATOR,
     subgraphs included (as MediaPipe's Python ``SolutionBase`` sets ``calculator_params``).
 
-    VALUE is read as the field's current value's type: bool (true/false/1/0/yes/no/on/off), int,
-    float, or a string.
+    VALUE is read as the type of the field's current value (:func:`parse_value`).
 
     Raises:
         GraphConfigError: malformed item, no node runs CALCULATOR, it has no option FIELD, or VALUE
@@ -85,21 +92,15 @@ def set_calculator_options(graph: Any, items: Sequence[str]) -> None:
         if field not in fields:
             raise GraphConfigError(f"--calculator-option {target}: {calculator} has no option {field!r} "
                                    f"(its options: {', '.join(sorted(fields)) or 'none'})", "<command line>")
-        current = getattr(options, field)
+        kind = type(getattr(options, field))
+        if kind not in (bool, int, float, str):
+            raise GraphConfigError(f"--calculator-option {target}: {field} is a {kind.__name__}; "
+                                   f"set it in the graph file", "<command line>")
         try:
-            if isinstance(current, bool):
-                lowered = text.strip().lower()
-                if lowered not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
-                    raise ValueError(text)
-                value: Any = lowered in ("true", "1", "yes", "on")
-            elif isinstance(current, (int, float, str)):
-                value = type(current)(text)
-            else:
-                raise GraphConfigError(f"--calculator-option {target}: {field} is a "
-                                       f"{type(current).__name__}; set it in the graph file", "<command line>")
+            value = parse_value(text, kind)
         except ValueError:
-            raise GraphConfigError(f"--calculator-option {target}={text}: {field} takes a "
-                                   f"{type(current).__name__}", "<command line>") from None
+            raise GraphConfigError(f"--calculator-option {target}={text}: {field} takes a {kind.__name__}",
+                                   "<command line>") from None
         graph.set_options(calculator, **{field: value})
 
 
