@@ -55,6 +55,18 @@ def test_mediapipes_landmark_file_with_the_solutions_options_writes_posegraphs_o
         assert a["pose_world_landmarks"] == b["pose_world_landmarks"]
 
 
+def test_the_wheels_compiled_graph_writes_the_landmarks_of_its_text_form(
+        tmp_path, mediapipe_graphs, shared_data, pose_models, model_file):
+    image = str(shared_data / "media" / "pose.jpg")
+    binary, text = tmp_path / "binary.jsonl", tmp_path / "text.jsonl"
+    assert main(["run", str(model_file("pose_landmark_cpu_graph")), "--graph-path", str(mediapipe_graphs),
+                 "--input", image, "--landmarks", str(binary), "-q"]) == 0
+    assert main(["run", str(mediapipe_graphs / POSE_LANDMARK_CPU), "--input", image, "--landmarks", str(text),
+                 "-q"]) == 0
+    assert len(_records(text)[0]["pose_landmarks"]) == 33
+    assert binary.read_text() == text.read_text()
+
+
 def test_mediapipes_tracking_demo_writes_its_video(tmp_path, mediapipe_graphs, shared_data, pose_models):
     import cv2
 
