@@ -49,19 +49,19 @@ CLOSED_LOOP_MASK = {"mean_abs_max": 0.0055, "p99_abs_max": 0.19}
 STREAMS = ("pose_landmarks", "pose_world_landmarks", "segmentation_mask")
 
 
+def decode_squats(shared_data: Path) -> tuple[list[np.ndarray], list[int]]:
+    """The squat video's frames (uint8 RGB) and their timestamps in microseconds, as ``posegraph
+    run`` reads them (round(i * 1e6 / fps))."""
+    from posegraph.app.media import open_source
+
+    with open_source(shared_data / "media" / "pose_squats.mp4") as source:
+        frames = list(source)
+    return [f.image for f in frames], [f.timestamp_us for f in frames]
+
+
 @pytest.fixture(scope="module")
 def squats(shared_data, all_pose_models) -> tuple[list[np.ndarray], list[int]]:
-    import cv2
-
-    capture = cv2.VideoCapture(str(shared_data / "media" / "pose_squats.mp4"))
-    fps = capture.get(cv2.CAP_PROP_FPS)
-    frames = []
-    while True:
-        ok, frame = capture.read()
-        if not ok:
-            break
-        frames.append(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
-    return frames, [round(i * 1e6 / fps) for i in range(len(frames))]
+    return decode_squats(shared_data)
 
 
 def _run(graph: Graph, squats, side_packets: dict, options: dict) -> dict[str, dict[int, np.ndarray]]:
@@ -148,14 +148,8 @@ def test_mediapipes_file_as_written_matches_mediapipes_calculator_graph(shared_d
 
 
 if __name__ == "__main__":  # prints the figures the as-written test holds: python tests/e2e/test_mediapipe_pose_landmark_graph.py
-    import cv2
-
     shared = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-    capture = cv2.VideoCapture(str(shared / "media" / "pose_squats.mp4"))
-    fps, frames = capture.get(cv2.CAP_PROP_FPS), []
-    while (read := capture.read())[0]:
-        frames.append(cv2.cvtColor(read[1], cv2.COLOR_BGR2RGB))
-    clip = (frames, [round(i * 1e6 / fps) for i in range(len(frames))])
+    clip = decode_squats(shared)
     for name, complexity in MODELS.items():
         ref = json.loads((DATA / f"pose_squats.calculator_graph.{name}.json").read_text())
         ours = _mediapipe_file(shared, complexity, True, clip, {})
