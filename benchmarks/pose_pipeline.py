@@ -21,6 +21,7 @@ import numpy as np
 
 from benchmarks.common import REPO, decode, percentile
 from posegraph import graphs
+from posegraph.calculators.pose.pose_landmark_model_calculator import LANDMARK_MODELS as MODELS
 
 STAGES = {
     "ImageToTensorCalculator": "preprocessing (warp)",
@@ -36,8 +37,6 @@ STAGES = {
     "VisibilityGatingCalculator": "postprocessing",
     "PoseLandmarkFilteringCalculator": "smoothing",
 }
-#: model_complexity -> the landmark model it runs (PoseLandmarkModelCalculator's choice).
-MODELS = {0: "pose_landmark_lite", 1: "pose_landmark_full", 2: "pose_landmark_heavy"}
 ORDER = ["decode", "preprocessing (warp)", "inference", "postprocessing", "smoothing", "routing",
          "framework overhead", "rendering/writing"]
 
