@@ -34,7 +34,7 @@ from typing import Any, Callable
 
 from google.protobuf import descriptor_pool, message_factory
 
-from posegraph.framework.config.loader import Key, SourceMap
+from posegraph.framework.config.loader import Key, SourceMap, _is_repeated
 from posegraph.framework.errors import GraphConfigError
 
 
@@ -101,11 +101,6 @@ def _field(msg: Any, name: str, where: str) -> Any:
         raise ValueError(f"{where}: {msg.DESCRIPTOR.full_name} has no field {name!r} "
                          f"(fields: {', '.join(msg.DESCRIPTOR.fields_by_name)})")
     return fd
-
-
-def _is_repeated(fd: Any) -> bool:
-    repeated = getattr(fd, "is_repeated", None)
-    return bool(repeated) if repeated is not None else fd.label == fd.LABEL_REPEATED
 
 
 def get_field(msg: Any, path_text: str) -> Any:
