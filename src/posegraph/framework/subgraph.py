@@ -194,11 +194,14 @@ def expand_subgraphs(loaded: LoadedConfig, search_path: Iterable[str | Path] = (
         GraphConfigError: a subgraph includes itself (the message names the cycle), is nested more
             than ``MAX_DEPTH`` deep, or a node connects a tag its subgraph does not declare.
     """
+    index = None
     if any(node.option_value for node in loaded.config.node):
-        loaded = _with_option_values(loaded, None, _index(search_path, loaded.file))
+        index = _index(search_path, loaded.file)
+        loaded = _with_option_values(loaded, None, index)
     if all(get_calculator(node.calculator) is not None or not node.calculator for node in loaded.config.node):
         return loaded
-    index = _index(search_path, loaded.file)
+    if index is None:
+        index = _index(search_path, loaded.file)
     if not any(node.calculator in index.types for node in loaded.config.node):
         for node in loaded.config.node:
             if get_calculator(node.calculator) is None and (error := index.broken_file_for(node.calculator)):
