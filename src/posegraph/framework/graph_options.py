@@ -32,19 +32,14 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from google.protobuf import descriptor_pool, message_factory
-
 from posegraph.framework.config.loader import Key, SourceMap, _is_repeated
+from posegraph.framework.config.schema import message_class
 from posegraph.framework.errors import GraphConfigError
-
-
-def _message_class(full_name: str) -> type:
-    return message_factory.GetMessageClass(descriptor_pool.Default().FindMessageTypeByName(full_name))
 
 
 def _unpack(any_message: Any) -> Any:
     """The message inside a ``google.protobuf.Any``."""
-    msg = _message_class(any_message.TypeName())()
+    msg = message_class(any_message.TypeName())()
     any_message.Unpack(msg)
     return msg
 
@@ -55,7 +50,7 @@ def options_of_type(node: Any, full_name: str) -> Any | None:
     if node.HasField("options"):
         for fd, value in node.options.ListFields():
             if fd.is_extension and fd.message_type.full_name == full_name:
-                copy = _message_class(full_name)()
+                copy = message_class(full_name)()
                 copy.CopyFrom(value)
                 return copy
     for any_message in node.node_options:
@@ -221,6 +216,6 @@ def _apply_one(node: Any, entry: str, options: Any | None, options_type: Callabl
     full_name = options_type()
     if full_name is None:
         raise ValueError(f"{node.calculator} takes no options")
-    msg = _message_class(full_name)()
+    msg = message_class(full_name)()
     set_field(msg, node_path, value)
     node.node_options.add().Pack(msg)

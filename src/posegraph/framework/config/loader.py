@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from google.protobuf import descriptor, descriptor_pool, message_factory, text_format, unknown_fields
+from google.protobuf import descriptor, descriptor_pool, text_format, unknown_fields
 from google.protobuf.message import DecodeError
 
-from posegraph.framework.config.schema import CalculatorGraphConfig
+from posegraph.framework.config.schema import CalculatorGraphConfig, message_class
 from posegraph.framework.errors import ConfigProblem, GraphConfigError
 
 Key = tuple  # e.g. ("node", 2, "input_stream", 0)
@@ -235,8 +235,7 @@ def _repair_binary_message(msg: Any, where: str, problems: list[str], nodes: boo
             elif not _options_type_known("/" + sub.TypeName()):
                 problems.append(f"{inner}: unknown options type {sub.TypeName()}")
             else:
-                unpacked = message_factory.GetMessageClass(
-                    descriptor_pool.Default().FindMessageTypeByName(sub.TypeName()))()
+                unpacked = message_class(sub.TypeName())()
                 sub.Unpack(unpacked)
                 _repair_binary_message(unpacked, inner, problems)
                 sub.Pack(unpacked)
@@ -258,8 +257,6 @@ def _load_named_calculators(text: str) -> None:
 def _options_type_known(name: str) -> bool:
     """Whether ``[name]`` (an extension such as ``mediapipe.FooOptions.ext``, or an Any type URL such
     as ``type.googleapis.com/mediapipe.FooOptions``) names something in protobuf's default pool."""
-    from google.protobuf import descriptor_pool
-
     pool = descriptor_pool.Default()
     try:
         if "/" in name:
