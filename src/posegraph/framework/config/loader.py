@@ -139,6 +139,8 @@ def parse_binary_config(data: bytes, file: str = "<bytes>") -> LoadedConfig:
         GraphConfigError: the bytes are no CalculatorGraphConfig, or hold fields posegraph does not
             know (named by message and field number).
     """
+    from posegraph.framework.registry import get_calculator
+
     config = CalculatorGraphConfig()
     loaded_names: set[str] = set()
     while True:  # calculators register their options; contained nodes appear once their container has
@@ -150,13 +152,12 @@ def parse_binary_config(data: bytes, file: str = "<bytes>") -> LoadedConfig:
         names = _calculator_names(config) - loaded_names
         if not names:
             break
-        _load_calculators(names)
+        for name in names:
+            get_calculator(name)  # loads the calculator, which registers its options message
         loaded_names |= names
     problems: list[str] = []
     smap = SourceMap(file)
     for i, node in enumerate(config.node):
-        from posegraph.framework.registry import get_calculator
-
         known = get_calculator(node.calculator) is not None
         where = f"node {i} ({node.calculator})"
         if not known and (node.HasField("options") or node.node_options):
@@ -186,13 +187,6 @@ def _calculator_names(config: Any) -> set[str]:
                 continue
             stack.extend(value if _is_repeated(fd) else [value])
     return names
-
-
-def _load_calculators(names: set[str]) -> None:
-    from posegraph.framework.registry import get_calculator
-
-    for name in names:
-        get_calculator(name)
 
 
 def _shortest_float32(bits: int) -> float:
