@@ -127,9 +127,7 @@ def set_field(msg: Any, path_text: str, value: Any) -> None:
             raise ValueError(f"{path_text}: {name} is not a message")
         if _is_repeated(fd):
             items = getattr(target, name)
-            i = index or 0
-            if i > len(items):
-                raise ValueError(f"{path_text}: {name} has {len(items)} element(s), cannot set element {i}")
+            i = _settable_index(items, index, path_text, name)
             target = items[i] if i < len(items) else items.add()
         else:
             target = getattr(target, name)
@@ -141,9 +139,7 @@ def set_field(msg: Any, path_text: str, value: Any) -> None:
     try:
         if _is_repeated(fd):
             items = getattr(target, name)
-            i = index or 0
-            if i > len(items):
-                raise ValueError(f"{path_text}: {name} has {len(items)} element(s), cannot set element {i}")
+            i = _settable_index(items, index, path_text, name)
             if is_message:
                 _copy_message(items[i] if i < len(items) else items.add(), value)
             elif i < len(items):
@@ -156,6 +152,15 @@ def set_field(msg: Any, path_text: str, value: Any) -> None:
             setattr(target, name, value)
     except TypeError as e:
         raise ValueError(f"{path_text}: {e}") from None
+
+
+def _settable_index(items: Any, index: int | None, path_text: str, name: str) -> int:
+    """The element of repeated field ``name`` a path sets (0 when it names none; ``len`` appends).
+    Raises ValueError past the end."""
+    i = index or 0
+    if i > len(items):
+        raise ValueError(f"{path_text}: {name} has {len(items)} element(s), cannot set element {i}")
+    return i
 
 
 def _copy_message(target: Any, value: Any) -> None:
