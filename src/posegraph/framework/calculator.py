@@ -217,10 +217,7 @@ class CalculatorContext:
 
     def side_input_count(self, tag: str = "") -> int:
         """How many indexes of input side packet ``tag`` are connected."""
-        n = 0
-        while (tag, n) in self.side_inputs:
-            n += 1
-        return n
+        return _count(self.side_inputs, tag)
 
     def side_output_count(self, tag: str = "") -> int:
         """How many indexes of output side packet ``tag`` are connected."""
@@ -233,7 +230,7 @@ class CalculatorContext:
             self._side_out[slot] = value
 
 
-def _count(slots: dict[tuple[str, int], int], tag: str) -> int:
+def _count(slots: dict[tuple[str, int], Any], tag: str) -> int:
     """How many consecutive indexes of ``tag`` (from 0) the slot table holds."""
     n = 0
     while (tag, n) in slots:

@@ -32,19 +32,14 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from google.protobuf import descriptor_pool, message_factory
-
-from posegraph.framework.config.loader import Key, SourceMap
+from posegraph.framework.config.loader import Key, SourceMap, _is_repeated
+from posegraph.framework.config.schema import message_class
 from posegraph.framework.errors import GraphConfigError
-
-
-def _message_class(full_name: str) -> type:
-    return message_factory.GetMessageClass(descriptor_pool.Default().FindMessageTypeByName(full_name))
 
 
 def _unpack(any_message: Any) -> Any:
     """The message inside a ``google.protobuf.Any``."""
-    msg = _message_class(any_message.TypeName())()
+    msg = message_class(any_message.TypeName())()
     any_message.Unpack(msg)
     return msg
 
@@ -55,7 +50,7 @@ def options_of_type(node: Any, full_name: str) -> Any | None:
     if node.HasField("options"):
         for fd, value in node.options.ListFields():
             if fd.is_extension and fd.message_type.full_name == full_name:
-                copy = _message_class(full_name)()
+                copy = message_class(full_name)()
                 copy.CopyFrom(value)
                 return copy
     for any_message in node.node_options:
@@ -103,11 +98,6 @@ def _field(msg: Any, name: str, where: str) -> Any:
     return fd
 
 
-def _is_repeated(fd: Any) -> bool:
-    repeated = getattr(fd, "is_repeated", None)
-    return bool(repeated) if repeated is not None else fd.label == fd.LABEL_REPEATED
-
-
 def get_field(msg: Any, path_text: str) -> Any:
     """The value at a field path of ``msg``. Raises ValueError for a bad path or a missing element."""
     value = msg
@@ -137,9 +127,7 @@ def set_field(msg: Any, path_text: str, value: Any) -> None:
             raise ValueError(f"{path_text}: {name} is not a message")
         if _is_repeated(fd):
             items = getattr(target, name)
-            i = index or 0
-            if i > len(items):
-                raise ValueError(f"{path_text}: {name} has {len(items)} element(s), cannot set element {i}")
+            i = _settable_index(items, index, path_text, name)
             target = items[i] if i < len(items) else items.add()
         else:
             target = getattr(target, name)
@@ -151,9 +139,7 @@ def set_field(msg: Any, path_text: str, value: Any) -> None:
     try:
         if _is_repeated(fd):
             items = getattr(target, name)
-            i = index or 0
-            if i > len(items):
-                raise ValueError(f"{path_text}: {name} has {len(items)} element(s), cannot set element {i}")
+            i = _settable_index(items, index, path_text, name)
             if is_message:
                 _copy_message(items[i] if i < len(items) else items.add(), value)
             elif i < len(items):
@@ -166,6 +152,15 @@ def set_field(msg: Any, path_text: str, value: Any) -> None:
             setattr(target, name, value)
     except TypeError as e:
         raise ValueError(f"{path_text}: {e}") from None
+
+
+def _settable_index(items: Any, index: int | None, path_text: str, name: str) -> int:
+    """The element of repeated field ``name`` a path sets (0 when it names none; ``len`` appends).
+    Raises ValueError past the end."""
+    i = index or 0
+    if i > len(items):
+        raise ValueError(f"{path_text}: {name} has {len(items)} element(s), cannot set element {i}")
+    return i
 
 
 def _copy_message(target: Any, value: Any) -> None:
@@ -226,6 +221,6 @@ def _apply_one(node: Any, entry: str, options: Any | None, options_type: Callabl
     full_name = options_type()
     if full_name is None:
         raise ValueError(f"{node.calculator} takes no options")
-    msg = _message_class(full_name)()
+    msg = message_class(full_name)()
     set_field(msg, node_path, value)
     node.node_options.add().Pack(msg)

@@ -36,6 +36,7 @@ from posegraph.framework.config.loader import Key, LoadedConfig, SourceMap, load
 from posegraph.framework.config.schema import CalculatorGraphConfig
 from posegraph.framework.errors import ConfigProblem, GraphConfigError
 from posegraph.framework.graph_options import apply_option_values
+from posegraph.framework.options import options_message
 from posegraph.framework.registry import get_calculator
 from posegraph.framework.validated_graph import canonical_node_names, format_tag_index, parse_refs
 
@@ -194,11 +195,14 @@ def expand_subgraphs(loaded: LoadedConfig, search_path: Iterable[str | Path] = (
         GraphConfigError: a subgraph includes itself (the message names the cycle), is nested more
             than ``MAX_DEPTH`` deep, or a node connects a tag its subgraph does not declare.
     """
+    index = None
     if any(node.option_value for node in loaded.config.node):
-        loaded = _with_option_values(loaded, None, _index(search_path, loaded.file))
+        index = _index(search_path, loaded.file)
+        loaded = _with_option_values(loaded, None, index)
     if all(get_calculator(node.calculator) is not None or not node.calculator for node in loaded.config.node):
         return loaded
-    index = _index(search_path, loaded.file)
+    if index is None:
+        index = _index(search_path, loaded.file)
     if not any(node.calculator in index.types for node in loaded.config.node):
         for node in loaded.config.node:
             if get_calculator(node.calculator) is None and (error := index.broken_file_for(node.calculator)):
@@ -266,7 +270,6 @@ def _with_option_values(loaded: LoadedConfig, parent: Any | None, index: _Index)
         if cls is not None:
             if cls.contract.options is None:
                 return None
-            from posegraph.framework.options import options_message
             return options_message(cls.contract.options).full_name
         sub = index.types.get(node.calculator)
         if sub is None:
@@ -274,9 +277,8 @@ def _with_option_values(loaded: LoadedConfig, parent: Any | None, index: _Index)
         return sub.config.graph_options[0].TypeName() if sub.config.graph_options else None
 
     apply_option_values(config, parent, loaded.source_map, keys, options_type)
-    copy = LoadedConfig(config, loaded.source_map, dict(loaded.plain_options), dict(loaded.node_sources),
+    return LoadedConfig(config, loaded.source_map, dict(loaded.plain_options), dict(loaded.node_sources),
                         list(loaded.subgraph_types))
-    return copy
 
 
 def _entry(entry: str, counters: dict[str, int]) -> tuple[str, int, str]:
@@ -296,8 +298,7 @@ def _instantiate(parent: Any, parent_name: str, smap: SourceMap, key: Key, sub: 
     given = ([fd.message_type.full_name for fd, _ in parent.options.ListFields() if fd.is_extension]
              if parent.HasField("options") else []) + [a.TypeName() for a in parent.node_options]
     takes = [a.TypeName() for a in sub.config.graph_options[:1]]
-    if smap.unparsed_options.get(key):
-        given += smap.unparsed_options[key]
+    given += smap.unparsed_options.get(key, [])
     if any(t not in takes for t in given):
         wanted = f"takes options {takes[0]}" if takes else "declares no graph_options, so it takes no options"
         problems.append(smap.problem(key + ("options",), f"node {parent_name!r}: subgraph {parent.calculator!r} "

@@ -125,9 +125,12 @@ def profile_rows(records: Iterable[TraceRecord], wall_seconds: float | None = No
             opening[node] = opening.get(node, 0.0) + (t1 - t0) / 1e6
         else:
             durations.setdefault(node, []).append((t1 - t0) / 1e6)
-    rows = [ProfileRow(node, len(d), sum(d), sum(d) / len(d) if d else 0.0, max(d, default=0.0),
-                       sum(d) / (wall_seconds * 1000), opening.get(node, 0.0))
-            for node, d in ((node, durations.get(node, [])) for node in durations.keys() | opening.keys())]
+    rows = []
+    for node in durations.keys() | opening.keys():
+        d = durations.get(node, [])
+        total = sum(d)
+        rows.append(ProfileRow(node, len(d), total, total / len(d) if d else 0.0, max(d, default=0.0),
+                               total / (wall_seconds * 1000), opening.get(node, 0.0)))
     return sorted(rows, key=lambda r: (-r.total_ms, r.node))
 
 

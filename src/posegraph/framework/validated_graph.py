@@ -12,7 +12,7 @@ from typing import Any
 
 from posegraph.framework.calculator import Calculator
 from posegraph.framework.config.loader import Key, LoadedConfig, SourceMap
-from posegraph.framework.config.schema import MediaPipeOptions
+from posegraph.framework.config.schema import MediaPipeOptions, ThreadPoolExecutorOptions
 from posegraph.framework.errors import ConfigProblem, GraphConfigError
 from posegraph.framework.options import from_mapping, from_message, options_message
 from posegraph.framework.registry import closest_calculators, get_calculator
@@ -217,7 +217,6 @@ def validate(loaded: LoadedConfig) -> ValidatedGraph:
     for i, ex in enumerate(config.executor):
         threads = 0
         if ex.options.ListFields():
-            from posegraph.framework.config.schema import ThreadPoolExecutorOptions
             threads = ex.options.Extensions[ThreadPoolExecutorOptions.DESCRIPTOR.extensions_by_name["ext"]].num_threads
         executors[ex.name] = threads
 

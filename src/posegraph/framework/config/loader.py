@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from google.protobuf import descriptor, descriptor_pool, message_factory, text_format, unknown_fields
+from google.protobuf import descriptor, descriptor_pool, text_format, unknown_fields
 from google.protobuf.message import DecodeError
 
-from posegraph.framework.config.schema import CalculatorGraphConfig
+from posegraph.framework.config.schema import CalculatorGraphConfig, message_class
 from posegraph.framework.errors import ConfigProblem, GraphConfigError
 
 Key = tuple  # e.g. ("node", 2, "input_stream", 0)
@@ -139,6 +139,8 @@ def parse_binary_config(data: bytes, file: str = "<bytes>") -> LoadedConfig:
         GraphConfigError: the bytes are no CalculatorGraphConfig, or hold fields posegraph does not
             know (named by message and field number).
     """
+    from posegraph.framework.registry import get_calculator
+
     config = CalculatorGraphConfig()
     loaded_names: set[str] = set()
     while True:  # calculators register their options; contained nodes appear once their container has
@@ -150,13 +152,12 @@ def parse_binary_config(data: bytes, file: str = "<bytes>") -> LoadedConfig:
         names = _calculator_names(config) - loaded_names
         if not names:
             break
-        _load_calculators(names)
+        for name in names:
+            get_calculator(name)  # loads the calculator, which registers its options message
         loaded_names |= names
     problems: list[str] = []
     smap = SourceMap(file)
     for i, node in enumerate(config.node):
-        from posegraph.framework.registry import get_calculator
-
         known = get_calculator(node.calculator) is not None
         where = f"node {i} ({node.calculator})"
         if not known and (node.HasField("options") or node.node_options):
@@ -186,13 +187,6 @@ def _calculator_names(config: Any) -> set[str]:
                 continue
             stack.extend(value if _is_repeated(fd) else [value])
     return names
-
-
-def _load_calculators(names: set[str]) -> None:
-    from posegraph.framework.registry import get_calculator
-
-    for name in names:
-        get_calculator(name)
 
 
 def _shortest_float32(bits: int) -> float:
@@ -235,8 +229,7 @@ def _repair_binary_message(msg: Any, where: str, problems: list[str], nodes: boo
             elif not _options_type_known("/" + sub.TypeName()):
                 problems.append(f"{inner}: unknown options type {sub.TypeName()}")
             else:
-                unpacked = message_factory.GetMessageClass(
-                    descriptor_pool.Default().FindMessageTypeByName(sub.TypeName()))()
+                unpacked = message_class(sub.TypeName())()
                 sub.Unpack(unpacked)
                 _repair_binary_message(unpacked, inner, problems)
                 sub.Pack(unpacked)
@@ -258,8 +251,6 @@ def _load_named_calculators(text: str) -> None:
 def _options_type_known(name: str) -> bool:
     """Whether ``[name]`` (an extension such as ``mediapipe.FooOptions.ext``, or an Any type URL such
     as ``type.googleapis.com/mediapipe.FooOptions``) names something in protobuf's default pool."""
-    from google.protobuf import descriptor_pool
-
     pool = descriptor_pool.Default()
     try:
         if "/" in name:

@@ -18,18 +18,20 @@ for _serialized in FILES:
     _pool.AddSerializedFile(_serialized)
 
 
-def _message(name: str) -> type:
+def message_class(name: str) -> type:
+    """The message class of protobuf type ``name`` (e.g. ``"mediapipe.GateCalculatorOptions"``) in the
+    default pool. Raises KeyError for a type the pool does not hold."""
     return message_factory.GetMessageClass(_pool.FindMessageTypeByName(name))
 
 
-CalculatorGraphConfig = _message("mediapipe.CalculatorGraphConfig")
-CalculatorOptions = _message("mediapipe.CalculatorOptions")
-MediaPipeOptions = _message("mediapipe.MediaPipeOptions")
-InputStreamHandlerConfig = _message("mediapipe.InputStreamHandlerConfig")
-InputStreamInfo = _message("mediapipe.InputStreamInfo")
-ExecutorConfig = _message("mediapipe.ExecutorConfig")
-FixedSizeInputStreamHandlerOptions = _message("mediapipe.FixedSizeInputStreamHandlerOptions")
-ThreadPoolExecutorOptions = _message("mediapipe.ThreadPoolExecutorOptions")
+CalculatorGraphConfig = message_class("mediapipe.CalculatorGraphConfig")
+CalculatorOptions = message_class("mediapipe.CalculatorOptions")
+MediaPipeOptions = message_class("mediapipe.MediaPipeOptions")
+InputStreamHandlerConfig = message_class("mediapipe.InputStreamHandlerConfig")
+InputStreamInfo = message_class("mediapipe.InputStreamInfo")
+ExecutorConfig = message_class("mediapipe.ExecutorConfig")
+FixedSizeInputStreamHandlerOptions = message_class("mediapipe.FixedSizeInputStreamHandlerOptions")
+ThreadPoolExecutorOptions = message_class("mediapipe.ThreadPoolExecutorOptions")
 
 __all__ = ["CalculatorGraphConfig", "CalculatorOptions", "MediaPipeOptions", "InputStreamHandlerConfig",
            "InputStreamInfo", "ExecutorConfig", "FixedSizeInputStreamHandlerOptions",
