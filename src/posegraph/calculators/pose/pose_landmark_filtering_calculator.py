@@ -15,7 +15,7 @@ class PoseLandmarkFilteringCalculator(Calculator):
     landmarks resets the body and auxiliary filters, as MediaPipe's graph does. Smoothing is on
     unless side packet ENABLE is false or DISABLE is true (the pose graph wires ``smooth_landmarks``
     and ``static_image_mode``); the auxiliary landmarks, which drive the next ROI, are smoothed
-    regardless. ``visible`` marks pass through. Math: ``util.landmark_smoothing``.
+    regardless. ``visible`` marks pass through. Math: ``pose.landmark_smoothing.PoseLandmarkSmoother``.
     """
 
     contract = Contract(
