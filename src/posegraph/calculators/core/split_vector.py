@@ -39,7 +39,7 @@ class SplitVectorCalculator(Calculator):
     the vector is too short to fill.
 
     Raises (at open): a range that is empty or negative, ``element_only`` with a range wider than
-    one, ``combine_outputs`` with overlapping ranges or more than one output.
+    one, ``combine_outputs`` with overlapping ranges, more than one output or ``element_only``.
     """
 
     contract = Contract(inputs={"": Port((list, tuple))}, outputs={"": Port(object, repeated=True)},
@@ -56,16 +56,10 @@ class SplitVectorCalculator(Calculator):
             spans = sorted((r.begin, r.end) for r in o.ranges)
             if any(a[1] > b[0] for a, b in zip(spans, spans[1:])):
                 raise ValueError(f"combine_outputs needs ranges that do not overlap, got {spans}")
-        elif o.element_only and any(r.end - r.begin != 1 for r in o.ranges):
-            raise ValueError("element_only needs every range to hold exactly one element")
-        if o.combine_outputs:
             if o.element_only:
                 raise ValueError("combine_outputs and element_only cannot both be set")
-            if cc.output_count("") != 1:
-                raise ValueError(f"combine_outputs sends one list, but {cc.output_count('')} outputs are connected")
-            spans = sorted((r.begin, r.end) for r in o.ranges)
-            if any(b < e0 for (_, e0), (b, _) in zip(spans, spans[1:])):
-                raise ValueError("combine_outputs needs ranges that do not overlap")
+        elif o.element_only and any(r.end - r.begin != 1 for r in o.ranges):
+            raise ValueError("element_only needs every range to hold exactly one element")
 
     def process(self, cc: CalculatorContext) -> None:
         vector = cc.value("")
