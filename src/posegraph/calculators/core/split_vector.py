@@ -3,21 +3,22 @@ SplitVectorCalculator, and SplitProtoListCalculator for landmark lists)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from posegraph import Calculator, CalculatorContext, Contract, Port
 from posegraph.calculators.formats import LandmarkList, NormalizedLandmarkList
+from posegraph.framework.options import proto_field
 
 
 @dataclass(frozen=True)
 class Range:
     """Half-open index range ``[begin, end)``."""
 
-    begin: int = field(default=0, metadata={"number": 1})
-    end: int = field(default=1, metadata={"number": 2})
+    begin: int = proto_field(1, 0)
+    end: int = proto_field(2, 1)
 
 
 @dataclass(frozen=True)
@@ -29,9 +30,9 @@ class SplitVectorCalculatorOptions:
 
     __proto_ext_number__ = 259438222
 
-    ranges: tuple[Range, ...] = field(default=(Range(),), metadata={"number": 1})
-    element_only: bool = field(default=False, metadata={"number": 2})
-    combine_outputs: bool = field(default=False, metadata={"number": 3})
+    ranges: tuple[Range, ...] = proto_field(1, (Range(),))
+    element_only: bool = proto_field(2, False)
+    combine_outputs: bool = proto_field(3, False)
 
 
 class SplitVectorCalculator(Calculator):
