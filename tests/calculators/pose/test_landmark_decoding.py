@@ -1,7 +1,5 @@
-import json
 import math
 
-import cv2
 import numpy as np
 import pytest
 
@@ -73,12 +71,10 @@ def test_world_landmarks_rotate_xy_only():
     np.testing.assert_allclose(out[0], [0.0, 1.0, 0.3, 0.7, 0.6], atol=1e-6)
 
 
-def test_landmarks_on_pose_jpg_match_mediapipe(shared_data, tflite_model):
+def test_landmarks_on_pose_jpg_match_mediapipe(tflite_model, pose_still):
     run = tflite_model("pose_landmark_full.tflite")
-    rgb = cv2.cvtColor(cv2.imread(str(shared_data / "media" / "pose.jpg")), cv2.COLOR_BGR2RGB)
+    rgb, rect, frame = pose_still.rgb, pose_still.roi, pose_still.reference
     height, width = rgb.shape[:2]
-    frame = json.loads((shared_data / "reference" / "pose.static.json").read_text())["frames"][0]
-    rect = NormalizedRect(*frame["roi"])
     tensor, padding = warp_roi_to_tensor(rgb, rect, output_size=(256, 256),
                                          value_range=(0.0, 1.0), border_mode="replicate")
     outputs = {o.shape: o for o in run(tensor)}

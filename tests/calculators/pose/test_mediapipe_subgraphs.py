@@ -3,13 +3,10 @@ posegraph's pose-wing decoding bit for bit (one implementation of each piece of 
 
 from __future__ import annotations
 
-import json
-
-import cv2
 import numpy as np
 
 from posegraph import Graph, parse_config
-from posegraph.calculators.formats import NormalizedLandmarkList, NormalizedRect
+from posegraph.calculators.formats import NormalizedLandmarkList
 from posegraph.calculators.image.image_to_tensor import warp_roi_to_tensor, warp_tensor_to_image
 from posegraph.calculators.pose.landmark_decoding import pose_landmarks_from_tensors
 from posegraph.calculators.tensor.segmentation import mask_from_logits
@@ -67,12 +64,10 @@ node {
 '''
 
 
-def test_mediapipe_decoding_subgraphs_match_the_pose_wing_bit_for_bit(shared_data, tflite_model):
+def test_mediapipe_decoding_subgraphs_match_the_pose_wing_bit_for_bit(shared_data, tflite_model, pose_still):
     run = tflite_model("pose_landmark_full.tflite")
-    rgb = cv2.cvtColor(cv2.imread(str(shared_data / "media" / "pose.jpg")), cv2.COLOR_BGR2RGB)
+    rgb, rect = pose_still.rgb, pose_still.roi
     height, width = rgb.shape[:2]
-    frame = json.loads((shared_data / "reference" / "pose.static.json").read_text())["frames"][0]
-    rect = NormalizedRect(*frame["roi"])
     tensor, padding = warp_roi_to_tensor(rgb, rect)
     by_shape = {o.shape: o for o in run(tensor)}
     tensors = [by_shape[s] for s in _SHAPES]

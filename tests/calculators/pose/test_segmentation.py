@@ -1,10 +1,8 @@
-import json
-
 import cv2
 import numpy as np
 
 from posegraph import Graph
-from posegraph.calculators.formats import NormalizedRect, SegmentationMask
+from posegraph.calculators.formats import SegmentationMask
 import pytest
 
 from posegraph.calculators.image.image_to_tensor import warp_roi_to_tensor, warp_tensor_to_image
@@ -33,12 +31,10 @@ def test_mask_from_logits_is_the_float32_sigmoid():
         mask_from_logits(np.zeros((2, 1, 3), np.float32))
 
 
-def test_mask_on_pose_jpg_matches_golden(shared_data, tflite_model):
+def test_mask_on_pose_jpg_matches_golden(shared_data, tflite_model, pose_still):
     run = tflite_model("pose_landmark_full.tflite")
-    rgb = cv2.cvtColor(cv2.imread(str(shared_data / "media" / "pose.jpg")), cv2.COLOR_BGR2RGB)
+    rgb, rect = pose_still.rgb, pose_still.roi
     height, width = rgb.shape[:2]
-    frame = json.loads((shared_data / "reference" / "pose.static.json").read_text())["frames"][0]
-    rect = NormalizedRect(*frame["roi"])
     tensor, _ = warp_roi_to_tensor(rgb, rect)
     logits = {o.shape: o for o in run(tensor)}[(1, 256, 256, 1)]
     mask = warp_tensor_to_image(mask_from_logits(logits), rect, (width, height))

@@ -1,6 +1,5 @@
 import re
 
-import cv2
 import numpy as np
 import pytest
 
@@ -50,10 +49,10 @@ def _parse_pbtxt_floats(text: str, key: str) -> list[float]:
     return [float(v) for v in re.findall(rf"\b{key}:\s*(-?[\d.e+-]+)", text)]
 
 
-def test_detector_on_pose_jpg_matches_mediapipe_golden(shared_data, tflite_model):
+def test_detector_on_pose_jpg_matches_mediapipe_golden(shared_data, tflite_model, pose_still):
     run = tflite_model("pose_detection.tflite")
     golden_dir = shared_data / "mediapipe_goldens"
-    rgb = cv2.cvtColor(cv2.imread(str(shared_data / "media" / "pose.jpg")), cv2.COLOR_BGR2RGB)
+    rgb = pose_still.rgb
     height, width = rgb.shape[:2]
 
     tensor, padding = letterbox_to_tensor(rgb)

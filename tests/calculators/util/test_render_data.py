@@ -3,7 +3,6 @@ and OpenCV calls worked from its source; drawing compared pixel for pixel)."""
 
 from __future__ import annotations
 
-import json
 import math
 
 import cv2
@@ -110,15 +109,14 @@ def test_concatenate_render_data_vector_keeps_input_order():
     assert [p.payload for p in out[""]] == [[a, b], [b]]
 
 
-def test_mediapipes_pose_renderer_subgraph_draws_the_demo_skeleton(shared_data):
+def test_mediapipes_pose_renderer_subgraph_draws_the_demo_skeleton(shared_data, pose_still):
     graphs = shared_data / "mediapipe_graphs" / "graphs" / "pose_tracking" / "subgraphs"
-    rgb = cv2.cvtColor(cv2.imread(str(shared_data / "media" / "pose.jpg")), cv2.COLOR_BGR2RGB)
-    frame = json.loads((shared_data / "reference" / "pose.static.json").read_text())["frames"][0]
+    rgb, frame = pose_still.rgb, pose_still.reference
     rows = np.array(frame["landmarks"], F)
     landmarks = NormalizedLandmarkList(np.concatenate([rows, np.ones((33, 1), F)], axis=1))   # + presence
     graph = Graph(str(graphs / "pose_renderer_cpu.pbtxt"), num_threads=1, search_path=[graphs])
     mask = SegmentationMask(np.ones(rgb.shape[:2], F))          # all person: RecolorCalculator leaves it
-    out = run_graph(graph, [{"input_image": rgb, "pose_landmarks": landmarks, "roi": NormalizedRect(*frame["roi"]),
+    out = run_graph(graph, [{"input_image": rgb, "pose_landmarks": landmarks, "roi": pose_still.roi,
                              "segmentation_mask": mask}])[0]["output_image"]
     height, width = rgb.shape[:2]
 

@@ -3,21 +3,22 @@ SplitVectorCalculator, and SplitProtoListCalculator for landmark lists)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from posegraph import Calculator, CalculatorContext, Contract, Port
 from posegraph.calculators.formats import LandmarkList, NormalizedLandmarkList
+from posegraph.framework.options import proto_field
 
 
 @dataclass(frozen=True)
 class Range:
     """Half-open index range ``[begin, end)``."""
 
-    begin: int = field(default=0, metadata={"number": 1})
-    end: int = field(default=1, metadata={"number": 2})
+    begin: int = proto_field(1, 0)
+    end: int = proto_field(2, 1)
 
 
 @dataclass(frozen=True)
@@ -29,9 +30,9 @@ class SplitVectorCalculatorOptions:
 
     __proto_ext_number__ = 259438222
 
-    ranges: tuple[Range, ...] = field(default=(Range(),), metadata={"number": 1})
-    element_only: bool = field(default=False, metadata={"number": 2})
-    combine_outputs: bool = field(default=False, metadata={"number": 3})
+    ranges: tuple[Range, ...] = proto_field(1, (Range(),))
+    element_only: bool = proto_field(2, False)
+    combine_outputs: bool = proto_field(3, False)
 
 
 class SplitVectorCalculator(Calculator):
@@ -39,7 +40,7 @@ class SplitVectorCalculator(Calculator):
     the vector is too short to fill.
 
     Raises (at open): a range that is empty or negative, ``element_only`` with a range wider than
-    one, ``combine_outputs`` with overlapping ranges or more than one output.
+    one, ``combine_outputs`` with overlapping ranges, more than one output or ``element_only``.
     """
 
     contract = Contract(inputs={"": Port((list, tuple))}, outputs={"": Port(object, repeated=True)},
@@ -56,16 +57,10 @@ class SplitVectorCalculator(Calculator):
             spans = sorted((r.begin, r.end) for r in o.ranges)
             if any(a[1] > b[0] for a, b in zip(spans, spans[1:])):
                 raise ValueError(f"combine_outputs needs ranges that do not overlap, got {spans}")
-        elif o.element_only and any(r.end - r.begin != 1 for r in o.ranges):
-            raise ValueError("element_only needs every range to hold exactly one element")
-        if o.combine_outputs:
             if o.element_only:
                 raise ValueError("combine_outputs and element_only cannot both be set")
-            if cc.output_count("") != 1:
-                raise ValueError(f"combine_outputs sends one list, but {cc.output_count('')} outputs are connected")
-            spans = sorted((r.begin, r.end) for r in o.ranges)
-            if any(b < e0 for (_, e0), (b, _) in zip(spans, spans[1:])):
-                raise ValueError("combine_outputs needs ranges that do not overlap")
+        elif o.element_only and any(r.end - r.begin != 1 for r in o.ranges):
+            raise ValueError("element_only needs every range to hold exactly one element")
 
     def process(self, cc: CalculatorContext) -> None:
         vector = cc.value("")

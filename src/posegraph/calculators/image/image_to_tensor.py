@@ -12,21 +12,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
 
 import cv2
 import numpy as np
 
 from posegraph.calculators.formats import NormalizedRect
-from posegraph.calculators.image.warp_affine import inverse_matrix, warp_affine
+from posegraph.calculators.image.warp_affine import CV_BORDER, BorderMode, inverse_matrix, warp_affine
 
 __all__ = ["RotatedRect", "BorderMode", "roi_in_pixels", "pad_roi", "value_range_transform",
            "warp_roi_to_tensor", "letterbox_to_tensor", "subrect_to_rect_matrix",
            "warp_tensor_to_image"]
 
 _F = np.float32
-BorderMode = Literal["replicate", "zero"]
-_CV_BORDER = {"replicate": cv2.BORDER_REPLICATE, "zero": cv2.BORDER_CONSTANT}
 
 
 @dataclass(frozen=True)
@@ -169,7 +166,7 @@ def warp_roi_to_tensor(image: np.ndarray, rect: NormalizedRect | None, *,
     if image.dtype != np.uint8 or image.ndim not in (2, 3):
         raise ValueError(f"warp_roi_to_tensor: expected a uint8 (H, W[, C]) image, got "
                          f"{image.dtype} {image.shape}")
-    if border_mode not in _CV_BORDER:
+    if border_mode not in CV_BORDER:
         raise ValueError(f"warp_roi_to_tensor: border_mode must be 'replicate' or 'zero', "
                          f"got {border_mode!r}")
     roi = roi_in_pixels(rect, (image.shape[1], image.shape[0]))
@@ -184,7 +181,7 @@ def warp_roi_to_tensor(image: np.ndarray, rect: NormalizedRect | None, *,
     shape = (int(out_h), int(out_w)) + image.shape[2:]
     dst = scratch if scratch is not None and scratch.shape == shape and scratch.dtype == np.uint8 else None
     warped = cv2.warpPerspective(image, matrix, (int(out_w), int(out_h)), dst=dst, flags=cv2.INTER_LINEAR,
-                                 borderMode=_CV_BORDER[border_mode], borderValue=0)
+                                 borderMode=CV_BORDER[border_mode], borderValue=0)
     if warped.ndim == 3 and warped.shape[2] == 4:
         warped = warped[..., :3]
     scale, offset = value_range_transform(*value_range)

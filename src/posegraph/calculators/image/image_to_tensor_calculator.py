@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -11,6 +11,7 @@ from posegraph import Calculator, CalculatorContext, Contract, Port
 from posegraph.calculators.formats import GpuOrigin, NormalizedRect
 from posegraph.calculators.image.image_to_tensor import (pad_roi, roi_in_pixels, subrect_to_rect_matrix,
                                                          warp_roi_to_tensor)
+from posegraph.framework.options import proto_field
 
 
 class BorderMode(enum.Enum):
@@ -25,8 +26,8 @@ class BorderMode(enum.Enum):
 class FloatRange:
     """MediaPipe's ImageToTensorCalculatorOptions.FloatRange."""
 
-    min: float = field(default=0.0, metadata={"number": 1})
-    max: float = field(default=1.0, metadata={"number": 2})
+    min: float = proto_field(1, 0.0)
+    max: float = proto_field(2, 1.0)
 
 
 @dataclass(frozen=True)
@@ -45,12 +46,12 @@ class ImageToTensorCalculatorOptions:
 
     __proto_ext_number__ = 334361939
 
-    output_tensor_width: int = field(default=256, metadata={"number": 1})
-    output_tensor_height: int = field(default=256, metadata={"number": 2})
-    keep_aspect_ratio: bool = field(default=False, metadata={"number": 3})
-    output_tensor_float_range: FloatRange = field(default=FloatRange(), metadata={"number": 4})
-    gpu_origin: GpuOrigin = field(default=GpuOrigin.DEFAULT, metadata={"number": 5})
-    border_mode: BorderMode = field(default=BorderMode.BORDER_REPLICATE, metadata={"number": 6})
+    output_tensor_width: int = proto_field(1, 256)
+    output_tensor_height: int = proto_field(2, 256)
+    keep_aspect_ratio: bool = proto_field(3, False)
+    output_tensor_float_range: FloatRange = proto_field(4, FloatRange())
+    gpu_origin: GpuOrigin = proto_field(5, GpuOrigin.DEFAULT)
+    border_mode: BorderMode = proto_field(6, BorderMode.BORDER_REPLICATE)
 
 
 class ImageToTensorCalculator(Calculator):

@@ -13,10 +13,12 @@ from typing import Literal
 import cv2
 import numpy as np
 
-__all__ = ["inverse_matrix", "warp_affine"]
+__all__ = ["BorderMode", "CV_BORDER", "inverse_matrix", "warp_affine"]
 
 _F = np.float32
-_CV_BORDER = {"zero": cv2.BORDER_CONSTANT, "replicate": cv2.BORDER_REPLICATE}
+BorderMode = Literal["replicate", "zero"]
+#: OpenCV's border mode for each :data:`BorderMode` (the warps fill with 0 under "zero").
+CV_BORDER = {"replicate": cv2.BORDER_REPLICATE, "zero": cv2.BORDER_CONSTANT}
 _CV_INTERPOLATION = {"linear": cv2.INTER_LINEAR, "cubic": cv2.INTER_CUBIC}
 
 
@@ -36,7 +38,7 @@ def inverse_matrix(matrix: np.ndarray) -> np.ndarray:
 
 
 def warp_affine(image: np.ndarray, matrix: np.ndarray, output_size: tuple[int, int], *,
-                border_mode: Literal["zero", "replicate"] = "replicate",
+                border_mode: BorderMode = "replicate",
                 interpolation: Literal["linear", "cubic"] = "linear") -> np.ndarray:
     """Warp an image onto an output of ``(W, H)`` pixels (MediaPipe's WarpAffineCalculator, CPU).
 
@@ -58,7 +60,7 @@ def warp_affine(image: np.ndarray, matrix: np.ndarray, output_size: tuple[int, i
     Raises:
         ValueError: an unknown border mode or interpolation, or a non-positive output size.
     """
-    if border_mode not in _CV_BORDER:
+    if border_mode not in CV_BORDER:
         raise ValueError(f"warp_affine: border_mode must be 'zero' or 'replicate', got {border_mode!r}")
     if interpolation not in _CV_INTERPOLATION:
         raise ValueError(f"warp_affine: interpolation must be 'linear' or 'cubic', got {interpolation!r}")
@@ -73,4 +75,4 @@ def warp_affine(image: np.ndarray, matrix: np.ndarray, output_size: tuple[int, i
     affine = absolute[np.ix_([0, 1], [0, 1, 3])]
     return cv2.warpAffine(image, affine, (width, height),
                           flags=_CV_INTERPOLATION[interpolation] | cv2.WARP_INVERSE_MAP,
-                          borderMode=_CV_BORDER[border_mode], borderValue=0)
+                          borderMode=CV_BORDER[border_mode], borderValue=0)

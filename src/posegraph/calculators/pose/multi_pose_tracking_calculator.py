@@ -9,6 +9,7 @@ from posegraph import Calculator, CalculatorContext, Contract, Port
 from posegraph.calculators.formats import LandmarkList, NormalizedLandmarkList, Pose, Poses, SegmentationMask
 from posegraph.calculators.pose.association import duplicate_poses, landmarks_box
 from posegraph.calculators.pose.landmark_smoothing import PoseLandmarkSmoother
+from posegraph.calculators.pose.pose_landmark_filtering_calculator import SMOOTHING_SIDE_PACKETS, smoothing_enabled
 from posegraph.calculators.util.rect_geometry import roi_from_alignment_points
 
 
@@ -56,11 +57,11 @@ class MultiPoseTrackingCalculator(Calculator):
                 "SEGMENTATION_MASKS": Port(tuple, optional=True, doc="tuple[SegmentationMask]")},
         outputs={"POSES": Port(Poses, doc="tuple[Pose, ...]"),
                  "NEXT_NORM_RECTS": Port(tuple, optional=True, doc="tuple[NormalizedRect]")},
-        input_side_packets={"ENABLE": Port(bool, optional=True), "DISABLE": Port(bool, optional=True)},
+        input_side_packets=SMOOTHING_SIDE_PACKETS,
     )
 
     def open(self, cc: CalculatorContext) -> None:
-        self.smooth = bool(cc.side_input("ENABLE", default=True)) and not cc.side_input("DISABLE", default=False)
+        self.smooth = smoothing_enabled(cc)
         self.next_id = 0
         self.smoothers: dict[int, PoseLandmarkSmoother] = {}
 

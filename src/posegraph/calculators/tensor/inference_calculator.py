@@ -9,7 +9,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +17,7 @@ import numpy as np
 from posegraph import Calculator, CalculatorContext, Contract, ModelError, Port
 from posegraph.calculators.tensor.tflite_model_calculator import TfLiteModel
 from posegraph.calculators.util.resource_calculators import resolve_resource
+from posegraph.framework.options import proto_field
 
 log = logging.getLogger(__name__)
 
@@ -30,34 +31,34 @@ class TfLite:
 class Gpu:
     """Delegate ``gpu {}`` (not supported: posegraph runs on the CPU)."""
 
-    use_advanced_gpu_api: bool = field(default=False, metadata={"number": 1})
+    use_advanced_gpu_api: bool = proto_field(1, False)
 
 
 @dataclass(frozen=True)
 class Nnapi:
     """Delegate ``nnapi {}`` (Android only; not supported)."""
 
-    cache_dir: str = field(default="", metadata={"number": 1})
-    model_token: str = field(default="", metadata={"number": 2})
-    accelerator_name: str = field(default="", metadata={"number": 3})
+    cache_dir: str = proto_field(1, "")
+    model_token: str = proto_field(2, "")
+    accelerator_name: str = proto_field(3, "")
 
 
 @dataclass(frozen=True)
 class Xnnpack:
     """Delegate ``xnnpack {}``: XNNPACK on the CPU (what posegraph's interpreter uses)."""
 
-    num_threads: int = field(default=-1, metadata={"number": 1})
-    enable_zero_copy_tensor_io: bool = field(default=False, metadata={"number": 7})
+    num_threads: int = proto_field(1, -1)
+    enable_zero_copy_tensor_io: bool = proto_field(7, False)
 
 
 @dataclass(frozen=True)
 class Delegate:
     """MediaPipe's InferenceCalculatorOptions.Delegate: set one of the fields."""
 
-    tflite: TfLite | None = field(default=None, metadata={"number": 1})
-    gpu: Gpu | None = field(default=None, metadata={"number": 2})
-    nnapi: Nnapi | None = field(default=None, metadata={"number": 3})
-    xnnpack: Xnnpack | None = field(default=None, metadata={"number": 4})
+    tflite: TfLite | None = proto_field(1, None)
+    gpu: Gpu | None = proto_field(2, None)
+    nnapi: Nnapi | None = proto_field(3, None)
+    xnnpack: Xnnpack | None = proto_field(4, None)
 
 
 @dataclass(frozen=True)
@@ -87,16 +88,16 @@ class InferenceCalculatorOptions:
             own field).
     """
 
-    model_path: str = field(default="", metadata={"number": 1})
-    num_threads: int = field(default=0, metadata={"number": 1000})
-    try_mmap_model: bool = field(default=False, metadata={"number": 7})
-    use_gpu: bool = field(default=False, metadata={"number": 2})
-    use_nnapi: bool = field(default=False, metadata={"number": 3})
-    cpu_num_thread: int = field(default=-1, metadata={"number": 4})
-    delegate: Delegate | None = field(default=None, metadata={"number": 5})
-    runtime: str = field(default="litert", metadata={"number": 1001})
-    api: str = field(default="interpreter", metadata={"number": 1002})
-    accelerator: str = field(default="cpu", metadata={"number": 1003})
+    model_path: str = proto_field(1, "")
+    num_threads: int = proto_field(1000, 0)
+    try_mmap_model: bool = proto_field(7, False)
+    use_gpu: bool = proto_field(2, False)
+    use_nnapi: bool = proto_field(3, False)
+    cpu_num_thread: int = proto_field(4, -1)
+    delegate: Delegate | None = proto_field(5, None)
+    runtime: str = proto_field(1001, "litert")
+    api: str = proto_field(1002, "interpreter")
+    accelerator: str = proto_field(1003, "cpu")
 
     __proto_ext_number__ = 336783863
 

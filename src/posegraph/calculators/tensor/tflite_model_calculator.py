@@ -40,7 +40,8 @@ class TfLiteModelCalculator(Calculator):
             raise ModelError("TfLiteModelCalculator needs exactly one of MODEL_RESOURCE and MODEL_BLOB")
         if resource is not None:
             model = TfLiteModel(path=resource.path)
-            head = resource.path.read_bytes()[:8]
+            with resource.path.open("rb") as f:
+                head = f.read(8)
         else:
             content = blob.encode("latin-1") if isinstance(blob, str) else bytes(blob)
             model = TfLiteModel(content=content)

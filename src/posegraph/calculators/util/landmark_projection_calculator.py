@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
 from posegraph import Calculator, CalculatorContext, Contract, Port
 from posegraph.calculators.formats import NormalizedLandmarkList, NormalizedRect
-from posegraph.calculators.image.image_to_tensor import RotatedRect, subrect_to_rect_matrix
+from posegraph.calculators.image.image_to_tensor import roi_in_pixels, subrect_to_rect_matrix
 from posegraph.calculators.util.landmark_projection import project_landmarks, project_landmarks_with_matrix
 
 
@@ -60,10 +61,9 @@ class LandmarkProjectionCalculator(Calculator):
             size = cc.value("IMAGE_DIMENSIONS")
             if rect is None or size is None:
                 return
-            w, h = np.float32(size[0]), np.float32(size[1])
-            rotation = 0.0 if cc.options.ignore_rotation else rect.rotation
-            roi = RotatedRect(float(np.float32(rect.x_center) * w), float(np.float32(rect.y_center) * h),
-                              float(np.float32(rect.width) * w), float(np.float32(rect.height) * h), rotation)
+            roi = roi_in_pixels(rect, size)
+            if cc.options.ignore_rotation:
+                roi = dataclasses.replace(roi, rotation=0.0)
             matrix = subrect_to_rect_matrix(roi, (int(size[0]), int(size[1])))
             def project(data: np.ndarray) -> np.ndarray:
                 return project_landmarks_with_matrix(data, matrix)

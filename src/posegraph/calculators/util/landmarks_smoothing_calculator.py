@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from posegraph import Calculator, CalculatorContext, Contract, Port
 from posegraph.calculators.formats import LandmarkList, NormalizedLandmarkList, NormalizedRect
-from posegraph.calculators.util.landmarks_smoothing import LandmarksSmoother, OneEuroParams, object_scale_of_rect
+from posegraph.calculators.util.landmarks_smoothing import (LandmarksSmoother, OneEuroParams, VisibilitySmoother,
+                                                             object_scale_of_rect)
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,23 @@ def paired_landmark_ports(cc: CalculatorContext) -> tuple[str, str]:
     return source, target
 
 
+def landmarks_to_smooth(cc: CalculatorContext, source: str, target: str,
+                        smoother: LandmarksSmoother | VisibilitySmoother | None
+                        ) -> NormalizedLandmarkList | LandmarkList | None:
+    """This timestamp's landmarks on ``source`` for a landmark filter to smooth, or ``None`` when
+    there is nothing left to do: landmarks missing reset ``smoother`` (MediaPipe's filters start
+    over), and with no smoother (``no_filter``) they are sent on ``target`` unchanged."""
+    landmarks = cc.value(source)
+    if landmarks is None:
+        if smoother is not None:
+            smoother.reset()
+        return None
+    if smoother is None:
+        cc.send(target, landmarks)
+        return None
+    return landmarks
+
+
 class LandmarksSmoothingCalculator(Calculator):
     """Smooths NORM_LANDMARKS onto NORM_FILTERED_LANDMARKS (in pixels of IMAGE_SIZE ``(width,
     height)``, required then) or LANDMARKS onto FILTERED_LANDMARKS, each coordinate with its own
@@ -121,13 +139,8 @@ class LandmarksSmoothingCalculator(Calculator):
             min_allowed_object_scale=f.min_allowed_object_scale, disable_value_scaling=f.disable_value_scaling))
 
     def process(self, cc: CalculatorContext) -> None:
-        landmarks = cc.value(self.input)
+        landmarks = landmarks_to_smooth(cc, self.input, self.output, self.smoother)
         if landmarks is None:
-            if self.smoother is not None:
-                self.smoother.reset()
-            return
-        if self.smoother is None:
-            cc.send(self.output, landmarks)
             return
         if not self.normalized:
             cc.send(self.output, LandmarkList(self.smoother.apply(landmarks.data, cc.input_timestamp)))

@@ -11,10 +11,11 @@ Any other id is a file path.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from posegraph import Calculator, CalculatorContext, Contract, ModelError, Port
+from posegraph.framework.options import proto_field
 
 
 def manifest_name(resource_id: str) -> str | None:
@@ -76,8 +77,8 @@ class ReadMode(enum.Enum):
 class ResourceProviderCalculatorOptions:
     """MediaPipe's ResourceProviderCalculatorOptions (util/resource_provider_calculator.proto)."""
 
-    resource_id: tuple[str, ...] = field(default=(), metadata={"number": 1})
-    read_mode: ReadMode = field(default=ReadMode.READ_MODE_UNDEFINED, metadata={"number": 2})
+    resource_id: tuple[str, ...] = proto_field(1, ())
+    read_mode: ReadMode = proto_field(2, ReadMode.READ_MODE_UNDEFINED)
 
 
 class ResourceProviderCalculator(Calculator):
@@ -113,7 +114,7 @@ class LocalFileContentsCalculatorOptions:
 
     __proto_ext_number__ = 346849340
 
-    read_as_binary: bool = field(default=True, metadata={"number": 1})
+    read_as_binary: bool = proto_field(1, True)
 
 
 class LocalFileContentsCalculator(Calculator):

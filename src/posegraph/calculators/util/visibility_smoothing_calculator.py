@@ -8,7 +8,7 @@ from posegraph import Calculator, CalculatorContext, Contract
 from posegraph.calculators.formats import LandmarkList, NormalizedLandmarkList
 from posegraph.calculators.util.landmarks_smoothing import VisibilitySmoother
 from posegraph.calculators.util.landmarks_smoothing_calculator import (FILTER_INPUTS, FILTER_OUTPUTS,
-                                                                        paired_landmark_ports)
+                                                                        landmarks_to_smooth, paired_landmark_ports)
 
 
 @dataclass(frozen=True)
@@ -53,14 +53,10 @@ class VisibilitySmoothingCalculator(Calculator):
         self.smoother = None if o.low_pass_filter is None else VisibilitySmoother(o.low_pass_filter.alpha)
 
     def process(self, cc: CalculatorContext) -> None:
-        landmarks = cc.value(self.input)
+        landmarks = landmarks_to_smooth(cc, self.input, self.output, self.smoother)
         if landmarks is None:
-            if self.smoother is not None:
-                self.smoother.reset()
             return
-        if self.smoother is None:
-            cc.send(self.output, landmarks)
-        elif isinstance(landmarks, LandmarkList):
+        if isinstance(landmarks, LandmarkList):
             cc.send(self.output, LandmarkList(self.smoother.apply(landmarks.data)))
         else:
             cc.send(self.output, NormalizedLandmarkList(self.smoother.apply(landmarks.data), landmarks.visible))
