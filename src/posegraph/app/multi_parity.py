@@ -30,6 +30,7 @@ from posegraph import Graph
 from posegraph.app.parity import _frames, _stats, mask_error, worst_mask_errors
 from posegraph.calculators.formats import Pose
 from posegraph.calculators.pose.association import iou_matrix
+from posegraph.tasks.vision.pose_landmarker import MODEL_COMPLEXITY
 
 #: A MediaPipe pose counts as found when one of ours lies within this median distance (px).
 VIDEO_MATCH_PX = 2.0
@@ -37,8 +38,6 @@ VIDEO_MATCH_PX = 2.0
 IDENTITY_GAP_FRAMES = 5
 #: Box IoU above which poses in nearby frames are taken to be the same person.
 IDENTITY_IOU = 0.5
-#: A Tasks reference's ``model`` -> the graph's ``model_complexity``.
-MODEL_COMPLEXITY = {"lite": 0, "full": 1, "heavy": 2}
 
 
 def load_reference(path: str | Path) -> dict[str, Any]:

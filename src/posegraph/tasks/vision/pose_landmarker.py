@@ -34,7 +34,7 @@ from posegraph.calculators.formats import Pose
 
 _MICROSECONDS_PER_MILLISECOND = 1000
 #: model name -> the graph's model_complexity
-_MODELS = {"lite": 0, "full": 1, "heavy": 2}
+MODEL_COMPLEXITY = {"lite": 0, "full": 1, "heavy": 2}
 
 
 class RunningMode(enum.Enum):
@@ -196,8 +196,8 @@ class PoseLandmarker:
         if mode != RunningMode.LIVE_STREAM and options.result_callback is not None:
             raise ValueError("The vision task is in image or video mode, a user-defined result callback should "
                              "not be provided.")
-        if options.model not in _MODELS:
-            raise ValueError(f"model must be one of {', '.join(_MODELS)}, got {options.model!r}")
+        if options.model not in MODEL_COMPLEXITY:
+            raise ValueError(f"model must be one of {', '.join(MODEL_COMPLEXITY)}, got {options.model!r}")
         self._options = options
         self._mode = mode
         self._last_timestamp_ms: int | None = None
@@ -215,7 +215,7 @@ class PoseLandmarker:
             "min_tracking_confidence": float(options.min_tracking_confidence),
             "static_image_mode": mode == RunningMode.IMAGE,
             "smooth_landmarks": mode != RunningMode.IMAGE,
-            "model_complexity": _MODELS[options.model],
+            "model_complexity": MODEL_COMPLEXITY[options.model],
             "enable_segmentation": bool(options.output_segmentation_masks),
         })
         self._closed = False
