@@ -70,11 +70,10 @@ class Image:
         data = self.data
         if self.image_format == ImageFormat.VEC32F1:
             if not isinstance(data, np.ndarray) or data.dtype != np.float32 or data.ndim != 2:
-                got = f"{data.dtype} {data.shape}" if isinstance(data, np.ndarray) else type(data).__name__
-                raise ValueError(f"a VEC32F1 Image holds float32 values of shape (height, width), got {got}")
+                raise ValueError("a VEC32F1 Image holds float32 values of shape (height, width), "
+                                 f"got {_describe(data)}")
         elif not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 3 or data.shape[2] != 3:
-            got = f"{data.dtype} {data.shape}" if isinstance(data, np.ndarray) else type(data).__name__
-            raise ValueError(f"an Image holds uint8 RGB pixels of shape (height, width, 3), got {got}")
+            raise ValueError(f"an Image holds uint8 RGB pixels of shape (height, width, 3), got {_describe(data)}")
 
     @property
     def width(self) -> int:
@@ -308,6 +307,11 @@ class PoseLandmarker:
         with self._lock:
             image = self._images.pop(packet.timestamp)
         callback(PoseLandmarkerResult.from_poses(packet.payload), image, packet.timestamp // _MICROSECONDS_PER_MILLISECOND)
+
+
+def _describe(data: Any) -> str:
+    """An array's dtype and shape, or the type of anything else, for an error message."""
+    return f"{data.dtype} {data.shape}" if isinstance(data, np.ndarray) else type(data).__name__
 
 
 def _as_image(image: Image | np.ndarray) -> Image:
