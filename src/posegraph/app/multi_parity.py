@@ -59,11 +59,9 @@ def reference_masks(path: str | Path) -> dict[tuple[int, int], np.ndarray]:
         return {tuple(int(v) for v in key[1:].split("_p")): masks[key] for key in masks.files}  # type: ignore[misc]
 
 
-def run_graph(media: str, side_packets: dict[str, Any], *, graph: str | Path = "multi_pose_tracking_module",
-              num_threads: int | None = None) -> list[tuple[Pose, ...]]:
-    """The POSES of each frame of ``media`` from the multi-person module (a bundled name or a file)."""
-    runner = Graph.from_name(str(graph), num_threads=num_threads) if not Path(graph).suffix \
-        else Graph(graph, num_threads=num_threads)
+def run_graph(media: str, side_packets: dict[str, Any]) -> list[tuple[Pose, ...]]:
+    """The POSES of each frame of ``media`` from the bundled multi-person module."""
+    runner = Graph.from_name("multi_pose_tracking_module")
     return [out["poses"] for _, out in runner.process_frames(iter(_frames(media)), outputs=["poses"],
                                                             side_packets=side_packets)]
 
