@@ -27,9 +27,10 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from posegraph import Graph
-from posegraph.app.parity import _frames, _stats
+from posegraph.app.parity import _frames, _stats, mask_error, worst_mask_errors
 from posegraph.calculators.formats import Pose
 from posegraph.calculators.pose.association import iou_matrix
+from posegraph.tasks.vision.pose_landmarker import MODEL_COMPLEXITY
 
 #: A MediaPipe pose counts as found when one of ours lies within this median distance (px).
 VIDEO_MATCH_PX = 2.0
@@ -37,8 +38,6 @@ VIDEO_MATCH_PX = 2.0
 IDENTITY_GAP_FRAMES = 5
 #: Box IoU above which poses in nearby frames are taken to be the same person.
 IDENTITY_IOU = 0.5
-#: A Tasks reference's ``model`` -> the graph's ``model_complexity``.
-MODEL_COMPLEXITY = {"lite": 0, "full": 1, "heavy": 2}
 
 
 def load_reference(path: str | Path) -> dict[str, Any]:
@@ -60,11 +59,9 @@ def reference_masks(path: str | Path) -> dict[tuple[int, int], np.ndarray]:
         return {tuple(int(v) for v in key[1:].split("_p")): masks[key] for key in masks.files}  # type: ignore[misc]
 
 
-def run_graph(media: str, side_packets: dict[str, Any], *, graph: str | Path = "multi_pose_tracking_module",
-              num_threads: int | None = None) -> list[tuple[Pose, ...]]:
-    """The POSES of each frame of ``media`` from the multi-person module (a bundled name or a file)."""
-    runner = Graph.from_name(str(graph), num_threads=num_threads) if not Path(graph).suffix \
-        else Graph(graph, num_threads=num_threads)
+def run_graph(media: str, side_packets: dict[str, Any]) -> list[tuple[Pose, ...]]:
+    """The POSES of each frame of ``media`` from the bundled multi-person module."""
+    runner = Graph.from_name("multi_pose_tracking_module")
     return [out["poses"] for _, out in runner.process_frames(iter(_frames(media)), outputs=["poses"],
                                                             side_packets=side_packets)]
 
@@ -114,8 +111,7 @@ def compare(reference: dict[str, Any], ours: list[tuple[Pose, ...]],
     px: list[float] = []
     same = matched = ref_total = our_total = extra = missing = 0
     mismatch_frames = []
-    mask_means: list[float] = []
-    mask_p99s: list[float] = []
+    mask_errors: list[tuple[float, float]] = []
     mask_missing = 0
     for i, (ref, mine) in enumerate(zip(frames, ours)):
         ref_poses = [np.asarray(p["landmarks"]) for p in ref["poses"]]
@@ -131,17 +127,15 @@ def compare(reference: dict[str, Any], ours: list[tuple[Pose, ...]],
             px.extend(d.tolist())
             matched += bool(np.median(d) <= VIDEO_MATCH_PX)
             if masks and (i, r) in masks:
-                ref_mask, mask = masks[(i, r)], mine[c].segmentation_mask
-                if mask is None or mask.data.shape != ref_mask.shape:
+                mask = mine[c].segmentation_mask
+                error = mask_error(None if mask is None else mask.data, masks[(i, r)])
+                if error is None:
                     mask_missing += 1
-                    continue
-                diff = np.abs(mask.data - ref_mask.astype(np.float32))
-                mask_means.append(float(diff.mean()))
-                mask_p99s.append(float(np.percentile(diff, 99)))
+                else:
+                    mask_errors.append(error)
     n = len(frames)
-    mask_figures = {"mask_abs": {"poses": len(mask_means), "missing": mask_missing,
-                                 "mean_abs_max": round(max(mask_means), 6) if mask_means else None,
-                                 "p99_abs_max": round(max(mask_p99s), 6) if mask_p99s else None}} if masks else {}
+    mask_figures = {"mask_abs": {"poses": len(mask_errors), "missing": mask_missing,
+                                 **worst_mask_errors(mask_errors)}} if masks else {}
     return {"frames": n, "same_count": round(same / n, 5) if n else None, "count_mismatch_frames": mismatch_frames[:20],
             "poses": {"mediapipe": ref_total, "posegraph": our_total}, "extra_poses": extra, "missing_poses": missing,
             "matched": round(matched / ref_total, 5) if ref_total else None, "landmark_px": _stats(px), **mask_figures}

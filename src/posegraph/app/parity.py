@@ -50,20 +50,31 @@ def mask_frames(reference_path: str | Path) -> dict[int, np.ndarray]:
         return {int(key[1:]): masks[key] for key in masks.files}
 
 
+def mask_error(mine: np.ndarray | None, reference: np.ndarray) -> tuple[float, float] | None:
+    """Mean and 99th percentile of |mine - reference| over the pixels (float32 (H, W) masks in
+    [0, 1]; ``reference`` may be float16), or ``None`` when ``mine`` is missing or of another size."""
+    if mine is None or mine.shape != reference.shape:
+        return None
+    diff = np.abs(mine - reference.astype(np.float32))
+    return float(diff.mean()), float(np.percentile(diff, 99))
+
+
+def worst_mask_errors(errors: Sequence[tuple[float, float]]) -> dict[str, float | None]:
+    """The largest mean and the largest 99th percentile of :func:`mask_error`'s figures."""
+    return {"mean_abs_max": round(max(e[0] for e in errors), 6) if errors else None,
+            "p99_abs_max": round(max(e[1] for e in errors), 6) if errors else None}
+
+
 def _mask_figures(reference_masks: dict[int, np.ndarray], ours: list[dict[str, Any]]) -> dict[str, Any]:
     """Per-frame mean and 99th percentile of |ours - reference| over the pixels, their worst frame."""
-    means, p99s, missing = [], [], []
+    errors, missing = [], []
     for i, ref in sorted(reference_masks.items()):
-        mine = ours[i].get("mask")
-        if mine is None or mine.shape != ref.shape:
+        error = mask_error(ours[i].get("mask"), ref)
+        if error is None:
             missing.append(i)
-            continue
-        diff = np.abs(mine - ref.astype(np.float32))
-        means.append(float(diff.mean()))
-        p99s.append(float(np.percentile(diff, 99)))
-    return {"frames": len(means), "missing_frames": missing[:20],
-            "mean_abs_max": round(max(means), 6) if means else None,
-            "p99_abs_max": round(max(p99s), 6) if p99s else None}
+        else:
+            errors.append(error)
+    return {"frames": len(errors), "missing_frames": missing[:20], **worst_mask_errors(errors)}
 
 
 def compare(reference: dict[str, Any], ours: list[dict[str, Any]],

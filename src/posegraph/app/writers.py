@@ -203,7 +203,7 @@ class JsonlLandmarkWriter(LandmarkWriter):
 
     def __init__(self, path: str | os.PathLike[str], streams: Mapping[str, Any], image: ImageInfo) -> None:
         self.path = Path(path)
-        self._streams = list(streams)
+        self._streams = {name: f"{self.path}: stream {name!r}" for name in streams}  # name -> where, for errors
         self._image = image
         try:
             self._file: IO[str] = self.path.open("w", encoding="utf-8")
@@ -214,8 +214,8 @@ class JsonlLandmarkWriter(LandmarkWriter):
         """Write one frame's line (see the class docstring)."""
         record: dict[str, Any] = {"frame": int(frame), "timestamp_us": int(timestamp_us),
                                   "width": self._image.width, "height": self._image.height, "fps": self._image.fps}
-        for name in self._streams:
-            record[name] = json_value(outputs.get(name), f"{self.path}: stream {name!r}")
+        for name, where in self._streams.items():
+            record[name] = json_value(outputs.get(name), where)
         try:
             self._file.write(json.dumps(record, separators=(",", ":")) + "\n")
             self._file.flush()

@@ -22,7 +22,6 @@ from typing import Any, Iterable
 from posegraph.app.batch.inputs import BatchError, BatchInput, collect_inputs
 from posegraph.app.batch.store import MANIFEST_FIELDS, BatchLock, Manifest, is_url, open_store
 from posegraph.app.batch.work import LANDMARK_FORMATS, BatchSettings, output_names
-from posegraph.framework.errors import SidePacketError
 from posegraph.framework.graph import Graph
 
 ENGINES = ("local", "ray")
@@ -87,10 +86,7 @@ def run(graph: str | os.PathLike[str] | Graph, inputs: Iterable[str | os.PathLik
         load_calculators(load)
         graph = Graph(graph_file(os.fspath(graph)), search_path=search_path)
     side_packets = dict(side_packets or {})
-    unknown = sorted(set(side_packets) - set(graph.side_packet_types))
-    if unknown:
-        raise SidePacketError(f"unknown side packet(s) {', '.join(map(repr, unknown))}; this graph takes: "
-                              f"{', '.join(sorted(graph.side_packet_types)) or 'none'}")
+    graph.check_side_packets(side_packets)
     if overlay and not graph_outputs(graph).images:
         raise BatchError("--overlay writes the graph's image output, but the graph declares no output stream of "
                          "images (tag one IMAGE, e.g. output_stream: \"IMAGE:output_video\")")

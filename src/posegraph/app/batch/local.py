@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 from posegraph.app.batch.inputs import BatchInput
 from posegraph.app.batch.store import Store
-from posegraph.app.batch.work import BatchSettings, Worker
+from posegraph.app.batch.work import BatchSettings, Worker, failed_row
 
 log = logging.getLogger(__name__)
 
@@ -153,5 +153,4 @@ def _replace(slots: list[_Slot], dead: _Slot, context: Any, settings: BatchSetti
                     how, attempts[item.name] + 1, max_retries + 1)
         queue.appendleft(item)
     else:
-        on_row({"input": str(item.path), "status": "failed", "frames": 0, "frames_with_pose": 0, "seconds": 0.0,
-                "outputs": [], "error": f"the worker process {how} on each of {attempts[item.name]} attempts"})
+        on_row(failed_row(item, f"the worker process {how} on each of {attempts[item.name]} attempts"))

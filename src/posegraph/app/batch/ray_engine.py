@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from posegraph.app.batch.inputs import BatchError, BatchInput
 from posegraph.app.batch.store import LocalStore, Store
-from posegraph.app.batch.work import BatchSettings, Worker
+from posegraph.app.batch.work import BatchSettings, Worker, failed_row
 
 _workers: dict[str, Worker] = {}
 
@@ -68,8 +68,7 @@ def run_ray(settings: BatchSettings, items: list[BatchInput], store: Store, addr
             try:
                 row = ray.get(done[0])
             except RayError as e:
-                row = {"input": str(item.path), "status": "failed", "frames": 0, "frames_with_pose": 0,
-                       "seconds": 0.0, "outputs": [], "error": f"the Ray task failed: {type(e).__name__}: {e}"}
+                row = failed_row(item, f"the Ray task failed: {type(e).__name__}: {e}")
             bar.total = (bar.total or 0) + row["frames"]
             bar.update(row["frames"])
             on_row(row)

@@ -106,6 +106,12 @@ def _run_one(graph: Graph, input_path: Path, outputs: dict[str, Path], side_pack
                          landmarks=outputs["landmarks"], side_packets=side_packets, progress=False)
 
 
+def failed_row(item: BatchInput, error: str | None) -> dict[str, Any]:
+    """The manifest row of an input that produced nothing: status ``failed``, no frames, no outputs."""
+    return {"input": str(item.path), "status": "failed", "frames": 0, "frames_with_pose": 0, "seconds": 0.0,
+            "outputs": [], "error": error}
+
+
 def single_threaded_inference(graph: Graph) -> None:
     """Gives every InferenceCalculator of ``graph`` (not started) that leaves its interpreter's
     thread count to the default one thread: a batch runs one graph per core."""
@@ -159,8 +165,7 @@ class Worker:
         names = output_names(item, self.settings)
         staging = self.store.staging(item.name)
         files = {kind: staging / Path(name).name for kind, name in names.items()}
-        row: dict[str, Any] = {"input": str(item.path), "status": "failed", "frames": 0, "frames_with_pose": 0,
-                               "seconds": 0.0, "outputs": [], "error": None}
+        row = failed_row(item, None)
         try:
             summary = _run_one(self._graph(), item.path, files, self.settings.side_packets, on_start, on_frame)
             row.update(frames=summary.frames, frames_with_pose=summary.frames_with_pose)

@@ -34,7 +34,7 @@ from posegraph.calculators.formats import Pose
 
 _MICROSECONDS_PER_MILLISECOND = 1000
 #: model name -> the graph's model_complexity
-_MODELS = {"lite": 0, "full": 1, "heavy": 2}
+MODEL_COMPLEXITY = {"lite": 0, "full": 1, "heavy": 2}
 
 
 class RunningMode(enum.Enum):
@@ -70,11 +70,10 @@ class Image:
         data = self.data
         if self.image_format == ImageFormat.VEC32F1:
             if not isinstance(data, np.ndarray) or data.dtype != np.float32 or data.ndim != 2:
-                got = f"{data.dtype} {data.shape}" if isinstance(data, np.ndarray) else type(data).__name__
-                raise ValueError(f"a VEC32F1 Image holds float32 values of shape (height, width), got {got}")
+                raise ValueError("a VEC32F1 Image holds float32 values of shape (height, width), "
+                                 f"got {_describe(data)}")
         elif not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 3 or data.shape[2] != 3:
-            got = f"{data.dtype} {data.shape}" if isinstance(data, np.ndarray) else type(data).__name__
-            raise ValueError(f"an Image holds uint8 RGB pixels of shape (height, width, 3), got {got}")
+            raise ValueError(f"an Image holds uint8 RGB pixels of shape (height, width, 3), got {_describe(data)}")
 
     @property
     def width(self) -> int:
@@ -196,8 +195,8 @@ class PoseLandmarker:
         if mode != RunningMode.LIVE_STREAM and options.result_callback is not None:
             raise ValueError("The vision task is in image or video mode, a user-defined result callback should "
                              "not be provided.")
-        if options.model not in _MODELS:
-            raise ValueError(f"model must be one of {', '.join(_MODELS)}, got {options.model!r}")
+        if options.model not in MODEL_COMPLEXITY:
+            raise ValueError(f"model must be one of {', '.join(MODEL_COMPLEXITY)}, got {options.model!r}")
         self._options = options
         self._mode = mode
         self._last_timestamp_ms: int | None = None
@@ -215,7 +214,7 @@ class PoseLandmarker:
             "min_tracking_confidence": float(options.min_tracking_confidence),
             "static_image_mode": mode == RunningMode.IMAGE,
             "smooth_landmarks": mode != RunningMode.IMAGE,
-            "model_complexity": _MODELS[options.model],
+            "model_complexity": MODEL_COMPLEXITY[options.model],
             "enable_segmentation": bool(options.output_segmentation_masks),
         })
         self._closed = False
@@ -308,6 +307,11 @@ class PoseLandmarker:
         with self._lock:
             image = self._images.pop(packet.timestamp)
         callback(PoseLandmarkerResult.from_poses(packet.payload), image, packet.timestamp // _MICROSECONDS_PER_MILLISECOND)
+
+
+def _describe(data: Any) -> str:
+    """An array's dtype and shape, or the type of anything else, for an error message."""
+    return f"{data.dtype} {data.shape}" if isinstance(data, np.ndarray) else type(data).__name__
 
 
 def _as_image(image: Image | np.ndarray) -> Image:
