@@ -6,8 +6,8 @@ Tolerances: a still's PNG is lossless, so it equals ``round(mask * 255)`` of the
 exactly, and MediaPipe's mask within its per-frame tolerance (0.002 mean absolute difference) plus
 the 8-bit quantisation (at most 0.5 / 255 per pixel). A video is H.264 (4:2:0, CRF 18): it has the
 input's frame count, and its frames lie within 0.01 mean absolute difference of MediaPipe's masks:
-loose, for the closed loop's own spread (CLOSED_LOOP_MASK: 0.0055) plus the compression's (measured
-0.0002 to 0.0012 on the squat video's three reference frames); a frame without a pose is black."""
+loose, for the closed loop's own spread (CLOSED_LOOP_MASK: 0.0055) plus the compression's; a frame
+without a pose is black."""
 
 from __future__ import annotations
 
