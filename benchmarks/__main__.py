@@ -3,7 +3,8 @@
     python -m benchmarks [SECTION ...] [--video PATH] [--memory-frames 10000] [--skip-memory] [--json]
                          [--mediapipe-python PATH] [--cores N]
 
-Sections: startup, pose_pipeline, warp, scheduler, overlap, multi_pose, batch, memory, and main_job and
+Sections: startup, pose_pipeline, warp, scheduler, overlap, multi_pose, batch, accelerators (GPU against CPU;
+nothing measured without a GPU), memory, and main_job and
 versus_mediapipe (with --mediapipe-python); name some to run only those (``python -m benchmarks batch``), none for all.
 """
 
@@ -14,7 +15,7 @@ import json
 import logging
 from pathlib import Path
 
-from benchmarks import batch, multi_pose, overlap, pose_pipeline, scheduler, startup, warp
+from benchmarks import accelerators, batch, multi_pose, overlap, pose_pipeline, scheduler, startup, warp
 from benchmarks.common import SHARED_VIDEO, machine
 
 
@@ -38,7 +39,8 @@ def main() -> int:
                 ("scheduler", scheduler.run, scheduler.format_report),
                 ("overlap", lambda: overlap.run(args.video), overlap.format_report),
                 ("multi_pose", multi_pose.run, multi_pose.format_report),
-                ("batch", lambda: batch.run(args.video, args.mediapipe_python, args.cores), batch.format_report)]
+                ("batch", lambda: batch.run(args.video, args.mediapipe_python, args.cores), batch.format_report),
+                ("accelerators", lambda: accelerators.run(args.video), accelerators.format_report)]
     if args.mediapipe_python:
         from benchmarks import main_job, versus_mediapipe
         sections.insert(0, ("versus_mediapipe", lambda: versus_mediapipe.run(args.mediapipe_python, args.video),

@@ -15,6 +15,7 @@ returns the model's outputs in the model's order, as arrays the caller owns.
 from __future__ import annotations
 
 import importlib
+import warnings
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -121,12 +122,52 @@ class InterpreterRunner:
         return [self.interpreter.get_tensor(i) for i in self._outputs]
 
 
+def densified(path: Path) -> bytes | None:
+    """The model at ``path`` with its sparse weights stored dense, or ``None`` when it has none.
+
+    The person detector keeps its convolution weights sparse (float16, TFLite's sparsity format),
+    expanded at run time by ``DENSIFY`` ops. WebGPU runs no ``DENSIFY``, and with those ops on the
+    CPU feeding weights into the GPU's convolutions LiteRT 2.3.0 computes wrong outputs (no person
+    found on the squat video). So for the GPU the expanded weights are computed once, by TFLite's
+    own ``DENSIFY`` kernel (an Interpreter without delegates, keeping every tensor), stored as
+    constants, and the ``DENSIFY`` ops dropped: the same model, whose outputs on the CPU are
+    bit-identical to the original's (``tests/calculators/tensor/test_runtimes.py``).
+    """
+    import flatbuffers
+    from ai_edge_litert import schema_py_generated as schema
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+    data = Path(path).read_bytes()
+    model = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(data, 0))
+    codes = [max(c.builtinCode, c.deprecatedBuiltinCode) for c in model.operatorCodes]
+    graph = model.subgraphs[0]
+    densify = [op for op in graph.operators if codes[op.opcodeIndex] == schema.BuiltinOperator.DENSIFY]
+    if not densify:
+        return None
+    with warnings.catch_warnings():  # "preserve_all_tensors is for debugging": it is what is wanted here
+        warnings.simplefilter("ignore", UserWarning)
+        interpreter = Interpreter(model_content=data, experimental_preserve_all_tensors=True,
+                                  experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
+    interpreter.allocate_tensors()
+    interpreter.invoke()  # DENSIFY reads only constants: any input expands the same weights
+    for op in densify:
+        buffer = schema.BufferT()
+        buffer.data = np.frombuffer(interpreter.get_tensor(op.outputs[0]).tobytes(), dtype=np.uint8)
+        model.buffers.append(buffer)
+        graph.tensors[op.outputs[0]].buffer = len(model.buffers) - 1
+    graph.operators = [op for op in graph.operators if op not in densify]
+    builder = flatbuffers.Builder(len(data) * 3)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    return bytes(builder.Output())
+
+
 class CompiledModelRunner:
     """LiteRT's ``CompiledModel`` on the CPU (XNNPACK, ``num_threads`` threads) or on the GPU
-    with the CPU for the ops the GPU rejects. Input and output buffers are created once.
+    with the CPU for the ops the GPU rejects (in float32; a model with sparse weights gets them
+    dense first, :func:`densified`). Input and output buffers are created once.
 
-    GPU results are not bit-identical to the CPU's (different kernels, float16 where the GPU
-    chooses); ``posegraph parity --open-loop --accelerator gpu`` says how far they move.
+    GPU results are not bit-identical to the CPU's (different kernels, sums in another order);
+    ``posegraph parity --open-loop --accelerator gpu`` says how far they move.
 
     Raises:
         ModelError: no GPU accelerator can be created (no GPU, no Vulkan driver), or the model
@@ -134,13 +175,18 @@ class CompiledModelRunner:
     """
 
     def __init__(self, path: Path, *, gpu: bool, num_threads: int) -> None:
-        from ai_edge_litert.compiled_model import CompiledModel, CpuOptions, HardwareAccelerator, Options
+        from ai_edge_litert.compiled_model import CompiledModel, CpuOptions, GpuOptions, HardwareAccelerator, Options
 
         accelerators = HardwareAccelerator.GPU | HardwareAccelerator.CPU if gpu else HardwareAccelerator.CPU
+        # float32 on the GPU: float16, LiteRT's default there, moved the landmarks about twice as far
+        # from MediaPipe's as the CPU's are; float32 ran as fast on an H200 (README, "On a GPU").
+        options = Options(hardware_accelerators=accelerators, cpu_options=CpuOptions(num_threads=num_threads),
+                          gpu_options=GpuOptions(enforce_f32=True) if gpu else None)
         failure = ""
         try:
-            self.model = CompiledModel.from_file(str(path), options=Options(
-                hardware_accelerators=accelerators, cpu_options=CpuOptions(num_threads=num_threads)))
+            dense = densified(path) if gpu else None
+            self.model = (CompiledModel.from_file(str(path), options=options) if dense is None
+                          else CompiledModel.from_buffer(dense, options=options))
         except RuntimeError as e:
             failure = " ".join(str(e).split())
         # Raised here, not inside ``except``, so that LiteRT's environment is released now.
