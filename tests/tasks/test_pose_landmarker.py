@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from posegraph import SidePacketError
 from posegraph.app.multi_parity import load_reference, pair_poses, reference_masks
 from posegraph.app.parity import _frames, mask_error
 from posegraph.tasks.vision import Image, ImageFormat, PoseLandmarker, PoseLandmarkerOptions, RunningMode
@@ -98,6 +99,7 @@ def test_calls_in_the_wrong_mode_raise_as_mediapipe_does(pose_models: Path, hug:
     (PoseLandmarkerOptions(result_callback=print), ValueError, "should not be provided"),
     (PoseLandmarkerOptions(running_mode=RunningMode.LIVE_STREAM), ValueError, "must be provided"),
     (PoseLandmarkerOptions(model="huge"), ValueError, "lite, full, heavy"),
+    (PoseLandmarkerOptions(detection_tiles=9), SidePacketError, "detection_tiles must be between 1"),
 ])
 def test_unsupported_options_are_refused(options: PoseLandmarkerOptions, error: type, message: str) -> None:
     with pytest.raises(error, match=message):
@@ -115,3 +117,19 @@ def test_image_holds_uint8_rgb_or_a_float_mask(pose_models: Path) -> None:
     with PoseLandmarker.create_from_options(PoseLandmarkerOptions()) as landmarker:
         with pytest.raises(ValueError, match="takes SRGB images, got VEC32F1"):
             landmarker.detect(mask)
+
+
+def test_detection_tiles_find_people_small_in_the_image(shared_data: Path, pose_models: Path) -> None:
+    """A 3x3 mosaic of one bedroom_kids.mp4 frame (480x270 copies, one child found in a copy alone):
+    the whole image lets the detector find at most one of the nine children, tiles most of them
+    (8 measured; tests/e2e/test_detection_tiles.py measures how well)."""
+    import cv2
+
+    frame = _frames(str(shared_data / "multi" / "bedroom_kids.mp4"))[0][1]
+    copy = cv2.resize(frame, (480, 270), interpolation=cv2.INTER_AREA)
+    mosaic = np.vstack([np.hstack([copy] * 3)] * 3)
+    found = {}
+    for tiles in (1, 3):
+        with PoseLandmarker.create_from_options(PoseLandmarkerOptions(num_poses=20, detection_tiles=tiles)) as lm:
+            found[tiles] = len(lm.detect(mosaic).pose_landmarks)
+    assert found[1] <= 1 and found[3] >= 7, found

@@ -58,3 +58,9 @@ class EndLoopFloatCalculator(EndLoopCalculator):
 
 class EndLoopImageCalculator(EndLoopCalculator):
     """:class:`EndLoopCalculator` under MediaPipe's name for images (per-person segmentation masks)."""
+
+
+class EndLoopDetectionVectorCalculator(EndLoopCalculator):
+    """:class:`EndLoopCalculator` for lists of Detections, one list per element (e.g. per tile of a
+    tiled detector): sends a tuple of lists (posegraph's; MediaPipe's EndLoopDetectionCalculator
+    gathers single Detections)."""

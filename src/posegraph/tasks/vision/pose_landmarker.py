@@ -168,6 +168,9 @@ class PoseLandmarkerOptions:
         result_callback: ``f(result, image, timestamp_ms)``, LIVE_STREAM mode only.
         model: the landmark model, ``"lite"``, ``"full"`` or ``"heavy"`` (BlazePose's, the models
             ``posegraph models fetch`` gets).
+        detection_tiles: 1 (MediaPipe's way) runs the person detector on the whole image; N in
+            2..8 also on overlapping tiles, N along the shorter side, to find people small in it
+            (posegraph's; the module's ``detection_tiles`` side packet).
     """
 
     running_mode: RunningMode = RunningMode.IMAGE
@@ -178,6 +181,7 @@ class PoseLandmarkerOptions:
     output_segmentation_masks: bool = False
     result_callback: Callable[[PoseLandmarkerResult, Image, int], None] | None = None
     model: str = "full"
+    detection_tiles: int = 1
 
 
 class PoseLandmarker:
@@ -216,6 +220,7 @@ class PoseLandmarker:
             "smooth_landmarks": mode != RunningMode.IMAGE,
             "model_complexity": MODEL_COMPLEXITY[options.model],
             "enable_segmentation": bool(options.output_segmentation_masks),
+            "detection_tiles": options.detection_tiles,
         })
         self._closed = False
 
@@ -226,7 +231,7 @@ class PoseLandmarker:
         Raises:
             ValueError: a result callback given outside LIVE_STREAM mode, or missing in it; an
                 unknown model name.
-            SidePacketError: ``num_poses`` outside 1..100.
+            SidePacketError: ``num_poses`` outside 1..100, ``detection_tiles`` outside 1..8.
         """
         return cls(options)
 
