@@ -178,8 +178,8 @@ class CompiledModelRunner:
         from ai_edge_litert.compiled_model import CompiledModel, CpuOptions, GpuOptions, HardwareAccelerator, Options
 
         accelerators = HardwareAccelerator.GPU | HardwareAccelerator.CPU if gpu else HardwareAccelerator.CPU
-        # float32 on the GPU: float16, LiteRT's default there, moved the landmarks about twice as far
-        # from MediaPipe's as the CPU's are; float32 ran as fast on an H200 (README, "On a GPU").
+        # float32 on the GPU: float16, LiteRT's default there, moved the landmarks further from
+        # MediaPipe's and was no faster on an H200.
         options = Options(hardware_accelerators=accelerators, cpu_options=CpuOptions(num_threads=num_threads),
                           gpu_options=GpuOptions(enforce_f32=True) if gpu else None)
         failure = ""
