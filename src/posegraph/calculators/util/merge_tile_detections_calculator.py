@@ -8,7 +8,7 @@ tiles found into the whole frame's detections.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -96,9 +96,7 @@ class MergeTileDetectionsCalculator(Calculator):
 
     def open(self, cc: CalculatorContext) -> None:
         threshold = cc.side_input("MIN_SUPPRESSION_THRESHOLD", default=cc.options.min_suppression_threshold)
-        self.options = MergeTileDetectionsCalculatorOptions(
-            min_suppression_threshold=float(threshold), center_keypoint=cc.options.center_keypoint,
-            scale_keypoint=cc.options.scale_keypoint, edge_tolerance=cc.options.edge_tolerance)
+        self.options = replace(cc.options, min_suppression_threshold=float(threshold))
 
     def process(self, cc: CalculatorContext) -> None:
         whole = cc.value("DETECTIONS")
