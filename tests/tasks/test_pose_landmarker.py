@@ -9,7 +9,7 @@ import pytest
 
 from posegraph import SidePacketError
 from posegraph.app.multi_parity import load_reference, pair_poses, reference_masks
-from posegraph.app.parity import _frames, mask_error
+from posegraph.app.parity import decode_frames, mask_error
 from posegraph.tasks.vision import Image, ImageFormat, PoseLandmarker, PoseLandmarkerOptions, RunningMode
 
 DATA = Path(__file__).parents[1] / "e2e" / "data" / "multi"
@@ -18,12 +18,12 @@ STILL = "aic/fa436c914fe4a8ec1ec5474af4d3820b84d17561"
 
 @pytest.fixture(scope="module")
 def hug(shared_data: Path) -> list[np.ndarray]:
-    return [image for _, image in _frames(str(shared_data / "multi" / "hug.mp4"))[:8]]
+    return [image for _, image in decode_frames(str(shared_data / "multi" / "hug.mp4"))[:8]]
 
 
 def test_detect_matches_mediapipes_image_mode(shared_data: Path, pose_models: Path) -> None:
     reference = load_reference(DATA / f"{Path(STILL).name}.image.json.gz")
-    image = _frames(str(shared_data / "multi" / f"{STILL}.jpg"))[0][1]
+    image = decode_frames(str(shared_data / "multi" / f"{STILL}.jpg"))[0][1]
     with PoseLandmarker.create_from_options(PoseLandmarkerOptions(num_poses=6)) as landmarker:
         result = landmarker.detect(Image(data=image))
     assert len(result.pose_landmarks) == len(result.pose_world_landmarks) == len(result.track_ids) == 2
@@ -39,7 +39,7 @@ def test_detect_matches_mediapipes_image_mode(shared_data: Path, pose_models: Pa
 @pytest.mark.parametrize("model", ["lite", "heavy"])
 def test_the_model_is_chosen_by_name(shared_data: Path, all_pose_models: Path, model: str) -> None:
     reference = load_reference(DATA / f"{Path(STILL).name}.{model}.image.json.gz")
-    image = _frames(str(shared_data / "multi" / f"{STILL}.jpg"))[0][1]
+    image = decode_frames(str(shared_data / "multi" / f"{STILL}.jpg"))[0][1]
     with PoseLandmarker.create_from_options(PoseLandmarkerOptions(num_poses=6, model=model)) as landmarker:
         result = landmarker.detect(image)
     ours = [np.array([[lm.x, lm.y] for lm in pose]) for pose in result.pose_landmarks]
@@ -52,7 +52,7 @@ def test_the_model_is_chosen_by_name(shared_data: Path, all_pose_models: Path, m
 def test_segmentation_masks_one_per_pose_as_mediapipe_gives_them(shared_data: Path, pose_models: Path) -> None:
     path = DATA / f"{Path(STILL).name}.full.masks.image.json.gz"
     reference, masks = load_reference(path), reference_masks(path)
-    image = _frames(str(shared_data / "multi" / f"{STILL}.jpg"))[0][1]
+    image = decode_frames(str(shared_data / "multi" / f"{STILL}.jpg"))[0][1]
     options = PoseLandmarkerOptions(num_poses=6, output_segmentation_masks=True)
     with PoseLandmarker.create_from_options(options) as landmarker:
         result = landmarker.detect(image)
@@ -125,7 +125,7 @@ def test_detection_tiles_find_people_small_in_the_image(shared_data: Path, pose_
     (8 measured; tests/e2e/test_detection_tiles.py measures how well)."""
     import cv2
 
-    frame = _frames(str(shared_data / "multi" / "bedroom_kids.mp4"))[0][1]
+    frame = decode_frames(str(shared_data / "multi" / "bedroom_kids.mp4"))[0][1]
     copy = cv2.resize(frame, (480, 270), interpolation=cv2.INTER_AREA)
     mosaic = np.vstack([np.hstack([copy] * 3)] * 3)
     found = {}

@@ -27,7 +27,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from posegraph import Graph
-from posegraph.app.parity import _frames, _stats, mask_error, worst_mask_errors
+from posegraph.app.parity import decode_frames, distance_stats, mask_error, worst_mask_errors
 from posegraph.calculators.formats import Pose
 from posegraph.calculators.pose.association import iou_matrix
 from posegraph.tasks.vision.pose_landmarker import MODEL_COMPLEXITY
@@ -62,7 +62,7 @@ def reference_masks(path: str | Path) -> dict[tuple[int, int], np.ndarray]:
 def run_graph(media: str, side_packets: dict[str, Any]) -> list[tuple[Pose, ...]]:
     """The POSES of each frame of ``media`` from the bundled multi-person module."""
     runner = Graph.from_name("multi_pose_tracking_module")
-    return [out["poses"] for _, out in runner.process_frames(iter(_frames(media)), outputs=["poses"],
+    return [out["poses"] for _, out in runner.process_frames(iter(decode_frames(media)), outputs=["poses"],
                                                             side_packets=side_packets)]
 
 
@@ -138,7 +138,7 @@ def compare(reference: dict[str, Any], ours: list[tuple[Pose, ...]],
                                  **worst_mask_errors(mask_errors)}} if masks else {}
     return {"frames": n, "same_count": round(same / n, 5) if n else None, "count_mismatch_frames": mismatch_frames[:20],
             "poses": {"mediapipe": ref_total, "posegraph": our_total}, "extra_poses": extra, "missing_poses": missing,
-            "matched": round(matched / ref_total, 5) if ref_total else None, "landmark_px": _stats(px), **mask_figures}
+            "matched": round(matched / ref_total, 5) if ref_total else None, "landmark_px": distance_stats(px), **mask_figures}
 
 
 def id_switches(frames: Iterable[Sequence[Pose]]) -> dict[str, Any]:

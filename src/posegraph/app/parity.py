@@ -32,7 +32,9 @@ def bundled_graph(name: str) -> Path:
     return builtin_graph_dir() / name
 
 
-def _stats(values: Sequence[float]) -> dict[str, float | None]:
+def distance_stats(values: Sequence[float]) -> dict[str, float | None]:
+    """``{"median", "p99", "max"}`` of ``values`` (distances, any unit), rounded to 5 decimals;
+    ``None`` each when there are none."""
     if len(values) == 0:
         return {"median": None, "p99": None, "max": None}
     a = np.asarray(values, dtype=np.float64)
@@ -112,8 +114,8 @@ def compare(reference: dict[str, Any], ours: list[dict[str, Any]],
                              "posegraph": sum(m["landmarks"] is not None for m in ours)},
         "presence_agreement": round((n - len(mismatches)) / n, 5) if n else None,
         "presence_mismatch_frames": mismatches[:20],
-        "landmark_px": _stats(px),
-        "world_m": _stats(world_m),
+        "landmark_px": distance_stats(px),
+        "world_m": distance_stats(world_m),
         "detection": {"frames": len(kp_err), "missed_frames": det_mismatch[:20],
                       "keypoint_max_abs": round(max(kp_err), 6) if kp_err else None,
                       "score_max_abs": round(max(score_err), 6) if score_err else None},
@@ -121,7 +123,13 @@ def compare(reference: dict[str, Any], ours: list[dict[str, Any]],
     }
 
 
-def _frames(media: str) -> list[tuple[int, np.ndarray]]:
+def decode_frames(media: str) -> list[tuple[int, np.ndarray]]:
+    """Every frame of ``media`` (a video or an image) as ``(timestamp_us, uint8 RGB (H, W, 3))``.
+
+    Raises:
+        ValueError: the file is damaged (a reference is compared frame by frame, so a partial
+            decode would misalign them).
+    """
     from posegraph.app.media import open_source
 
     with open_source(media) as source:
@@ -150,7 +158,7 @@ def run_closed_loop(graph: Graph, media: str, side_packets: dict[str, Any],
 
     names = {tag: tagged_output(graph, tag) for tag in ("LANDMARKS", "WORLD_LANDMARKS", "DETECTION", "SEGMENTATION_MASK")}
     results = []
-    for i, (_, out) in enumerate(graph.process_frames(iter(_frames(media)), outputs=[n for n in names.values() if n],
+    for i, (_, out) in enumerate(graph.process_frames(iter(decode_frames(media)), outputs=[n for n in names.values() if n],
                                                       side_packets=side_packets)):
         result = _result(out.get(names["LANDMARKS"]), out.get(names["WORLD_LANDMARKS"]),
                          out.get(names["SEGMENTATION_MASK"]), i in keep_masks)
@@ -165,7 +173,7 @@ def run_open_loop(graph: Graph, reference: dict[str, Any], media: str,
     """Feeds each frame's reference ROI to the landmark stage, and the frames where the reference
     ran the detector to the detector, of ``graph`` (graphs/pose_open_loop.pbtxt); keeps the
     segmentation masks of the frames ``keep_masks``."""
-    frames = _frames(media)
+    frames = decode_frames(media)
     keep_times = {frames[i][0] for i in keep_masks if i < len(frames)}
     got: dict[str, dict[int, Any]] = {"pose_landmarks": {}, "pose_world_landmarks": {}, "pose_detection": {},
                                       "segmentation_mask": {}}
