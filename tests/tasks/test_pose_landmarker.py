@@ -100,6 +100,7 @@ def test_calls_in_the_wrong_mode_raise_as_mediapipe_does(pose_models: Path, hug:
     (PoseLandmarkerOptions(running_mode=RunningMode.LIVE_STREAM), ValueError, "must be provided"),
     (PoseLandmarkerOptions(model="huge"), ValueError, "lite, full, heavy"),
     (PoseLandmarkerOptions(detection_tiles=9), SidePacketError, "detection_tiles must be between 1"),
+    (PoseLandmarkerOptions(redetect_interval=-1), SidePacketError, "redetect_interval must be 0"),
 ])
 def test_unsupported_options_are_refused(options: PoseLandmarkerOptions, error: type, message: str) -> None:
     with pytest.raises(error, match=message):

@@ -171,6 +171,9 @@ class PoseLandmarkerOptions:
         detection_tiles: 1 (MediaPipe's way) runs the person detector on the whole image; N in
             2..8 also on overlapping tiles, N along the shorter side, to find people small in it
             (posegraph's; the module's ``detection_tiles`` side packet).
+        redetect_interval: VIDEO and LIVE_STREAM modes: 0 (MediaPipe's way) runs the detector
+            whenever fewer than ``num_poses`` people are tracked; N > 0 every N frames and whenever
+            nobody is (posegraph's; the module's ``redetect_interval`` side packet).
     """
 
     running_mode: RunningMode = RunningMode.IMAGE
@@ -182,6 +185,7 @@ class PoseLandmarkerOptions:
     result_callback: Callable[[PoseLandmarkerResult, Image, int], None] | None = None
     model: str = "full"
     detection_tiles: int = 1
+    redetect_interval: int = 0
 
 
 class PoseLandmarker:
@@ -221,6 +225,7 @@ class PoseLandmarker:
             "model_complexity": MODEL_COMPLEXITY[options.model],
             "enable_segmentation": bool(options.output_segmentation_masks),
             "detection_tiles": options.detection_tiles,
+            "redetect_interval": options.redetect_interval,
         })
         self._closed = False
 
@@ -231,7 +236,8 @@ class PoseLandmarker:
         Raises:
             ValueError: a result callback given outside LIVE_STREAM mode, or missing in it; an
                 unknown model name.
-            SidePacketError: ``num_poses`` outside 1..100, ``detection_tiles`` outside 1..8.
+            SidePacketError: ``num_poses`` outside 1..100, ``detection_tiles`` outside 1..8, a
+                negative ``redetect_interval``.
         """
         return cls(options)
 
