@@ -123,7 +123,7 @@ def test_image_holds_uint8_rgb_or_a_float_mask(pose_models: Path) -> None:
 def test_detection_tiles_find_people_small_in_the_image(shared_data: Path, pose_models: Path) -> None:
     """A 3x3 mosaic of one bedroom_kids.mp4 frame (480x270 copies, one child found in a copy alone):
     the whole image lets the detector find at most one of the nine children, tiles most of them
-    (8 measured; tests/e2e/test_detection_tiles.py measures how well)."""
+    (tests/e2e/test_detection_tiles.py measures how well)."""
     import cv2
 
     frame = decode_frames(str(shared_data / "multi" / "bedroom_kids.mp4"))[0][1]
