@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -18,6 +19,9 @@ from posegraph import Calculator, CalculatorContext, Contract, ModelError, Port
 from posegraph.calculators.tensor.tflite_model_calculator import TfLiteModel
 from posegraph.calculators.util.resource_calculators import resolve_resource
 from posegraph.framework.options import proto_field
+
+if TYPE_CHECKING:
+    from posegraph.calculators.tensor.runtimes import ModelRunner
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +90,10 @@ class InferenceCalculatorOptions:
             ``HardwareAccelerator.GPU | CPU``; results are close to, not bit-identical with, the
             CPU's; an error, not a CPU run, where no GPU accelerator can be created) (posegraph's
             own field).
+        load_on_first_packet: build the interpreter when the first tensors arrive rather than in
+            ``open``, for a node that may never run (the tiled detector with ``detection_tiles``
+            1); the model file is still found in ``open``, but a model that cannot be loaded is
+            then reported at that first packet (posegraph's own field).
     """
 
     model_path: str = proto_field(1, "")
@@ -98,6 +106,7 @@ class InferenceCalculatorOptions:
     runtime: str = proto_field(1001, "litert")
     api: str = proto_field(1002, "interpreter")
     accelerator: str = proto_field(1003, "cpu")
+    load_on_first_packet: bool = proto_field(1004, False)
 
     __proto_ext_number__ = 336783863
 
@@ -200,28 +209,37 @@ class InferenceCalculator(Calculator):
                         options=InferenceCalculatorOptions)
 
     def open(self, cc: CalculatorContext) -> None:
-        from posegraph.calculators.tensor.runtimes import load_runner
-
         o = cc.options
-        threads = o.threads() or default_num_threads()
+        self.threads = o.threads() or default_num_threads()
         model = cc.side_input("MODEL")
-        content = None
+        self.content = None
         if model is not None:
-            self.path, content = model.path, (None if model.path is not None else model.content)
+            self.path, self.content = model.path, (None if model.path is not None else model.content)
         else:
             self.path = resolve_model(cc.side_input("MODEL_PATH", default=o.model_path))
-        self.key = (self.path, threads, o.runtime, o.api, o.accelerator)
-        self.pool = _pool if content is None else None
+        self.key = (self.path, self.threads, o.runtime, o.api, o.accelerator)
+        self.pool = _pool if self.content is None else None
+        self.runner: ModelRunner | None = None
+        if not o.load_on_first_packet:
+            self._load(o)
+
+    def _load(self, o: InferenceCalculatorOptions) -> None:
+        """Takes an idle runner for this model from the pool, else builds one."""
+        from posegraph.calculators.tensor.runtimes import load_runner
+
         self.runner = self.pool.take(self.key) if self.pool is not None else None
         if self.runner is None:
-            if content is not None:
+            if self.content is not None:
                 self.path = "<model from the MODEL side packet>"
             with _litert_log_silenced():
                 self.runner = load_runner(self.path, runtime=o.runtime, api=o.api, accelerator=o.accelerator,
-                                          num_threads=threads, content=content)
+                                          num_threads=self.threads, content=self.content)
+        self.content = None  # the runner holds the model now
         self.shapes = self.runner.input_shapes
 
     def process(self, cc: CalculatorContext) -> None:
+        if self.runner is None:
+            self._load(cc.options)
         tensors = cc.value("TENSORS")
         if len(tensors) != len(self.shapes):
             raise ModelError(f"model {self.path} takes {len(self.shapes)} input tensor(s), got {len(tensors)}")
@@ -234,7 +252,7 @@ class InferenceCalculator(Calculator):
     def close(self, cc: CalculatorContext) -> None:
         # Dropping the runner releases its threads and the mapped model file now, not
         # whenever the finished graph is garbage-collected; with a pool, the next graph reuses it.
-        if self.pool is not None:
+        if self.pool is not None and self.runner is not None:
             self.pool.give(self.key, self.runner)
         with _litert_log_silenced():
             self.runner = None
