@@ -33,19 +33,6 @@ REFERENCE = SHARED_VIDEO.parent.parent / "reference" / "pose_squats.raw.json"
 MODELS = ("pose_detection", "pose_landmark_lite", "pose_landmark_full", "pose_landmark_heavy")
 
 
-def gpu_unavailable_reason() -> str | None:
-    """Why LiteRT cannot run the full landmark model on a GPU here, or ``None`` when it can."""
-    from posegraph import ModelError
-    from posegraph.calculators.tensor.runtimes import CompiledModelRunner
-    from posegraph.models import default_cache_dir
-
-    try:
-        CompiledModelRunner(default_cache_dir() / "pose_landmark_full.tflite", gpu=True, num_threads=1)
-    except ModelError as e:
-        return str(e)
-    return None
-
-
 def model_milliseconds(calls: int = 200, warmup: int = 20) -> dict[str, dict[str, float]]:
     """Per model in the cache: median ms per call on ``interpreter_cpu``, ``compiled_cpu``, ``gpu``,
     and the ms each took to load (``WAY_load``: reading, compiling, the GPU's kernels)."""
@@ -91,7 +78,10 @@ def open_loop(video: Path) -> dict[str, dict[str, Any]]:
 
 
 def run(video: Path = SHARED_VIDEO, loops: int = 6, rounds: int = 3) -> dict[str, Any]:
-    reason = gpu_unavailable_reason()
+    from posegraph.calculators.tensor.runtimes import gpu_unavailable_reason
+    from posegraph.models import default_cache_dir
+
+    reason = gpu_unavailable_reason(default_cache_dir() / "pose_landmark_full.tflite")
     if reason is not None:
         return {"gpu": False, "reason": reason}
     from posegraph.calculators.tensor.inference_calculator import default_num_threads

@@ -209,3 +209,13 @@ class CompiledModelRunner:
             buffer.write(tensor)
         self.model.run_by_index(0, self._in, self._out)
         return [b.read(n, dtype).reshape(shape) for b, (n, dtype, shape) in zip(self._out, self._out_specs)]
+
+
+def gpu_unavailable_reason(path: Path | str) -> str | None:
+    """Why LiteRT cannot run the model at ``path`` on a GPU here (the :class:`ModelError`'s
+    message), or ``None`` when it can. Compiles the model for the GPU once to find out."""
+    try:
+        CompiledModelRunner(Path(path), gpu=True, num_threads=1)
+    except ModelError as e:
+        return str(e)
+    return None
