@@ -30,17 +30,17 @@ def parse_value(text: str, kind: type) -> Any:
     """``text`` as a ``kind`` value: bool accepts true/false/1/0/yes/no/on/off (any case), int and
     float their usual forms, str as it is.
 
+    ``kind`` is one of those four; callers map other types to ``str`` or refuse them.
+
     Raises:
-        ValueError: ``text`` does not parse as ``kind``, or ``kind`` is none of those four.
+        ValueError: ``text`` does not parse as ``kind``.
     """
     if kind is bool:
         lowered = text.strip().lower()
         if lowered not in _TRUE + _FALSE:
             raise ValueError(text)
         return lowered in _TRUE
-    if kind in (int, float, str):
-        return kind(text)
-    raise ValueError(f"cannot read a {kind.__name__} from the command line")
+    return kind(text)
 
 
 def parse_side_packets(items: Sequence[str], types: dict[str, Any]) -> dict[str, Any]:
@@ -184,10 +184,17 @@ def cmd_run(args: argparse.Namespace) -> int:
                                   else cv2.utils.logging.LOG_LEVEL_ERROR)
     if args.trace:
         check_writable(Path(args.trace))
-    graph = _graph(args, num_threads=args.threads)
+    def configured(graph: Graph) -> Graph:
+        """``graph`` with ``--accelerator`` and ``--calculator-option`` set on its nodes."""
+        if args.accelerator != "cpu":
+            graph.set_options("InferenceCalculator", accelerator=args.accelerator)
+        set_calculator_options(graph, args.calculator_option)
+        return graph
+
+    graph = configured(_graph(args, num_threads=args.threads))
     side_packets = parse_side_packets(args.side_packet, graph.side_packet_types)
     graph.check_side_packets(side_packets)
-    ensure_models(graph)
+    ensure_models(graph)  # after the options: --calculator-option can name another model
     stop = threading.Event()
     received: list[int] = []
 
@@ -200,10 +207,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         if source.is_live and args.threads is None and graph.num_threads <= 1:
             # Inline, a frame runs inside add_packet and the next one waits for it; on a pool, frames
             # that arrive while the graph is busy reach its flow limiter, which drops them.
-            graph = Graph(graph.loaded, num_threads=2)
-        if args.accelerator != "cpu":
-            graph.set_options("InferenceCalculator", accelerator=args.accelerator)
-        set_calculator_options(graph, args.calculator_option)
+            graph = configured(Graph(graph.loaded, num_threads=2))
         if args.trace or args.profile:
             graph.tracer = []
         for stream in args.dump:
