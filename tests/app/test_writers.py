@@ -158,8 +158,9 @@ def test_rows_have_an_id_per_person_and_one_empty_row_for_nobody(tmp_path, suffi
         assert [str(table.schema.field(n).type) for n in ("id", "score", "x")] == ["int64", "float", "float"]
         header = table.schema.names
         body = [["" if v is None else str(v) for v in row.values()] for row in table.to_pylist()]
-    assert header == list(POSES_ROW_COLUMNS) + ["wrist_up"]
-    assert POSES_ROW_COLUMNS == ("frame", "timestamp_us", "id", "score") + ROW_COLUMNS[2:]
+    assert header == list(POSES_ROW_COLUMNS) + ["wrist_up"] == [
+        "frame", "timestamp_us", "id", "score", "landmark", "x", "y", "z", "visibility", "presence",
+        "world_x", "world_y", "world_z", "wrist_up"]
     assert len(body) == 2 * 33 + 1
     assert [r[2] for r in body[:66]] == ["3"] * 33 + ["7"] * 33
     assert [r[4] for r in body[:66]] == list(POSE_LANDMARK_NAMES) * 2

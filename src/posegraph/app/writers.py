@@ -25,7 +25,7 @@ Formats:
   what the other streams said at it) is in the file. A graph with a ``Poses`` output gets one row
   per frame, person and landmark instead, with the columns of :data:`POSES_ROW_COLUMNS`: ``id``
   (the person's track id) and ``score`` (its presence) before ``landmark``; a frame with nobody
-  is one row with ``id`` and the rest empty.
+  is one row with only ``frame``, ``timestamp_us`` and the other streams filled.
 
 JSONL and CSV are flushed after every frame, so a killed run keeps every finished frame. Parquet
 (needs ``pyarrow``: ``pip install "posegraph[parquet]"``) is written in row groups of
@@ -272,7 +272,7 @@ class _Rows:
         if self.poses:
             people = outputs.get(self.poses) or ()
             if not people:
-                return [[frame, timestamp_us, None, None, None] + [None] * 8 + extras]
+                return [[frame, timestamp_us, None, None] + row + extras for row in _landmark_rows(None, None)]
             return [[frame, timestamp_us, int(pose.id), float(pose.score)] + row + extras for pose in people
                     for row in _landmark_rows(pose.landmarks, pose.world_landmarks)]
         image = outputs.get(self.landmarks) if self.landmarks else None
