@@ -443,3 +443,16 @@ def test_pose_renderer_subgraph_draws_as_the_calculator_does() -> None:
     np.testing.assert_array_equal(got[0], draw_pose(image, data, 0.5))
     assert got[0].any()
     np.testing.assert_array_equal(got[1], image)
+
+
+def test_a_folder_on_the_path_twice_keeps_its_first_place_and_its_subfolders(tmp_path):
+    """The graph file's own folder is searched without subfolders; when that folder is also on
+    the path with them (here the bundled graphs), it is searched once, with them."""
+    from posegraph.framework.subgraph import builtin_graph_dir, subgraph_search_path
+
+    bundled = builtin_graph_dir()
+    assert subgraph_search_path((), bundled / "multi_pose_tracking.pbtxt") == [(bundled, True)]
+    (tmp_path / "deep").mkdir()
+    (tmp_path / "g.pbtxt").write_text("")
+    assert subgraph_search_path((), tmp_path / "g.pbtxt")[0] == (tmp_path, False)
+    assert subgraph_search_path((tmp_path,), tmp_path / "g.pbtxt")[0] == (tmp_path, True)

@@ -94,14 +94,13 @@ def subgraph_search_path(search_path: Iterable[str | Path] = (),
     if graph_file is not None:
         dirs += beside(graph_file)
     dirs.append((builtin_graph_dir(), True))
-    seen: set[Path] = set()
-    out = []
+    out: dict[Path, tuple[Path, bool]] = {}  # resolved -> (as given, recursive): first place, either flag
     for d, recursive in dirs:
         resolved = d.resolve()
-        if resolved not in seen and resolved.is_dir():
-            seen.add(resolved)
-            out.append((d, recursive))
-    return out
+        if resolved.is_dir():
+            first, deep = out.get(resolved, (d, False))
+            out[resolved] = (first, deep or recursive)
+    return list(out.values())
 
 
 _cache: dict[Path, tuple[int, LoadedConfig | GraphConfigError]] = {}
