@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from posegraph.framework.config.loader import Key, SourceMap, _is_repeated
+from posegraph.framework.config.loader import Key, SourceMap, is_repeated
 from posegraph.framework.config.schema import message_class
 from posegraph.framework.errors import GraphConfigError
 
@@ -103,7 +103,7 @@ def get_field(msg: Any, path_text: str) -> Any:
     value = msg
     for name, index in _path(path_text):
         fd = _field(value, name, path_text)
-        if _is_repeated(fd):
+        if is_repeated(fd):
             items = getattr(value, name)
             i = index or 0
             if i >= len(items):
@@ -125,7 +125,7 @@ def set_field(msg: Any, path_text: str, value: Any) -> None:
         fd = _field(target, name, path_text)
         if fd.message_type is None:
             raise ValueError(f"{path_text}: {name} is not a message")
-        if _is_repeated(fd):
+        if is_repeated(fd):
             items = getattr(target, name)
             i = _settable_index(items, index, path_text, name)
             target = items[i] if i < len(items) else items.add()
@@ -137,7 +137,7 @@ def set_field(msg: Any, path_text: str, value: Any) -> None:
     if is_message and not hasattr(value, "DESCRIPTOR"):
         raise ValueError(f"{path_text}: {name} is a {fd.message_type.full_name} message, the graph option is not")
     try:
-        if _is_repeated(fd):
+        if is_repeated(fd):
             items = getattr(target, name)
             i = _settable_index(items, index, path_text, name)
             if is_message:

@@ -26,11 +26,12 @@ supported and are reported as config errors.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from posegraph.framework.calculator import Calculator, CalculatorContext, Contract, Port
 from posegraph.framework.config.schema import CalculatorGraphConfig
+from posegraph.framework.options import proto_field
 
 _SELECTORS = ("SELECT", "ENABLE")
 
@@ -41,12 +42,12 @@ class SwitchContainerOptions:
 
     __proto_ext_number__ = 345967970
 
-    contained_node: tuple[CalculatorGraphConfig.Node, ...] = field(default=(), metadata={"number": 2})
-    select: int = field(default=0, metadata={"number": 3})
-    enable: bool = field(default=False, metadata={"number": 4})
-    synchronize_io: bool = field(default=False, metadata={"number": 5})
-    async_selection: bool = field(default=False, metadata={"number": 6})
-    tick_input_stream: tuple[str, ...] = field(default=(), metadata={"number": 7})
+    contained_node: tuple[CalculatorGraphConfig.Node, ...] = proto_field(2, ())
+    select: int = proto_field(3, 0)
+    enable: bool = proto_field(4, False)
+    synchronize_io: bool = proto_field(5, False)
+    async_selection: bool = proto_field(6, False)
+    tick_input_stream: tuple[str, ...] = proto_field(7, ())
 
 
 def _contained(options: SwitchContainerOptions) -> list[tuple[type[Calculator], Any]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import struct
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -152,8 +153,7 @@ def parse_binary_config(data: bytes, file: str = "<bytes>") -> LoadedConfig:
         names = _calculator_names(config) - loaded_names
         if not names:
             break
-        for name in names:
-            get_calculator(name)  # loads the calculator, which registers its options message
+        _load_calculators(names)
         loaded_names |= names
     problems: list[str] = []
     smap = SourceMap(file)
@@ -185,7 +185,7 @@ def _calculator_names(config: Any) -> set[str]:
         for fd, value in msg.ListFields():
             if fd.message_type is None:
                 continue
-            stack.extend(value if _is_repeated(fd) else [value])
+            stack.extend(value if is_repeated(fd) else [value])
     return names
 
 
@@ -209,7 +209,7 @@ def _repair_binary_message(msg: Any, where: str, problems: list[str], nodes: boo
         fd = by_number.get(f.field_number)
         if fd is not None and fd.type == _FD.TYPE_DOUBLE and f.wire_type == 5:
             value = _shortest_float32(f.data)
-            if _is_repeated(fd):
+            if is_repeated(fd):
                 getattr(msg, fd.name).append(value)
             else:
                 setattr(msg, fd.name, value)
@@ -222,7 +222,7 @@ def _repair_binary_message(msg: Any, where: str, problems: list[str], nodes: boo
     for fd, value in msg.ListFields():
         if fd.message_type is None or (not nodes and fd.name == "node"):
             continue
-        for sub in value if _is_repeated(fd) else [value]:
+        for sub in value if is_repeated(fd) else [value]:
             inner = f"{where}: {fd.full_name if fd.is_extension else fd.name}"
             if sub.DESCRIPTOR.full_name != "google.protobuf.Any":
                 _repair_binary_message(sub, inner, problems)
@@ -239,13 +239,18 @@ def _repair_binary_message(msg: Any, where: str, problems: list[str], nodes: boo
 _CALCULATOR_FIELD = re.compile(r'\bcalculator\s*:\s*"([^"]+)"')
 
 
-def _load_named_calculators(text: str) -> None:
-    """Loads the calculators a pbtxt names (and so derives their options messages); unknown names
-    are left for validation to report with their position."""
+def _load_calculators(names: Iterable[str]) -> None:
+    """Loads the named calculators, each registering its options message; unknown names are left
+    for validation to report with their position."""
     from posegraph.framework.registry import get_calculator
 
-    for name in set(_CALCULATOR_FIELD.findall(text)):
+    for name in names:
         get_calculator(name)
+
+
+def _load_named_calculators(text: str) -> None:
+    """Loads the calculators a pbtxt names (and so derives their options messages)."""
+    _load_calculators(set(_CALCULATOR_FIELD.findall(text)))
 
 
 def _options_type_known(name: str) -> bool:
@@ -428,8 +433,9 @@ def _parse_yaml(text: str, file: str) -> LoadedConfig:
     return loaded
 
 
-def _is_repeated(fd: Any) -> bool:
-    # protobuf >= 6 has FieldDescriptor.is_repeated; earlier releases only the label.
+def is_repeated(fd: Any) -> bool:
+    """Whether a protobuf field descriptor is a repeated field (protobuf >= 6 has
+    ``FieldDescriptor.is_repeated``; earlier releases only the label)."""
     repeated = getattr(fd, "is_repeated", None)
     return bool(repeated) if repeated is not None else fd.label == _FD.LABEL_REPEATED
 
@@ -468,7 +474,7 @@ class _YamlReader:
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
                 raise self.fail(knode, f"unknown field {name!r} in {msg.DESCRIPTOR.name}{hint}")
             fd = fields[name]
-            if _is_repeated(fd):
+            if is_repeated(fd):
                 items = vnode.value if isinstance(vnode, yaml.SequenceNode) else [vnode]
                 target = getattr(msg, name)
                 for j, item in enumerate(items):
