@@ -55,8 +55,6 @@ class LandmarkProjectionCalculator(Calculator):
             matrix = cc.value("PROJECTION_MATRIX")
             if matrix is None:
                 return
-            def project(data: np.ndarray) -> np.ndarray:
-                return project_landmarks_with_matrix(data, matrix)
         elif cc.has_input("IMAGE_DIMENSIONS"):
             size = cc.value("IMAGE_DIMENSIONS")
             if rect is None or size is None:
@@ -65,14 +63,13 @@ class LandmarkProjectionCalculator(Calculator):
             if cc.options.ignore_rotation:
                 roi = dataclasses.replace(roi, rotation=0.0)
             matrix = subrect_to_rect_matrix(roi, (int(size[0]), int(size[1])))
-            def project(data: np.ndarray) -> np.ndarray:
-                return project_landmarks_with_matrix(data, matrix)
         else:
             if rect is None:
                 return
-            def project(data: np.ndarray) -> np.ndarray:
-                return project_landmarks(data, rect, ignore_rotation=cc.options.ignore_rotation)
+            matrix = None
         for i in range(cc.input_count("NORM_LANDMARKS")):
             landmarks = cc.value("NORM_LANDMARKS", i)
             if landmarks is not None:
-                cc.send("NORM_LANDMARKS", NormalizedLandmarkList(project(landmarks.data), landmarks.visible), i)
+                data = (project_landmarks(landmarks.data, rect, ignore_rotation=cc.options.ignore_rotation)
+                        if matrix is None else project_landmarks_with_matrix(landmarks.data, matrix))
+                cc.send("NORM_LANDMARKS", NormalizedLandmarkList(data, landmarks.visible), i)
