@@ -17,8 +17,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from posegraph import Graph, graphs
+from posegraph import graphs
 from posegraph.app.media import open_source
+from posegraph.testing import run_graph
 
 WIDTH, HEIGHT = 480, 270
 
@@ -31,14 +32,9 @@ def pieces(video: str) -> tuple[np.ndarray, ...]:
 
 
 def poses(images, **side_packets) -> list[tuple]:
-    graph = Graph(graphs.path("multi_pose_tracking_module"))
-    out: dict[int, tuple] = {}
-    graph.observe("poses", lambda p: out.__setitem__(p.timestamp, p.payload))
-    graph.start({"num_poses": 20, "static_image_mode": True, **side_packets})
-    for i, image in enumerate(images):
-        graph.add_packet("image", image, i * 33_333)
-    graph.close()
-    return [out.get(i * 33_333, ()) for i in range(len(images))]
+    results = run_graph(graphs.path("multi_pose_tracking_module"), images, outputs=["poses"],
+                        side_packets={"num_poses": 20, "static_image_mode": True, **side_packets})
+    return [r["poses"] or () for r in results]
 
 
 def found(shared_data: Path, **side_packets) -> tuple[int, int, int, list[float]]:

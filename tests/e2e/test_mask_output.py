@@ -20,7 +20,7 @@ import numpy as np
 from posegraph import Graph
 from posegraph.app.cli import main
 from posegraph.app.media import open_source
-from posegraph.app.runner import mask_frame
+from posegraph.app.parity import decode_frames, mask_error, mask_frames
 from posegraph.testing import run_graph
 
 HERE = Path(__file__).resolve().parent
@@ -28,12 +28,8 @@ DATA = HERE / "data" / "mediapipe"
 
 
 def _video_frames(path: Path) -> list[np.ndarray]:
-    capture = cv2.VideoCapture(str(path))
-    frames = []
-    while (read := capture.read())[0]:
-        frames.append(cv2.cvtColor(read[1], cv2.COLOR_BGR2GRAY))
-    capture.release()
-    return frames
+    """The written mask video's frames, one channel each (uint8 (H, W))."""
+    return [image[..., 0] for _, image in decode_frames(str(path))]
 
 
 def test_a_stills_mask_is_round_mask_times_255(tmp_path, shared_data, pose_models):
@@ -48,11 +44,10 @@ def test_a_stills_mask_is_round_mask_times_255(tmp_path, shared_data, pose_model
     (result,) = run_graph(Graph.from_name("pose_tracking_module", num_threads=1), [frame.image], outputs=["segmentation_mask"],
                           side_packets={"enable_segmentation": True})
     mask = result["segmentation_mask"]
-    np.testing.assert_array_equal(written, mask_frame(mask, (written.shape[1], written.shape[0])))
     np.testing.assert_array_equal(written, np.rint(mask.data * 255))
 
-    reference = np.load(DATA / "pose.full.static.masks.npz")["f0"].astype(np.float32)
-    assert np.abs(written / 255.0 - reference).mean() <= 0.002 + 0.5 / 255
+    (reference,) = mask_frames(DATA / "pose.full.static.json").values()
+    assert mask_error(written / 255.0, reference)[0] <= 0.002 + 0.5 / 255
 
 
 def test_a_videos_mask_keeps_every_frame_and_matches_mediapipe(tmp_path, shared_data, pose_models):
@@ -61,10 +56,10 @@ def test_a_videos_mask_keeps_every_frame_and_matches_mediapipe(tmp_path, shared_
                  str(out), "--side-packet", "smooth_landmarks=false", "-q"]) == 0
     frames = _video_frames(out)
     assert len(frames) == 65 and frames[0].shape == (1280, 720)
-    with np.load(DATA / "pose_squats.full.seg_smooth.masks.npz") as references:  # smooth_segmentation, raw landmarks
-        for key in references.files:
-            difference = np.abs(frames[int(key[1:])] / 255.0 - references[key].astype(np.float32))
-            assert difference.mean() <= 0.01, key
+    references = mask_frames(DATA / "pose_squats.full.seg_smooth.json")  # smooth_segmentation, raw landmarks
+    assert references
+    for i, reference in references.items():
+        assert mask_error(frames[i] / 255.0, reference)[0] <= 0.01, i
 
 
 def test_frames_without_a_pose_are_black(tmp_path, shared_data, pose_models):

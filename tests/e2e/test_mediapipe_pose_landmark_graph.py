@@ -30,7 +30,7 @@ import numpy as np
 import pytest
 
 from posegraph import Graph
-from posegraph.app.parity import mask_error, worst_mask_errors
+from posegraph.app.parity import decode_frames, mask_error, worst_mask_errors
 from posegraph.framework.config.loader import load_config
 
 DATA = Path(__file__).resolve().parent / "data" / "mediapipe"
@@ -53,11 +53,8 @@ STREAMS = ("pose_landmarks", "pose_world_landmarks", "segmentation_mask")
 def decode_squats(shared_data: Path) -> tuple[list[np.ndarray], list[int]]:
     """The squat video's frames (uint8 RGB) and their timestamps in microseconds, as ``posegraph
     run`` reads them (round(i * 1e6 / fps))."""
-    from posegraph.app.media import open_source
-
-    with open_source(shared_data / "media" / "pose_squats.mp4") as source:
-        frames = list(source)
-    return [f.image for f in frames], [f.timestamp_us for f in frames]
+    frames = decode_frames(str(shared_data / "media" / "pose_squats.mp4"))
+    return [image for _, image in frames], [t for t, _ in frames]
 
 
 @pytest.fixture(scope="module")

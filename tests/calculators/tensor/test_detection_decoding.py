@@ -80,8 +80,6 @@ def test_detector_on_pose_jpg_matches_mediapipe_golden(shared_data, tflite_model
 
     # MediaPipe 0.10.21's own run on this image (reference/pose.static.json); LiteRT vs
     # MediaPipe's TFLite build: measured keypoints within 2e-7, score equal.
-    import json
-    reference = json.loads((shared_data / "reference" / "pose.static.json").read_text())
-    ref_detection = reference["frames"][0]["detection"]
+    ref_detection = pose_still.reference["detection"]
     np.testing.assert_allclose(detection.keypoints, ref_detection["keypoints"], atol=0.002)
     assert detection.score == pytest.approx(ref_detection["score"], abs=0.01)
