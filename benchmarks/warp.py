@@ -1,16 +1,15 @@
-"""The ROI warp with and without cropping the frame first, right after a landmark-model call.
+"""The ROI warp as ``warp_roi_to_tensor`` does it (copy the ROI's bounding box, then warp the
+copy) against MediaPipe's way (warp the whole frame), right after a landmark-model call.
 
-``crop_then_warp`` crops the frame to the ROI's bounding box (plus the bilinear neighbour, clipped
-to the image) and folds the crop's integer origin into the inverse map (float64, as OpenCV
-inverts it): the same pixels as the full-frame warp, bit for bit
-(``tests/calculators/image/test_image_to_tensor.py``). This measures whether it is faster: each
-warp follows a call of the landmark model (which pushes the frame out of the CPU's caches), on the
-squat video's frames, alternating, ``rounds`` times; also the warp on a frame still in cache.
+Both give the same tensor bit for bit (``tests/calculators/image/test_image_to_tensor.py``). Each
+warp follows a call of the landmark model, which pushes the frame out of the CPU's caches, as in
+the tracking graph; the squat video's frames (720x1280), several ROIs (a small one, the tracked
+person's size upright and turned a little, turned 45 degrees, larger than the frame), alternating,
+``rounds`` times. Beside them, MediaPipe's way on a frame still in cache.
 """
 
 from __future__ import annotations
 
-import math
 import statistics
 import time
 from pathlib import Path
@@ -22,6 +21,10 @@ import numpy as np
 from benchmarks.common import decode
 from benchmarks.pose_pipeline import interpreter
 
+#: ROIs as (name, x_center, y_center, width, rotation): normalized, height = width in pixels.
+ROIS = [("small, upright", 0.5, 0.5, 0.3, 0.0), ("person-sized, turned 0.1 rad", 0.5, 0.55, 0.9, 0.1),
+        ("person-sized, turned 45 degrees", 0.5, 0.55, 0.9, 0.785), ("larger than the frame", 0.5, 0.5, 1.4, 0.3)]
+
 
 def roi_matrix(image: np.ndarray, rect: Any, size: int, keep_aspect: bool = True) -> np.ndarray:
     """The forward matrix ``warp_roi_to_tensor`` builds (the ROI's corners onto the tensor's)."""
@@ -32,36 +35,38 @@ def roi_matrix(image: np.ndarray, rect: Any, size: int, keep_aspect: bool = True
     return cv2.getPerspectiveTransform(_box_corners(roi), dst)
 
 
-def crop_then_warp(image: np.ndarray, matrix: np.ndarray, size: int, border: int) -> np.ndarray:
-    """``cv2.warpPerspective(image, matrix, (size, size))`` computed on a crop of ``image``."""
-    inverse = cv2.invert(matrix, flags=cv2.DECOMP_LU)[1]
-    corners = inverse @ np.array([[0, size, 0, size], [0, 0, size, size], [1, 1, 1, 1]], np.float64)
-    xs, ys = corners[0] / corners[2], corners[1] / corners[2]
-    height, width = image.shape[:2]
-    x0, x1 = max(math.floor(xs.min()) - 1, 0), min(math.ceil(xs.max()) + 2, width)
-    y0, y1 = max(math.floor(ys.min()) - 1, 0), min(math.ceil(ys.max()) + 2, height)
-    if x0 >= x1 or y0 >= y1:  # the ROI misses the image: every pixel is border
-        x0, y0, x1, y1 = 0, 0, width, height
-    shifted = inverse.copy()
-    shifted[0] -= x0 * inverse[2]
-    shifted[1] -= y0 * inverse[2]
-    return cv2.warpPerspective(image[y0:y1, x0:x1], shifted, (size, size),
-                               flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=border, borderValue=0)
+def whole_frame_tensor(image: np.ndarray, rect: Any, size: int = 256, border: int = cv2.BORDER_REPLICATE,
+                       keep_aspect: bool = True) -> np.ndarray:
+    """MediaPipe's CPU warp: ``warpPerspective`` on the whole frame, then to [0, 1] float32."""
+    warped = cv2.warpPerspective(image, roi_matrix(image, rect, size, keep_aspect), (size, size),
+                                 flags=cv2.INTER_LINEAR, borderMode=border, borderValue=0)
+    return np.multiply(warped, np.float32(1.0) / np.float32(255.0), dtype=np.float32)
+
+
+def whole_frame_warp(image: np.ndarray, matrix: np.ndarray, out: np.ndarray) -> None:
+    """MediaPipe's warp of the ROI (uint8): ``warpPerspective`` on the whole frame."""
+    cv2.warpPerspective(image, matrix, out.shape[1::-1], dst=out, flags=cv2.INTER_LINEAR,
+                        borderMode=cv2.BORDER_REPLICATE)
+
+
+def crop_then_warp(image: np.ndarray, matrix: np.ndarray, out: np.ndarray, scratch: Any) -> None:
+    """``warp_roi_to_tensor``'s warp of the ROI (uint8): copy its bounding box, warp the copy."""
+    from posegraph.calculators.image.image_to_tensor import _crop_for_warp
+
+    source, inverse = _crop_for_warp(image, matrix, out.shape[1::-1], scratch)
+    cv2.warpPerspective(source, inverse, out.shape[1::-1], dst=out, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                        borderMode=cv2.BORDER_REPLICATE)
 
 
 def run(video: Path, rounds: int = 3, frames: int = 40) -> dict[str, Any]:
     from posegraph.calculators.formats import NormalizedRect
+    from posegraph.calculators.image.image_to_tensor import WarpScratch
 
     images = [image for _, image in decode(video)[0][:frames]]
-    rect = NormalizedRect(x_center=0.5, y_center=0.55, width=0.9, height=0.5, rotation=0.1)
-    matrix = roi_matrix(images[0], rect, 256)
+    height, width = images[0].shape[:2]
     model = interpreter("pose_landmark_full")
-
-    def full(image: np.ndarray) -> None:
-        cv2.warpPerspective(image, matrix, (256, 256), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-
-    def cropped(image: np.ndarray) -> None:
-        crop_then_warp(image, matrix, 256, cv2.BORDER_REPLICATE)
+    scratch = WarpScratch()
+    out = np.empty((256, 256, 3), np.uint8)
 
     def timed(warp: Any, after_model: bool) -> float:
         times = []
@@ -75,19 +80,26 @@ def run(video: Path, rounds: int = 3, frames: int = 40) -> dict[str, Any]:
             times.append((time.perf_counter() - start) * 1000)
         return statistics.median(times)
 
-    full_ms, crop_ms, warm_ms = [], [], []
-    for _ in range(rounds):
-        full_ms.append(timed(full, True))
-        crop_ms.append(timed(cropped, True))
-        warm_ms.append(timed(full, False))
-    return {"frames": len(images), "rounds": rounds, "full_ms": [round(v, 3) for v in full_ms],
-            "crop_ms": [round(v, 3) for v in crop_ms], "in_cache_ms": [round(v, 3) for v in warm_ms]}
+    rois = []
+    for name, x, y, w, rotation in ROIS:
+        rect = NormalizedRect(x_center=x, y_center=y, width=w, height=w * width / height, rotation=rotation)
+        matrix = roi_matrix(images[0], rect, 256)
+        figures: dict[str, list[float]] = {"whole_frame_ms": [], "crop_ms": [], "in_cache_ms": []}
+        for _ in range(rounds):
+            figures["whole_frame_ms"].append(round(timed(lambda im, m=matrix: whole_frame_warp(im, m, out), True), 3))
+            figures["crop_ms"].append(round(timed(lambda im, m=matrix: crop_then_warp(im, m, out, scratch), True), 3))
+            figures["in_cache_ms"].append(round(timed(lambda im, m=matrix: whole_frame_warp(im, m, out), False), 3))
+        rois.append({"roi": name, "side_px": round(w * width), **figures})
+    return {"frames": len(images), "rounds": rounds, "size": [width, height], "rois": rois}
 
 
 def format_report(r: dict[str, Any]) -> str:
     def ms(values: list[float]) -> str:
         return ", ".join(f"{v:.2f}" for v in values)
 
-    return (f"ROI warp after a landmark-model call (median of {r['frames']} frames per round): full frame "
-            f"{ms(r['full_ms'])} ms, crop then warp {ms(r['crop_ms'])} ms; full frame still in cache "
-            f"{ms(r['in_cache_ms'])} ms")
+    lines = [f"ROI warp to a 256x256 tensor right after a landmark-model call, {r['size'][0]}x{r['size'][1]} "
+             f"frames (median of {r['frames']} frames per round, {r['rounds']} rounds, ms):"]
+    for roi in r["rois"]:
+        lines.append(f"  {roi['roi']} ({roi['side_px']} px): whole frame {ms(roi['whole_frame_ms'])}; "
+                     f"crop then warp {ms(roi['crop_ms'])}; whole frame still in cache {ms(roi['in_cache_ms'])}")
+    return "\n".join(lines)

@@ -122,53 +122,60 @@ def test_warp_tensor_to_image_wants_a_2d_tensor():
         warp_tensor_to_image(np.zeros((4, 4, 3), np.float32), NormalizedRect(0.5, 0.5, 0.5, 0.5), (8, 8))
 
 
-# --- cropping before the warp: the same pixels (why warp_roi_to_tensor does not crop) -------------
+# --- the crop before the warp: MediaPipe's pixels, bit for bit ------------------------------------
 
-def test_cropping_first_gives_the_full_frame_warps_pixels(shared_data):
-    """Every frame of the squat video, random ROIs (rotated, partly or wholly outside the image),
-    both border modes: crop-then-warp equals the full-frame warp bit for bit. It is also no
-    faster (the warp already reads only the pixels it samples), so warp_roi_to_tensor does not crop."""
+def _border(name: str) -> int:
+    return cv2.BORDER_REPLICATE if name == "replicate" else cv2.BORDER_CONSTANT
+
+
+def test_the_crop_gives_the_whole_frame_warps_pixels(shared_data):
+    """Every frame of the squat video, random ROIs (rotated, partly or wholly outside the image,
+    smaller and larger than the tensor), both border modes: warp_roi_to_tensor, which warps a copy
+    of the ROI's bounding box, equals MediaPipe's warp of the whole frame bit for bit."""
     from posegraph.app.media import open_source
+    from posegraph.calculators.image.image_to_tensor import WarpScratch, _crop_for_warp
 
-    from benchmarks.warp import crop_then_warp, roi_matrix  # the benchmark times what this checks
+    from benchmarks.warp import roi_matrix, whole_frame_tensor  # the benchmark times what this checks
 
     rng = np.random.default_rng(13)
-    compared = 0
+    scratch = WarpScratch()
+    compared = cropped = 0
     with open_source(str(shared_data / "media" / "pose_squats.mp4")) as source:
         for frame in source:
             for _ in range(6):
                 rect = NormalizedRect(x_center=float(rng.uniform(-0.3, 1.3)), y_center=float(rng.uniform(-0.3, 1.3)),
                                       width=float(rng.uniform(0.05, 1.6)), height=float(rng.uniform(0.05, 1.6)),
                                       rotation=float(rng.uniform(-math.pi, math.pi)))
-                matrix = roi_matrix(frame.image, rect, 256)
-                for border in (cv2.BORDER_REPLICATE, cv2.BORDER_CONSTANT):
-                    full = cv2.warpPerspective(frame.image, matrix, (256, 256), flags=cv2.INTER_LINEAR,
-                                               borderMode=border, borderValue=0)
-                    np.testing.assert_array_equal(crop_then_warp(frame.image, matrix, 256, border), full)
+                source_image, _ = _crop_for_warp(frame.image, roi_matrix(frame.image, rect, 256), (256, 256), scratch)
+                cropped += source_image is not frame.image
+                for border in ("replicate", "zero"):
+                    tensor, _ = warp_roi_to_tensor(frame.image, rect, border_mode=border, scratch=scratch)
+                    np.testing.assert_array_equal(tensor, whole_frame_tensor(frame.image, rect, border=_border(border)))
                     compared += 1
     assert compared == 65 * 6 * 2
+    assert cropped >= 0.5 * 65 * 6  # most ROIs take the crop; the rest cover or miss the whole frame
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_cropping_first_gives_the_goldens_pixels(shared_data, name):
-    from benchmarks.warp import crop_then_warp, roi_matrix
+def test_the_crop_gives_the_goldens_pixels(shared_data, name):
+    from benchmarks.warp import whole_frame_tensor
 
     roi, degrees, size, keep, border, _ = CASES[name]
     image = _rgb(shared_data / "mediapipe_goldens" / "image_to_tensor" / "input.jpg")
     rect = NormalizedRect(rotation=_rotation(degrees), **roi)
-    matrix = roi_matrix(image, rect, size, keep)
-    cv_border = cv2.BORDER_REPLICATE if border == "replicate" else cv2.BORDER_CONSTANT
-    full = cv2.warpPerspective(image, matrix, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv_border, borderValue=0)
-    np.testing.assert_array_equal(crop_then_warp(image, matrix, size, cv_border), full)
     tensor, _ = warp_roi_to_tensor(image, rect, output_size=(size, size), border_mode=border, keep_aspect_ratio=keep)
-    np.testing.assert_array_equal(tensor, np.multiply(full, np.float32(1.0) / np.float32(255.0), dtype=np.float32))
+    np.testing.assert_array_equal(tensor, whole_frame_tensor(image, rect, size, _border(border), keep))
 
 
-def test_scratch_buffer_gives_the_same_tensor_and_is_not_returned():
-    image = np.random.default_rng(1).integers(0, 256, (120, 90, 3), np.uint8)
-    rect = NormalizedRect(x_center=0.4, y_center=0.6, width=0.7, height=0.5, rotation=0.3)
-    scratch = np.empty((64, 64, 3), np.uint8)
-    plain, _ = warp_roi_to_tensor(image, rect, output_size=(64, 64))
-    reused, _ = warp_roi_to_tensor(image, rect, output_size=(64, 64), scratch=scratch)
-    np.testing.assert_array_equal(reused, plain)
-    assert not np.shares_memory(reused, scratch)
+def test_scratch_buffers_give_the_same_tensor_and_are_not_returned():
+    from posegraph.calculators.image.image_to_tensor import WarpScratch
+
+    rng = np.random.default_rng(1)
+    scratch = WarpScratch()
+    for shape, size in (((120, 90, 3), 64), ((300, 200, 3), 32), ((60, 50), 64), ((80, 70, 4), 48)):
+        image = rng.integers(0, 256, shape, np.uint8)
+        rect = NormalizedRect(x_center=0.4, y_center=0.6, width=0.7, height=0.5, rotation=0.3)
+        plain, _ = warp_roi_to_tensor(image, rect, output_size=(size, size))
+        reused, _ = warp_roi_to_tensor(image, rect, output_size=(size, size), scratch=scratch)
+        np.testing.assert_array_equal(reused, plain)
+        assert not np.shares_memory(reused, scratch.crop((1,))) and not np.shares_memory(reused, scratch.output((1,)))

@@ -19,7 +19,7 @@ import numpy as np
 from posegraph.calculators.formats import NormalizedRect
 from posegraph.calculators.image.warp_affine import CV_BORDER, BorderMode, inverse_matrix, warp_affine
 
-__all__ = ["RotatedRect", "BorderMode", "roi_in_pixels", "pad_roi", "value_range_transform",
+__all__ = ["RotatedRect", "BorderMode", "WarpScratch", "roi_in_pixels", "pad_roi", "value_range_transform",
            "warp_roi_to_tensor", "letterbox_to_tensor", "subrect_to_rect_matrix",
            "warp_tensor_to_image"]
 
@@ -131,15 +131,18 @@ def warp_roi_to_tensor(image: np.ndarray, rect: NormalizedRect | None, *,
                        value_range: tuple[float, float] = (0.0, 1.0),
                        border_mode: BorderMode = "replicate",
                        keep_aspect_ratio: bool = True,
-                       scratch: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                       scratch: WarpScratch | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Crop a rotated ROI of an image into a float32 tensor (MediaPipe 0.10.21's
     ImageToTensorCalculator, OpenCV converter).
 
-    The warp reads only the source pixels it samples (OpenCV maps each tensor pixel back into the
-    image), so its work follows the tensor and the ROI, not the frame: cropping the frame to the
-    ROI's bounding box first gives the same pixels (with the crop's origin folded into the inverse
-    map in float64) but costs a copy more. On a frame the model's last call pushed out of the CPU's
-    caches it is bound by fetching the ROI's pixels.
+    The warp's work follows the tensor and the ROI, not the frame: the pixels of the ROI's bounding
+    box (plus the bilinear neighbour, clipped to the image) are first copied into ``scratch``'s
+    crop buffer, one sequential pass, and the warp runs on that copy with the crop's origin folded
+    into its inverse map (float64, as OpenCV inverts it), which gives the same pixels bit for bit.
+    The warp alone, sampling a rotated ROI of a frame the model's last call pushed out of the CPU's
+    caches, walks memory in an order the CPU cannot prefetch and is about twice as slow
+    (``python -m benchmarks warp``). When the box is the whole image (the detector's letterbox) or
+    no larger than the tensor, the frame is warped directly: the copy would only add to it.
 
     Tensor pixel ``(u, v)`` samples image point ``c + R(rotation) @ ((u/W_t - 0.5) * w,
     (v/H_t - 0.5) * h)`` (corner to corner, no half-pixel shift), bilinear on uint8, then
@@ -152,8 +155,8 @@ def warp_roi_to_tensor(image: np.ndarray, rect: NormalizedRect | None, *,
         value_range: the output range that [0, 255] maps onto.
         border_mode: ``"replicate"`` or ``"zero"`` (pixels outside the image).
         keep_aspect_ratio: enlarge the ROI to the tensor's aspect ratio instead of stretching.
-        scratch: optional uint8 (H_t, W_t[, C]) array, C as the image's, the warp writes into
-            (a caller calling once a frame saves allocating it); any other shape is ignored.
+        scratch: optional ``WarpScratch``, the buffers of the crop and the warp's uint8 output,
+            reused by a caller that calls once a frame (not to be shared between threads).
 
     Returns:
         ``(tensor, padding)``: float32 (H_t, W_t, C) tensor, C = 3 (1 for gray input), and float32
@@ -175,12 +178,14 @@ def warp_roi_to_tensor(image: np.ndarray, rect: NormalizedRect | None, *,
         raise ValueError(f"warp_roi_to_tensor: the ROI must have positive size and no NaN, got "
                          f"{rect}")
     roi, padding = pad_roi(roi, output_size, keep_aspect_ratio)
-    out_w, out_h = output_size
-    dst = np.array([[0, out_h], [0, 0], [out_w, 0], [out_w, out_h]], _F)
-    matrix = cv2.getPerspectiveTransform(_box_corners(roi), dst)
-    shape = (int(out_h), int(out_w)) + image.shape[2:]
-    dst = scratch if scratch is not None and scratch.shape == shape and scratch.dtype == np.uint8 else None
-    warped = cv2.warpPerspective(image, matrix, (int(out_w), int(out_h)), dst=dst, flags=cv2.INTER_LINEAR,
+    out_w, out_h = int(output_size[0]), int(output_size[1])
+    corners = np.array([[0, out_h], [0, 0], [out_w, 0], [out_w, out_h]], _F)
+    matrix = cv2.getPerspectiveTransform(_box_corners(roi), corners)
+    if scratch is None:
+        scratch = WarpScratch()
+    crop, inverse = _crop_for_warp(image, matrix, (out_w, out_h), scratch)
+    warped = cv2.warpPerspective(crop, inverse, (out_w, out_h), dst=scratch.output((out_h, out_w) + image.shape[2:]),
+                                 flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                                  borderMode=CV_BORDER[border_mode], borderValue=0)
     if warped.ndim == 3 and warped.shape[2] == 4:
         warped = warped[..., :3]
@@ -191,6 +196,64 @@ def warp_roi_to_tensor(image: np.ndarray, rect: NormalizedRect | None, *,
     if tensor.ndim == 2:
         tensor = tensor[..., None]
     return tensor, padding
+
+
+class WarpScratch:
+    """The buffers ``warp_roi_to_tensor`` reuses from call to call: the crop of the image it
+    copies the ROI's pixels into and the warp's uint8 output. Each grows to the largest size asked
+    for and is handed out as a view of its front. Not to be shared between threads."""
+
+    def __init__(self) -> None:
+        self._crop = np.empty(0, np.uint8)
+        self._output = np.empty(0, np.uint8)
+
+    def crop(self, shape: tuple[int, ...]) -> np.ndarray:
+        """A uint8 array of ``shape`` (C-contiguous), contents undefined."""
+        self._crop = _grown(self._crop, shape)
+        return self._crop[:math.prod(shape)].reshape(shape)
+
+    def output(self, shape: tuple[int, ...]) -> np.ndarray:
+        """A uint8 array of ``shape`` (C-contiguous), contents undefined."""
+        self._output = _grown(self._output, shape)
+        return self._output[:math.prod(shape)].reshape(shape)
+
+
+def _grown(buffer: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    size = math.prod(shape)
+    return buffer if buffer.size >= size else np.empty(size, np.uint8)
+
+
+def _crop_for_warp(image: np.ndarray, matrix: np.ndarray, output_size: tuple[int, int],
+                   scratch: WarpScratch) -> tuple[np.ndarray, np.ndarray]:
+    """``(source, inverse)`` such that ``warpPerspective(source, inverse, output_size,
+    INTER_LINEAR | WARP_INVERSE_MAP)`` gives ``warpPerspective(image, matrix, output_size,
+    INTER_LINEAR)`` bit for bit: the image's pixels under the tensor (bounding box of the
+    tensor's corners mapped back, one pixel more each side for the bilinear neighbour, clipped to
+    the image) copied into ``scratch``, and OpenCV's own inverse of ``matrix`` (LU, float64) shifted
+    by the crop's integer origin. The image itself, with the plain inverse, when that box is the
+    whole image, misses it (then every tensor pixel is border), or holds no more pixels than the
+    tensor (an upscaling warp reads its source in order; the copy would only add to it)."""
+    inverse = cv2.invert(matrix, flags=cv2.DECOMP_LU)[1]
+    (a, b, c), (d, e, f), (g, h, i) = inverse.tolist()  # plain floats: a few scalar steps, no arrays
+    out_w, out_h = output_size
+    xs, ys = [], []
+    for u, v in ((0, 0), (out_w, 0), (0, out_h), (out_w, out_h)):
+        w = g * u + h * v + i
+        if not w or not math.isfinite(w):
+            return image, inverse
+        xs.append((a * u + b * v + c) / w)
+        ys.append((d * u + e * v + f) / w)
+    if not all(map(math.isfinite, xs + ys)):
+        return image, inverse
+    height, width = image.shape[:2]
+    x0, x1 = max(math.floor(min(xs)) - 1, 0), min(math.ceil(max(xs)) + 2, width)
+    y0, y1 = max(math.floor(min(ys)) - 1, 0), min(math.ceil(max(ys)) + 2, height)
+    if x0 >= x1 or y0 >= y1 or (x1 - x0, y1 - y0) == (width, height) or (x1 - x0) * (y1 - y0) <= out_w * out_h:
+        return image, inverse
+    crop = scratch.crop((y1 - y0, x1 - x0) + image.shape[2:])
+    np.copyto(crop, image[y0:y1, x0:x1])
+    shifted = np.array([[a - x0 * g, b - x0 * h, c - x0 * i], [d - y0 * g, e - y0 * h, f - y0 * i], [g, h, i]])
+    return crop, shifted
 
 
 def letterbox_to_tensor(image: np.ndarray, *, output_size: tuple[int, int] = (224, 224),

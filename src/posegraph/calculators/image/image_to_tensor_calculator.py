@@ -9,8 +9,8 @@ import numpy as np
 
 from posegraph import Calculator, CalculatorContext, Contract, Port
 from posegraph.calculators.formats import GpuOrigin, NormalizedRect
-from posegraph.calculators.image.image_to_tensor import (pad_roi, roi_in_pixels, subrect_to_rect_matrix,
-                                                         warp_roi_to_tensor)
+from posegraph.calculators.image.image_to_tensor import (WarpScratch, pad_roi, roi_in_pixels,
+                                                         subrect_to_rect_matrix, warp_roi_to_tensor)
 from posegraph.framework.options import proto_field
 
 
@@ -78,7 +78,7 @@ class ImageToTensorCalculator(Calculator):
         self.range = (o.output_tensor_float_range.min, o.output_tensor_float_range.max)
         self.border = "zero" if o.border_mode == BorderMode.BORDER_ZERO else "replicate"
         self.needs_rect = cc.has_input("NORM_RECT")
-        self.scratch = np.empty((0,), np.uint8)  # the warp's uint8 output, reused frame to frame
+        self.scratch = WarpScratch()  # the crop and the warp's output, reused frame to frame
 
     def process(self, cc: CalculatorContext) -> None:
         image = cc.value("IMAGE")
@@ -87,9 +87,6 @@ class ImageToTensorCalculator(Calculator):
         rect = cc.value("NORM_RECT") if self.needs_rect else None
         if self.needs_rect and rect is None:
             return  # no ROI at this timestamp: nothing to track
-        shape = (self.size[1], self.size[0]) + image.shape[2:]
-        if self.scratch.shape != shape:
-            self.scratch = np.empty(shape, np.uint8)
         tensor, padding = warp_roi_to_tensor(image, rect, output_size=self.size, value_range=self.range,
                                              border_mode=self.border,
                                              keep_aspect_ratio=cc.options.keep_aspect_ratio, scratch=self.scratch)
