@@ -58,38 +58,63 @@ def crop_then_warp(image: np.ndarray, matrix: np.ndarray, out: np.ndarray, scrat
                         borderMode=cv2.BORDER_REPLICATE)
 
 
+def tracked_rois(played: list[tuple[int, np.ndarray]]) -> list[Any]:
+    """The ROI the tracking graph (``pose_tracking_module``) warps on each frame of ``played``."""
+    from posegraph import Graph, graphs
+
+    rois: dict[int, Any] = {}
+    graph = Graph(graphs.path("pose_tracking_module"))
+    graph.observe("pose_rect", lambda p: rois.__setitem__(p.timestamp, p.payload))
+    with graph:
+        graph.start({})
+        for t, image in played:
+            graph.add_packet("image", image, t)
+    return [rois[t] for t, _ in played]
+
+
 def run(video: Path, rounds: int = 3, frames: int = 40) -> dict[str, Any]:
     from posegraph.calculators.formats import NormalizedRect
     from posegraph.calculators.image.image_to_tensor import WarpScratch
 
-    images = [image for _, image in decode(video)[0][:frames]]
+    played = decode(video)[0][:frames]
+    images = [image for _, image in played]
     height, width = images[0].shape[:2]
     model = interpreter("pose_landmark_full")
     scratch = WarpScratch()
     out = np.empty((256, 256, 3), np.uint8)
 
-    def timed(warp: Any, after_model: bool) -> float:
+    def timed(warp: Any, matrices: list[np.ndarray], after_model: bool) -> float:
         times = []
-        for image in images:
+        for image, matrix in zip(images, matrices):
             if after_model:
                 model.invoke()
             else:
-                warp(image)  # the same warp once before: its pixels are in cache
+                warp(image, matrix)  # the same warp once before: its pixels are in cache
             start = time.perf_counter()
-            warp(image)
+            warp(image, matrix)
             times.append((time.perf_counter() - start) * 1000)
         return statistics.median(times)
 
-    rois = []
+    def whole(image: np.ndarray, matrix: np.ndarray) -> None:
+        whole_frame_warp(image, matrix, out)
+
+    def crop(image: np.ndarray, matrix: np.ndarray) -> None:
+        crop_then_warp(image, matrix, out, scratch)
+
+    cases = [("the tracking graph's ROIs", tracked_rois(played))]
     for name, x, y, w, rotation in ROIS:
-        rect = NormalizedRect(x_center=x, y_center=y, width=w, height=w * width / height, rotation=rotation)
-        matrix = roi_matrix(images[0], rect, 256)
+        cases.append((name, [NormalizedRect(x_center=x, y_center=y, width=w, height=w * width / height,
+                                            rotation=rotation)] * len(images)))
+    rois = []
+    for name, rects in cases:
+        matrices = [roi_matrix(image, rect, 256) for image, rect in zip(images, rects)]
         figures: dict[str, list[float]] = {"whole_frame_ms": [], "crop_ms": [], "in_cache_ms": []}
         for _ in range(rounds):
-            figures["whole_frame_ms"].append(round(timed(lambda im, m=matrix: whole_frame_warp(im, m, out), True), 3))
-            figures["crop_ms"].append(round(timed(lambda im, m=matrix: crop_then_warp(im, m, out, scratch), True), 3))
-            figures["in_cache_ms"].append(round(timed(lambda im, m=matrix: whole_frame_warp(im, m, out), False), 3))
-        rois.append({"roi": name, "side_px": round(w * width), **figures})
+            figures["whole_frame_ms"].append(round(timed(whole, matrices, True), 3))
+            figures["crop_ms"].append(round(timed(crop, matrices, True), 3))
+            figures["in_cache_ms"].append(round(timed(whole, matrices, False), 3))
+        side = statistics.median(r.width * width for r in rects)
+        rois.append({"roi": name, "side_px": round(side), **figures})
     return {"frames": len(images), "rounds": rounds, "size": [width, height], "rois": rois}
 
 
