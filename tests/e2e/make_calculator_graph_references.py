@@ -106,13 +106,16 @@ def run(complexity: int, segmentation: bool = True, expanded: bool = False) -> t
         frames.append({
             "timestamp_us": t,
             "landmarks": None if lms is None else [_f32((p.x, p.y, p.z, p.visibility, p.presence)) for p in lms.landmark],
-            "world_landmarks": None if world is None else [_f32((p.x, p.y, p.z)) for p in world.landmark],
+            "world": None if world is None else [_f32((p.x, p.y, p.z)) for p in world.landmark],
         })
         if i % MASK_EVERY == 0 and t in got["segmentation_mask"]:
-            masks[f"frame_{i}"] = got["segmentation_mask"][t].astype(np.float16)
+            masks[f"f{i}"] = got["segmentation_mask"][t].astype(np.float16)
     meta = {"source": VIDEO.name, "mediapipe_version": mp.__version__,
             "graph": "mediapipe/modules/pose_landmark/pose_landmark_cpu.binarypb",
             "side_packets": {**SIDE_PACKETS, "model_complexity": complexity},
+            # the mode fields of spec section 10, so that `posegraph parity` runs what this ran
+            "smooth": SIDE_PACKETS["smooth_landmarks"], "static": False, "model_complexity": complexity,
+            "smooth_segmentation": SIDE_PACKETS["smooth_segmentation"],
             "width": width, "height": height, "fps": fps, "frames": frames}
     return meta, masks
 
