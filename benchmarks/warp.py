@@ -72,7 +72,7 @@ def tracked_rois(played: list[tuple[int, np.ndarray]]) -> list[Any]:
     return [rois[t] for t, _ in played]
 
 
-def run(video: Path, rounds: int = 3, frames: int = 40) -> dict[str, Any]:
+def run(video: Path, rounds: int = 5, frames: int = 65) -> dict[str, Any]:
     from posegraph.calculators.formats import NormalizedRect
     from posegraph.calculators.image.image_to_tensor import WarpScratch
 
