@@ -140,9 +140,11 @@ def warp_roi_to_tensor(image: np.ndarray, rect: NormalizedRect | None, *,
     crop buffer, one sequential pass, and the warp runs on that copy with the crop's origin folded
     into its inverse map (float64, as OpenCV inverts it), which gives the same pixels bit for bit.
     The warp alone, sampling a rotated ROI of a frame the model's last call pushed out of the CPU's
-    caches, walks memory in an order the CPU cannot prefetch and is about twice as slow
-    (``python -m benchmarks warp``). When the box is the whole image (the detector's letterbox) or
-    no larger than the tensor, the frame is warped directly: the copy would only add to it.
+    caches, walks memory in an order the CPU does not prefetch, and takes longer than the copy and
+    the warp of the copy together (on the tracking graph's ROIs of the squat video about 1.25
+    against 0.95 ms: ``python -m benchmarks warp``). When the box is the whole image (the
+    detector's letterbox) or no larger than the tensor, the frame is warped directly: the copy
+    would only add to it.
 
     Tensor pixel ``(u, v)`` samples image point ``c + R(rotation) @ ((u/W_t - 0.5) * w,
     (v/H_t - 0.5) * h)`` (corner to corner, no half-pixel shift), bilinear on uint8, then
