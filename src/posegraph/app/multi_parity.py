@@ -59,9 +59,10 @@ def reference_masks(path: str | Path) -> dict[tuple[int, int], np.ndarray]:
         return {tuple(int(v) for v in key[1:].split("_p")): masks[key] for key in masks.files}  # type: ignore[misc]
 
 
-def run_graph(media: str, side_packets: dict[str, Any]) -> list[tuple[Pose, ...]]:
-    """The POSES of each frame of ``media`` from the bundled multi-person module."""
-    runner = Graph.from_name("multi_pose_tracking_module")
+def run_graph(media: str, side_packets: dict[str, Any], graph: Graph | None = None) -> list[tuple[Pose, ...]]:
+    """The POSES of each frame of ``media`` from ``graph``, by default a new bundled multi-person
+    module (``multi_pose_tracking_module``)."""
+    runner = graph if graph is not None else Graph.from_name("multi_pose_tracking_module")
     return [out["poses"] for _, out in runner.process_frames(iter(decode_frames(media)), outputs=["poses"],
                                                             side_packets=side_packets)]
 
@@ -192,8 +193,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     side_packets = {"num_poses": reference["num_poses"], "static_image_mode": reference["mode"] == "image",
                     "smooth_landmarks": False, "model_complexity": MODEL_COMPLEXITY[reference.get("model", "full")],
                     "enable_segmentation": bool(masks)}
-    side_packets.update(parse_side_packets(a.side_packet, Graph.from_name("multi_pose_tracking_module").side_packet_types))
-    ours = run_graph(a.input, side_packets)
+    graph = Graph.from_name("multi_pose_tracking_module")
+    side_packets.update(parse_side_packets(a.side_packet, graph.side_packet_types))
+    ours = run_graph(a.input, side_packets, graph)
     report = {"reference": Path(a.reference).name, "side_packets": side_packets, **compare(reference, ours, masks),
               "identity": id_switches(ours)}
     print(json.dumps(report))
