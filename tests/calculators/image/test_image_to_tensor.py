@@ -168,14 +168,21 @@ def test_the_crop_gives_the_goldens_pixels(shared_data, name):
 
 
 def test_scratch_buffers_give_the_same_tensor_and_are_not_returned():
-    from posegraph.calculators.image.image_to_tensor import WarpScratch
+    """RGB, gray and RGBA images, each large enough for the crop (checked), one WarpScratch reused
+    across sizes and channel counts: the same tensor as MediaPipe's whole-frame warp, never a view
+    of the scratch buffers."""
+    from posegraph.calculators.image.image_to_tensor import WarpScratch, _crop_for_warp
+
+    from benchmarks.warp import roi_matrix, whole_frame_tensor
 
     rng = np.random.default_rng(1)
     scratch = WarpScratch()
-    for shape, size in (((120, 90, 3), 64), ((300, 200, 3), 32), ((60, 50), 64), ((80, 70, 4), 48)):
+    rect = NormalizedRect(x_center=0.4, y_center=0.6, width=0.7, height=0.5, rotation=0.3)
+    for shape, size in (((480, 360, 3), 64), ((300, 200, 3), 32), ((400, 300), 64), ((320, 280, 4), 48)):
         image = rng.integers(0, 256, shape, np.uint8)
-        rect = NormalizedRect(x_center=0.4, y_center=0.6, width=0.7, height=0.5, rotation=0.3)
-        plain, _ = warp_roi_to_tensor(image, rect, output_size=(size, size))
+        source, _ = _crop_for_warp(image, roi_matrix(image, rect, size), (size, size), WarpScratch())
+        assert source is not image and source.shape[2:] == image.shape[2:]  # the crop path, channels kept
         reused, _ = warp_roi_to_tensor(image, rect, output_size=(size, size), scratch=scratch)
-        np.testing.assert_array_equal(reused, plain)
+        expected = whole_frame_tensor(image, rect, size)
+        np.testing.assert_array_equal(reused, expected[..., :3] if expected.ndim == 3 else expected[..., None])
         assert not np.shares_memory(reused, scratch.crop((1,))) and not np.shares_memory(reused, scratch.output((1,)))
