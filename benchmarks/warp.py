@@ -3,9 +3,10 @@ copy) against MediaPipe's way (warp the whole frame), right after a landmark-mod
 
 Both give the same tensor bit for bit (``tests/calculators/image/test_image_to_tensor.py``). Each
 warp follows a call of the landmark model, which pushes the frame out of the CPU's caches, as in
-the tracking graph; the squat video's frames (720x1280), several ROIs (a small one, the tracked
-person's size upright and turned a little, turned 45 degrees, larger than the frame), alternating,
-``rounds`` times. Beside them, MediaPipe's way on a frame still in cache.
+the tracking graph. The squat video's frames (720x1280): first each with the ROI the tracking
+graph warps on it, then fixed ROIs (small and upright, which is not cropped; person-sized turned
+0.1 rad and 45 degrees; larger than the frame), each timed ``rounds`` times, the two ways
+alternating. Beside them, MediaPipe's way on a frame still in cache.
 """
 
 from __future__ import annotations
