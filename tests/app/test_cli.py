@@ -71,7 +71,7 @@ def test_side_packets_are_parsed_by_declared_type():
     types = {"smooth_landmarks": bool, "min_tracking_confidence": float, "name": str}
     assert parse_side_packets(["smooth_landmarks=off", "min_tracking_confidence=0.7", "name=a=b"], types) == \
         {"smooth_landmarks": False, "min_tracking_confidence": 0.7, "name": "a=b"}
-    with pytest.raises(SidePacketError, match="smooth_landmarks takes a bool"):
+    with pytest.raises(SidePacketError, match="smooth_landmarks takes true or false"):
         parse_side_packets(["smooth_landmarks=maybe"], types)
 
 

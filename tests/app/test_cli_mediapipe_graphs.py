@@ -83,8 +83,8 @@ def test_mediapipes_tracking_demo_writes_its_video(tmp_path, mediapipe_graphs, s
                                        "runs NoSuchCalculator"),
     ("RefineLandmarksFromHeatmapCalculator.kernel=9", "RefineLandmarksFromHeatmapCalculator has no option 'kernel' "
                                                       "(its options: kernel_size, min_confidence_to_refine"),
-    ("RefineLandmarksFromHeatmapCalculator.kernel_size=nine", "kernel_size=nine: kernel_size takes a int"),
-    ("RefineLandmarksFromHeatmapCalculator.refine_presence=maybe", "refine_presence takes a bool"),
+    ("RefineLandmarksFromHeatmapCalculator.kernel_size=nine", "kernel_size=nine: kernel_size takes an integer"),
+    ("RefineLandmarksFromHeatmapCalculator.refine_presence=maybe", "refine_presence takes true or false"),
     ("kernel_size=9", "--calculator-option 'kernel_size=9': expected CALCULATOR.FIELD=VALUE"),
 ])
 def test_a_bad_calculator_option_is_a_config_error_before_anything_runs(

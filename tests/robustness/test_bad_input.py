@@ -285,9 +285,9 @@ def test_bad_config_through_run(tmp_path, shared_data):
 # --- side packets --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("item, message", [
-    ("smooth_landmarks=maybe", "--side-packet smooth_landmarks=maybe: smooth_landmarks takes a bool"),
+    ("smooth_landmarks=maybe", "--side-packet smooth_landmarks=maybe: smooth_landmarks takes true or false (also 1/0, yes/no, on/off)"),
     ("min_detection_confidence=high",
-     "--side-packet min_detection_confidence=high: min_detection_confidence takes a float"),
+     "--side-packet min_detection_confidence=high: min_detection_confidence takes a number"),
     ("nope=1", "--side-packet nope: the graph has no side packet 'nope' (it takes: enable_segmentation, "
                "min_detection_confidence, min_tracking_confidence, model_complexity, smooth_landmarks, "
                "smooth_segmentation, static_image_mode)"),

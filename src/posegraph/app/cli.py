@@ -43,6 +43,10 @@ def parse_value(text: str, kind: type) -> Any:
     return kind(text)
 
 
+#: What each type :func:`parse_value` reads takes, for error messages.
+_TAKES = {bool: "true or false (also 1/0, yes/no, on/off)", int: "an integer", float: "a number", str: "text"}
+
+
 def parse_side_packets(items: Sequence[str], types: dict[str, Any]) -> dict[str, Any]:
     """``NAME=VALUE`` strings to typed values, by the type the graph's nodes declare for NAME
     (:func:`parse_value`; a type other than bool, int or float keeps the string).
@@ -62,7 +66,7 @@ def parse_side_packets(items: Sequence[str], types: dict[str, Any]) -> dict[str,
         try:
             out[name] = parse_value(text, kind)
         except ValueError:
-            raise SidePacketError(f"--side-packet {name}={text}: {name} takes a {kind.__name__}") from None
+            raise SidePacketError(f"--side-packet {name}={text}: {name} takes {_TAKES[kind]}") from None
     return out
 
 
@@ -99,7 +103,7 @@ def set_calculator_options(graph: Any, items: Sequence[str]) -> None:
         try:
             value = parse_value(text, kind)
         except ValueError:
-            raise GraphConfigError(f"--calculator-option {target}={text}: {field} takes a {kind.__name__}",
+            raise GraphConfigError(f"--calculator-option {target}={text}: {field} takes {_TAKES[kind]}",
                                    "<command line>") from None
         graph.set_options(calculator, **{field: value})
 
