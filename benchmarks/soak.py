@@ -41,7 +41,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -65,33 +65,33 @@ CROWD_SIZE = (1920, 1152)
 CROWD_WARMUP_FRAMES = 150
 
 
+#: The crowd's clip, the part of its frames shown (x, y, width, height in the clip's pixels: both
+#: children, SOURCES.md), and how many people that shows.
+CROWD_CLIP = "bedroom_kids.mp4"
+CROWD_CROP = (140, 0, 360, 540)
+CROWD_CLIP_PEOPLE = 2
+#: Seconds a cell stays black after each pass of the clip (its people have left).
+CROWD_GAP_S = 1.0
+
+
 @dataclass(frozen=True)
 class Tile:
-    """One clip of the synthetic crowd, looped in its own cell of the crowd frame.
+    """One cell of the synthetic crowd, looping the crowd's clip.
 
     Attributes:
-        clip: the video's file name in ../shared/data/multi/.
-        crop: ``(x, y, width, height)`` of the part of the clip's frames shown, in the clip's pixels.
-        cell: ``(x, y, width, height)`` where the crop is shown in the crowd frame, pixels (the crop
-            resized to it; the same aspect ratio).
-        people: how many people the clip shows (SOURCES.md).
+        cell: ``(x, y, width, height)`` where the clip's crop is shown in the crowd frame, pixels
+            (the crop resized to it; the same aspect ratio).
         mirrored: shown flipped left to right.
         start_s: the clip time, seconds, shown at the crowd's first frame.
-        gap_s: seconds the cell stays black after each pass of the clip (its people have left).
     """
 
-    clip: str
-    crop: tuple[int, int, int, int]
     cell: tuple[int, int, int, int]
-    people: int
     mirrored: bool = False
     start_s: float = 0.0
-    gap_s: float = 0.0
 
 
-KIDS = Tile("bedroom_kids.mp4", crop=(140, 0, 360, 540), cell=(0, 0, 384, 576), people=2, gap_s=1.0)
-CROWD_TILES = tuple(replace(KIDS, cell=(384 * column, 576 * row, 384, 576), mirrored=(row + column) % 2 == 1,
-                            start_s=0.67 * (5 * row + column))
+CROWD_TILES = tuple(Tile(cell=(384 * column, 576 * row, 384, 576), mirrored=(row + column) % 2 == 1,
+                         start_s=0.67 * (5 * row + column))
                     for row in range(2) for column in range(5))
 
 
@@ -107,46 +107,43 @@ class Crowd:
     """The synthetic crowd video: ``frame(i)`` is frame ``i`` (at ``i / fps`` seconds), uint8 RGB of
     shape (height, width, 3), black where no tile is.
 
-    Each tile's crop of every frame of its clip is resized to its cell once, here; a tile shows the
-    clip frame at ``start_s`` plus the crowd's time, looping the clip at the clip's own rate.
+    The crop of every frame of the clip is resized to the cells' size once, here; a tile shows the
+    clip frame at ``start_s`` plus the crowd's time, looping the clip at the clip's own rate with
+    ``CROWD_GAP_S`` of black after each pass.
     """
 
     def __init__(self, tiles: Iterable[Tile] = CROWD_TILES, size: tuple[int, int] = CROWD_SIZE,
-                 fps: float = CROWD_FPS, media: Path = CROWD_MEDIA) -> None:
+                 fps: float = CROWD_FPS) -> None:
         import cv2
 
         from posegraph.app.media import DEFAULT_FPS, open_source
 
         self.tiles, self.size, self.fps = tuple(tiles), size, fps
-        shown: dict[str, set[tuple[tuple[int, ...], tuple[int, ...]]]] = {}  # clip -> {(crop, cell size)}
-        for tile in self.tiles:
-            shown.setdefault(tile.clip, set()).add((tile.crop, tile.cell[2:]))
-        plates: dict[tuple[str, tuple[int, ...], tuple[int, ...]], list[np.ndarray]] = {}
-        clip_fps: dict[str, float] = {}
-        for clip, parts in shown.items():
-            with open_source(media / clip) as source:  # one frame at a time: only the resized crops are kept
-                clip_fps[clip] = source.fps or DEFAULT_FPS
-                for frame in source:
-                    for (x, y, w, h), cell_size in parts:
-                        plates.setdefault((clip, (x, y, w, h), cell_size), []).append(
-                            cv2.resize(frame.image[y:y + h, x:x + w], cell_size, interpolation=cv2.INTER_AREA))
-        self.plates = [(plates[(t.clip, t.crop, t.cell[2:])], clip_fps[t.clip]) for t in self.tiles]
+        cell_sizes = {tile.cell[2:] for tile in self.tiles}
+        if len(cell_sizes) != 1:
+            raise ValueError(f"the crowd's cells must share one size, got {sorted(cell_sizes)}")
+        (cell_size,) = cell_sizes
+        x, y, w, h = CROWD_CROP
+        with open_source(CROWD_MEDIA / CROWD_CLIP) as source:  # one frame at a time: only the resized crops are kept
+            self.clip_fps = source.fps or DEFAULT_FPS
+            self.plate = [cv2.resize(frame.image[y:y + h, x:x + w], cell_size, interpolation=cv2.INTER_AREA)
+                          for frame in source]
+        self.period = len(self.plate) + round(CROWD_GAP_S * self.clip_fps)  # clip frames, the gap's included
 
     @property
     def people(self) -> int:
         """People in view (when everyone is inside their tile)."""
-        return sum(tile.people for tile in self.tiles)
+        return CROWD_CLIP_PEOPLE * len(self.tiles)
 
     def frame(self, index: int) -> np.ndarray:
         """Frame ``index`` of the crowd, a new array."""
         width, height = self.size
         image = np.zeros((height, width, 3), np.uint8)
-        for tile, (plate, clip_fps) in zip(self.tiles, self.plates):
-            period = len(plate) + round(tile.gap_s * clip_fps)  # clip frames, the gap's included
-            clip_frame = int((index / self.fps + tile.start_s) * clip_fps) % period
-            if clip_frame >= len(plate):  # in the gap
+        for tile in self.tiles:
+            clip_frame = int((index / self.fps + tile.start_s) * self.clip_fps) % self.period
+            if clip_frame >= len(self.plate):  # in the gap
                 continue
-            shown = plate[clip_frame]
+            shown = self.plate[clip_frame]
             x, y, w, h = tile.cell
             image[y:y + h, x:x + w] = shown[:, ::-1] if tile.mirrored else shown
         return image
