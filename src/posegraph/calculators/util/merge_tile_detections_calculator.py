@@ -69,15 +69,19 @@ def merge_tile_detections(whole: list[Detection], per_tile: tuple[list[Detection
                              tolerance=options.edge_tolerance)]
     if not kept:
         return whole
-    merged = weighted_nms(np.array([d.score for d in kept], np.float32),
-                          np.array([[d.xmin, d.ymin, d.width, d.height] for d in kept], np.float32),
+    threshold = np.float32(options.min_suppression_threshold)
+    merged = weighted_nms(np.array([d.score for d in kept], np.float32), _boxes(kept),
                           np.stack([np.asarray(d.keypoints, np.float32) for d in kept]),
                           iou_threshold=options.min_suppression_threshold)
-    if whole:
-        boxes = np.array([[d.xmin, d.ymin, d.width, d.height] for d in whole], np.float32)
-        merged = [d for d in merged if not (iou(np.array([d.xmin, d.ymin, d.width, d.height], np.float32), boxes)
-                                            > np.float32(options.min_suppression_threshold)).any()]
+    if whole and merged:
+        whole_boxes = _boxes(whole)
+        merged = [d for d, box in zip(merged, _boxes(merged)) if not (iou(box, whole_boxes) > threshold).any()]
     return list(whole) + merged if merged else whole
+
+
+def _boxes(detections: list[Detection]) -> np.ndarray:
+    """float32 (N, 4): each detection's ``xmin, ymin, width, height``."""
+    return np.array([[d.xmin, d.ymin, d.width, d.height] for d in detections], np.float32)
 
 
 class MergeTileDetectionsCalculator(Calculator):
