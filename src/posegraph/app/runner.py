@@ -268,10 +268,11 @@ def run_media(graph: Graph, source: MediaSource, *, output: str | Path | None = 
         frames_in.put(_END)
 
     def write() -> None:
-        from tqdm import tqdm
+        bar = None
+        if progress and not source.is_live:
+            from tqdm import tqdm  # imported only for a bar: it takes about 0.05 s
 
-        bar = tqdm(total=source.frame_count, unit="frame", disable=not progress or source.is_live,
-                   desc=Path(source.name).name, leave=False)
+            bar = tqdm(total=source.frame_count, unit="frame", desc=Path(source.name).name, leave=False)
         try:
             while (item := results.get()) is not _END:
                 index, timestamp, out = item
@@ -286,14 +287,16 @@ def run_media(graph: Graph, source: MediaSource, *, output: str | Path | None = 
                     writer.write(index, timestamp, out)
                 summary.frames += 1
                 summary.frames_with_pose += any(has_pose(out[name], kind) for name, kind in pose_streams.items())
-                bar.update()
+                if bar is not None:
+                    bar.update()
         except BaseException as e:
             write_error.append(e)
             stop.set()
             while results.get() is not _END:  # let the graph thread finish
                 pass
         finally:
-            bar.close()
+            if bar is not None:
+                bar.close()
 
     def frames() -> Iterator[tuple[int, Any]]:
         while (item := frames_in.get()) is not _END:
