@@ -175,3 +175,37 @@ def test_rows_refuse_people_beside_single_pose_landmarks(tmp_path):
     with pytest.raises(MediaError, match=r"cannot also hold the landmark lists a beside the people of poses; "
                                          r"write \.jsonl instead"):
         open_landmark_writer(tmp_path / "l.csv", {"poses": Poses, "a": NormalizedLandmarkList}, IMAGE)
+
+
+def edge_case_landmarks(seed: int) -> np.ndarray:
+    """(33, 5) float32 landmarks drawn from every magnitude a float32 has, with the values where
+    numpy's and Python's float text part ways (1e-04, 1e6 and above) and non-finite ones mixed in."""
+    rng = np.random.default_rng(seed)
+    values = rng.integers(0, 2**32, 33 * 5, dtype=np.uint64).astype(np.uint32).view(np.float32)
+    values = np.where(np.isfinite(values), values, np.float32(0.25))  # random bits can be signalling NaNs
+    values = np.where(rng.random(values.shape) < 0.5, rng.normal(0, 1, values.shape).astype(np.float32), values)
+    specials = np.array([0.0, -0.0, 1e-4, -1e-4, 1e-5, 999_999.94, 1e6, 1.5e7, np.nan, np.inf, -np.inf], np.float32)
+    if seed % 2:  # half the arrays have no special value: the one-step text path
+        values = np.where(np.isfinite(values) & (np.abs(values) < 1e6), values, 0.5)
+    else:
+        picks = rng.integers(0, values.size, 3)
+        values[picks] = rng.choice(specials, 3)
+    return values.reshape(33, 5)
+
+
+def test_jsonl_text_is_json_dumps_of_the_values_for_any_float32():
+    """The writer builds a landmark list's JSON text from numpy's float32 strings in one step; it
+    must be exactly the text ``json.dumps`` writes for the same values (float32's shortest form,
+    non-finite values null)."""
+    from posegraph.app.writers import json_text, json_value
+
+    for seed in range(400):
+        data = edge_case_landmarks(seed)
+        for value in (NormalizedLandmarkList(data), LandmarkList(data.astype(np.float64)),
+                      NormalizedLandmarkList(data[:seed % 5])):
+            expected = json.dumps(json_value(value, "here"), separators=(",", ":"))
+            assert json_text(value, "here") == expected, seed
+    people_there = tuple(Pose(i, 0.5 + i / 10, (0.1, 0.2, 0.3, 0.4), NormalizedLandmarkList(edge_case_landmarks(i)),
+                              LandmarkList(edge_case_landmarks(i + 1))) for i in range(4))
+    for value in (people_there, people_there[:1], (), None, {"a": [1.5, np.float32(0.1)]}):
+        assert json_text(value, "here") == json.dumps(json_value(value, "here"), separators=(",", ":"))

@@ -155,6 +155,54 @@ def landmark_rows(landmarks: np.ndarray | None, what: str) -> list[list[float | 
             for row, oks in zip(text, finite)]
 
 
+_ROWS_FORMATS: dict[int, str] = {}
+"""Landmark count -> the ``%`` format of that many JSON rows of five values."""
+
+
+def landmark_json(landmarks: np.ndarray | None, what: str) -> str:
+    """:func:`landmark_rows` as JSON text: the same text ``json.dumps(..., separators=(",", ":"))``
+    writes for it, built in one step from numpy's float32 strings.
+
+    The one-step text is used when every value is finite and under 1e6 in magnitude: there numpy's
+    shortest float32 string is also Python's ``repr`` of the float it parses to, except for
+    ``1e-04`` (numpy writes float32(0.0001) in exponent form, Python writes ``0.0001``), which
+    takes the general path, as does anything else.
+
+    Raises:
+        ValueError: ``landmarks`` is not (N, 5); the message starts with ``what``.
+    """
+    if landmarks is not None:
+        array = np.asarray(landmarks, dtype=np.float32)
+        if array.ndim == 2 and array.shape[1] == 5 and np.isfinite(array).all() \
+                and np.abs(array).max(initial=0.0) < 1e6:
+            rows = _ROWS_FORMATS.get(len(array))
+            if rows is None:
+                rows = _ROWS_FORMATS[len(array)] = "[" + ",".join(["[%s,%s,%s,%s,%s]"] * len(array)) + "]"
+            text = rows % tuple(array.astype(str).ravel().tolist())
+            if "1e-04" not in text:
+                return text
+    return json.dumps(landmark_rows(landmarks, what), separators=(",", ":"))
+
+
+def json_text(value: Any, where: str) -> str:
+    """``value`` as JSON text: ``json.dumps(json_value(value, where), separators=(",", ":"))``,
+    with landmark lists (alone, or in a ``Pose`` or a tuple of them) written by :func:`landmark_json`.
+
+    Raises:
+        MediaError: a payload JSON cannot hold (see :func:`json_value`).
+    """
+    if isinstance(value, (NormalizedLandmarkList, LandmarkList)):
+        return landmark_json(value.data, where)
+    if isinstance(value, Pose):
+        return (f'{{"id":{int(value.id)},"score":{json.dumps(_float32(value.score))},'
+                f'"box":{json.dumps([_float32(v) for v in value.box], separators=(",", ":"))},'
+                f'"landmarks":{landmark_json(value.landmarks.data, where)},'
+                f'"world_landmarks":{landmark_json(value.world_landmarks.data, where)}}}')
+    if isinstance(value, tuple) and value and all(isinstance(v, Pose) for v in value):
+        return "[" + ",".join(json_text(v, where) for v in value) + "]"
+    return json.dumps(json_value(value, where), separators=(",", ":"))
+
+
 def _float32(value: float) -> float | None:
     """``value`` at float32 precision, in its shortest round-tripping form; non-finite as ``None``."""
     return float(str(np.float32(value))) if np.isfinite(value) else None
@@ -203,8 +251,10 @@ class JsonlLandmarkWriter(LandmarkWriter):
 
     def __init__(self, path: str | os.PathLike[str], streams: Mapping[str, Any], image: ImageInfo) -> None:
         self.path = Path(path)
-        self._streams = {name: f"{self.path}: stream {name!r}" for name in streams}  # name -> where, for errors
-        self._image = image
+        # name -> (its key in the line, where, for errors)
+        self._streams = {name: (json.dumps(name) + ":", f"{self.path}: stream {name!r}") for name in streams}
+        self._image = json.dumps({"width": image.width, "height": image.height, "fps": image.fps},
+                                 separators=(",", ":"))[1:-1]
         try:
             self._file: IO[str] = self.path.open("w", encoding="utf-8")
         except OSError as exc:
@@ -212,12 +262,10 @@ class JsonlLandmarkWriter(LandmarkWriter):
 
     def write(self, frame: int, timestamp_us: int, outputs: Mapping[str, Any]) -> None:
         """Write one frame's line (see the class docstring)."""
-        record: dict[str, Any] = {"frame": int(frame), "timestamp_us": int(timestamp_us),
-                                  "width": self._image.width, "height": self._image.height, "fps": self._image.fps}
-        for name, where in self._streams.items():
-            record[name] = json_value(outputs.get(name), where)
+        fields = [f'{{"frame":{int(frame)},"timestamp_us":{int(timestamp_us)}', self._image]
+        fields += [key + json_text(outputs.get(name), where) for name, (key, where) in self._streams.items()]
         try:
-            self._file.write(json.dumps(record, separators=(",", ":")) + "\n")
+            self._file.write(",".join(fields) + "}\n")
             self._file.flush()
         except (OSError, ValueError) as exc:
             raise MediaError(f"{self.path}: cannot write landmarks: {exc}") from exc
