@@ -237,6 +237,9 @@ def _repair_binary_message(msg: Any, where: str, problems: list[str], nodes: boo
 
 
 _CALCULATOR_FIELD = re.compile(r'\bcalculator\s*:\s*"([^"]+)"')
+# An options extension or Any type named as MediaPipe names them: ``[mediapipe.FooCalculatorOptions.ext]``
+# or ``[type.googleapis.com/mediapipe.FooCalculatorOptions]``, declared by ``FooCalculator``.
+_OPTIONS_NAME = re.compile(r'\[(?:type\.googleapis\.com/)?mediapipe\.(\w+)Options(?:\.ext)?\]')
 
 
 def _load_calculators(names: Iterable[str]) -> None:
@@ -249,8 +252,9 @@ def _load_calculators(names: Iterable[str]) -> None:
 
 
 def _load_named_calculators(text: str) -> None:
-    """Loads the calculators a pbtxt names (and so derives their options messages)."""
-    _load_calculators(set(_CALCULATOR_FIELD.findall(text)))
+    """Loads the calculators a pbtxt names, and those whose options messages it names (options
+    given to the wrong calculator), and so derives their options messages."""
+    _load_calculators(set(_CALCULATOR_FIELD.findall(text)) | set(_OPTIONS_NAME.findall(text)))
 
 
 def _options_type_known(name: str) -> bool:
