@@ -347,6 +347,50 @@ def test_a_subgraph_file_that_does_not_parse_is_reported_when_its_type_is_used(t
     assert info.value.file == str(path) and info.value.line == 2
 
 
+def test_only_the_subgraphs_a_graph_uses_are_parsed(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    write(tmp_path, "add_one.pbtxt", ADD_SUBGRAPH)
+    write(tmp_path, "broken.pbtxt", 'type: "Broken"\nnode { calculator: "X" bogus: 1 }\n')
+    text = 'input_stream: "in" output_stream: "out" node { calculator: "AddOne" input_stream: "IN:in" output_stream: "OUT:out" }'
+    with caplog.at_level("DEBUG", logger="posegraph"):
+        assert run(Graph.from_string(text, search_path=[tmp_path]), [1]) == [101]
+    assert "broken" not in caplog.text  # never read as a graph, so no complaint about it
+    assert find_subgraphs([tmp_path])["Broken"] == tmp_path / "broken.pbtxt"
+
+
+@pytest.mark.parametrize("text,declared", [
+    ('type: "Top"\nnode { calculator: "X" }', "Top"),
+    ("type : 'Single'", "Single"),
+    ('node { calculator: "X" }\ntype: "AfterNodes"', "AfterNodes"),
+    ('executor { name: "pool" type: "ThreadPoolExecutor" }\nnode { calculator: "X" }', None),
+    ('# type: "Commented"\nnode { calculator: "X" options { [mediapipe.FooOptions.ext] { type: "Inner" } } }', None),
+    ('node < calculator: "}" >\ntype: "AfterAngleBrackets"', "AfterAngleBrackets"),
+    ('node { calculator: "X" input_stream: "a#b" }\ntype: "AfterHashInString"', "AfterHashInString"),
+])
+def test_a_pbtxt_files_type_is_read_without_parsing_it(text: str, declared: str | None) -> None:
+    from posegraph.framework.subgraph import _declared_type_in_text
+
+    assert _declared_type_in_text(text, "pbtxt") == declared
+    assert load_config_text_type(text) == (declared or "")
+
+
+def load_config_text_type(text: str) -> str:
+    """The type protobuf's own parser reads (for the cases above that parse)."""
+    from posegraph.framework.config.loader import parse_config
+
+    return parse_config(text.replace("[mediapipe.FooOptions.ext] { type: \"Inner\" }", ""), "pbtxt").config.type
+
+
+@pytest.mark.parametrize("text,declared", [
+    ("type: PoseSomething\nnode:\n  - calculator: X\n", "PoseSomething"),
+    ("node:\n  - calculator: X\n    type: Nested\ntype: 'Quoted'  # a comment\n", "Quoted"),
+    ("executor:\n  - type: ThreadPoolExecutor\n", None),
+])
+def test_a_yaml_files_type_is_read_without_parsing_it(text: str, declared: str | None) -> None:
+    from posegraph.framework.subgraph import _declared_type_in_text
+
+    assert _declared_type_in_text(text, "yaml") == declared
+
+
 def test_graph_without_subgraph_nodes_is_returned_unchanged() -> None:
     loaded = load_config(GRAPHS / "pose_renderer.pbtxt")
     assert expand_subgraphs(loaded) is loaded

@@ -6,7 +6,10 @@ the ``search_path`` directories given to :class:`~posegraph.Graph`, the director
 folder or MediaPipe tree (see :func:`beside`), then the graphs shipped in ``posegraph.graphs``.
 Every ``.pbtxt``, ``.yaml`` and ``.yml`` file in each directory's tree (subdirectories included, as
 MediaPipe's ``mediapipe/modules/...`` layout needs; a graph file's own folder alone excepted) is
-indexed by its ``type`` field; each file is parsed once and cached by path and modification time.
+indexed by its ``type`` field, read from the file's text without parsing it (only a top-level
+``type`` counts, not an executor's); a subgraph's file is parsed when a graph uses it, once, and
+cached by path and modification time. A file declaring a type that does not parse is an error
+when that type is used (with the file's line and column), and is otherwise left alone.
 
 Expansion follows MediaPipe's ``subgraph_expansion.cc``: the node is replaced by the subgraph's
 nodes (themselves expanded first); inner node, stream and side packet names get the prefix
@@ -104,71 +107,113 @@ def subgraph_search_path(search_path: Iterable[str | Path] = (),
 
 
 _cache: dict[Path, tuple[int, LoadedConfig | GraphConfigError]] = {}
+_types: dict[Path, tuple[int, str | None]] = {}
 _cache_lock = threading.Lock()
 
 
-def _load_cached(path: Path) -> LoadedConfig | GraphConfigError:
-    """The parsed file (or its parse error), reparsed only when the file changed."""
+def _load_cached(path: Path) -> LoadedConfig:
+    """The parsed file, reparsed only when the file changed.
+
+    Raises:
+        GraphConfigError: the file does not parse (the error is cached as well).
+    """
     mtime = path.stat().st_mtime_ns
     with _cache_lock:
         hit = _cache.get(path)
+    if hit is None or hit[0] != mtime:
+        result: LoadedConfig | GraphConfigError
+        try:
+            result = load_config(path)
+        except GraphConfigError as e:
+            result = e
+        hit = (mtime, result)
+        with _cache_lock:
+            _cache[path] = hit
+    if isinstance(hit[1], GraphConfigError):
+        raise hit[1]
+    return hit[1]
+
+
+# A pbtxt file's tokens: comments, quoted strings, brackets, names and any other character.
+_PBTXT_TOKEN = re.compile(r"""#[^\n]*|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|[{}<>\[\]]|[\w.]+|\S""")
+_YAML_TYPE = re.compile(r"""^type[ \t]*:[ \t]*(["']?)([\w.]+)\1[ \t]*(?:#.*)?$""", re.MULTILINE)
+
+
+def _declared_type_in_text(text: str, syntax: str) -> str | None:
+    """The top-level ``type`` a graph file's text declares, without parsing it; ``None`` when it
+    declares none. For pbtxt, ``type: "Name"`` outside every ``{}``/``<>`` block; for YAML, a
+    ``type: Name`` line at the left margin (block style, as graph files are written)."""
+    if syntax == "yaml":
+        match = _YAML_TYPE.search(text)
+        return match.group(2) if match else None
+    depth = 0
+    tokens = [t for t in _PBTXT_TOKEN.findall(text) if not t.startswith("#")]
+    for i, token in enumerate(tokens):
+        if token in "{<":
+            depth += 1
+        elif token in "}>":
+            depth -= 1
+        elif depth == 0 and token == "type" and tokens[i + 1:i + 2] == [":"] and len(tokens) > i + 2 \
+                and tokens[i + 2][:1] in "\"'":
+            return tokens[i + 2][1:-1]
+    return None
+
+
+def _declared_type(path: Path) -> str | None:
+    """:func:`_declared_type_in_text` of a file, cached by path and modification time; ``None``
+    for a file that cannot be read as text."""
+    mtime = path.stat().st_mtime_ns
+    with _cache_lock:
+        hit = _types.get(path)
     if hit is not None and hit[0] == mtime:
         return hit[1]
-    result: LoadedConfig | GraphConfigError
     try:
-        result = load_config(path)
-    except GraphConfigError as e:
-        result = e
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        name = None
+    else:
+        name = _declared_type_in_text(text, "yaml" if path.suffix.lower() in (".yaml", ".yml") else "pbtxt")
     with _cache_lock:
-        _cache[path] = (mtime, result)
-    return result
+        _types[path] = (mtime, name)
+    return name
 
 
 @dataclass
 class _Index:
-    """Subgraph type -> parsed file, plus the files that did not parse."""
+    """Subgraph type -> the file declaring it, each parsed when first asked for."""
 
-    types: dict[str, LoadedConfig]
-    broken: dict[Path, GraphConfigError]
+    files: dict[str, Path]
 
-    def broken_file_for(self, type_name: str) -> GraphConfigError | None:
-        """The parse error of an unparsable file that seems to declare ``type_name``."""
-        declares = re.compile(r"""^\s*type\s*:\s*["']?""" + re.escape(type_name) + r"""["']?\s*$""", re.MULTILINE)
-        for path, error in self.broken.items():
-            try:
-                if declares.search(path.read_text(encoding="utf-8")):
-                    return error
-            except (OSError, UnicodeDecodeError):
-                continue
-        return None
+    def get(self, type_name: str) -> LoadedConfig | None:
+        """The parsed subgraph declaring ``type_name``, or ``None`` when no file declares it.
+
+        Raises:
+            GraphConfigError: the file declaring it does not parse.
+        """
+        path = self.files.get(type_name)
+        return None if path is None else _load_cached(path)
 
 
 def _index(search_path: Iterable[str | Path], graph_file: str | Path | None = None) -> _Index:
-    types: dict[str, LoadedConfig] = {}
-    broken: dict[Path, GraphConfigError] = {}
+    files: dict[str, Path] = {}
     for directory, recursive in subgraph_search_path(search_path, graph_file):
         for path in sorted(directory.rglob("*") if recursive else directory.iterdir()):
             if path.suffix.lower() not in GRAPH_SUFFIXES or not path.is_file():
                 continue
-            loaded = _load_cached(path)
-            if isinstance(loaded, GraphConfigError):
-                log.warning("ignoring unreadable graph file while looking for subgraphs: %s", loaded)
-                broken[path] = loaded
-                continue
-            name = loaded.config.type
+            name = _declared_type(path)
             if not name:
                 continue
-            if name in types:
-                log.debug("subgraph %r in %s is shadowed by %s", name, path, types[name].file)
+            if name in files:
+                log.debug("subgraph %r in %s is shadowed by %s", name, path, files[name])
                 continue
-            types[name] = loaded
-    return _Index(types, broken)
+            files[name] = path
+    return _Index(files)
 
 
 def find_subgraphs(search_path: Iterable[str | Path] = (), graph_file: str | Path | None = None) -> dict[str, Path]:
     """Subgraph types found on the search path (:func:`subgraph_search_path`), each with the file
     that declares it."""
-    return {name: Path(loaded.file) for name, loaded in _index(search_path, graph_file).types.items()}
+    return dict(_index(search_path, graph_file).files)
 
 
 # --- expansion -------------------------------------------------------------------------------
@@ -202,11 +247,8 @@ def expand_subgraphs(loaded: LoadedConfig, search_path: Iterable[str | Path] = (
         return loaded
     if index is None:
         index = _index(search_path, loaded.file)
-    if not any(node.calculator in index.types for node in loaded.config.node):
-        for node in loaded.config.node:
-            if get_calculator(node.calculator) is None and (error := index.broken_file_for(node.calculator)):
-                raise error
-        loaded.subgraph_types = sorted(index.types)
+    if not any(node.calculator in index.files for node in loaded.config.node):
+        loaded.subgraph_types = sorted(index.files)
         return loaded
     nodes = _expand(loaded, index, ())
     config = CalculatorGraphConfig()
@@ -220,7 +262,7 @@ def expand_subgraphs(loaded: LoadedConfig, search_path: Iterable[str | Path] = (
         if n.plain_options is not None:
             expanded.plain_options[i] = n.plain_options
     expanded.node_sources = node_sources
-    expanded.subgraph_types = sorted(index.types)
+    expanded.subgraph_types = sorted(index.files)
     return expanded
 
 
@@ -231,11 +273,8 @@ def _expand(loaded: LoadedConfig, index: _Index, stack: tuple[str, ...]) -> list
     out: list[_ExpandedNode] = []
     for i, node in enumerate(loaded.config.node):
         smap, key = sources.get(i, (loaded.source_map, ("node", i)))
-        sub = index.types.get(node.calculator)
-        if sub is None or get_calculator(node.calculator) is not None:
-            if get_calculator(node.calculator) is None and node.calculator and (
-                    error := index.broken_file_for(node.calculator)):
-                raise error
+        sub = index.get(node.calculator) if get_calculator(node.calculator) is None else None
+        if sub is None:
             out.append(_ExpandedNode(node, smap, key, loaded.plain_options.get(i)))
             continue
         chain = stack + (node.calculator,)
@@ -270,7 +309,7 @@ def _with_option_values(loaded: LoadedConfig, parent: Any | None, index: _Index)
             if cls.contract.options is None:
                 return None
             return options_message(cls.contract.options).full_name
-        sub = index.types.get(node.calculator)
+        sub = index.get(node.calculator)
         if sub is None:
             raise ValueError(f"unknown calculator {node.calculator!r}")
         return sub.config.graph_options[0].TypeName() if sub.config.graph_options else None
