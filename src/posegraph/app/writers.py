@@ -194,10 +194,9 @@ def json_text(value: Any, where: str) -> str:
     if isinstance(value, (NormalizedLandmarkList, LandmarkList)):
         return landmark_json(value.data, where)
     if isinstance(value, Pose):
-        return (f'{{"id":{int(value.id)},"score":{json.dumps(_float32(value.score))},'
-                f'"box":{json.dumps([_float32(v) for v in value.box], separators=(",", ":"))},'
-                f'"landmarks":{landmark_json(value.landmarks.data, where)},'
-                f'"world_landmarks":{landmark_json(value.world_landmarks.data, where)}}}')
+        return (json.dumps(_pose_fields(value), separators=(",", ":"))[:-1]
+                + f',"landmarks":{landmark_json(value.landmarks.data, where)}'
+                + f',"world_landmarks":{landmark_json(value.world_landmarks.data, where)}}}')
     if isinstance(value, tuple) and value and all(isinstance(v, Pose) for v in value):
         return "[" + ",".join(json_text(v, where) for v in value) + "]"
     return json.dumps(json_value(value, where), separators=(",", ":"))
@@ -206,6 +205,11 @@ def json_text(value: Any, where: str) -> str:
 def _float32(value: float) -> float | None:
     """``value`` at float32 precision, in its shortest round-tripping form; non-finite as ``None``."""
     return float(str(np.float32(value))) if np.isfinite(value) else None
+
+
+def _pose_fields(pose: Pose) -> dict[str, Any]:
+    """A person's ``id``, ``score`` and ``box`` as JSON data: the keys before its landmarks."""
+    return {"id": int(pose.id), "score": _float32(pose.score), "box": [_float32(v) for v in pose.box]}
 
 
 def json_value(value: Any, where: str) -> Any:
@@ -222,8 +226,7 @@ def json_value(value: Any, where: str) -> Any:
     if isinstance(value, (NormalizedLandmarkList, LandmarkList)):
         return landmark_rows(value.data, where)
     if isinstance(value, Pose):
-        return {"id": int(value.id), "score": _float32(value.score), "box": [_float32(v) for v in value.box],
-                "landmarks": landmark_rows(value.landmarks.data, where),
+        return {**_pose_fields(value), "landmarks": landmark_rows(value.landmarks.data, where),
                 "world_landmarks": landmark_rows(value.world_landmarks.data, where)}
     if isinstance(value, np.generic):
         return json_value(value.item(), where)
