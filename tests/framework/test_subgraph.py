@@ -357,6 +357,13 @@ def test_only_the_subgraphs_a_graph_uses_are_parsed(tmp_path: Path, caplog: pyte
     assert find_subgraphs([tmp_path])["Broken"] == tmp_path / "broken.pbtxt"
 
 
+def parsed_type(text: str, syntax: str) -> str:
+    """The type the full parser reads (a pbtxt's options of an unknown message taken out first)."""
+    from posegraph.framework.config.loader import parse_config
+
+    return parse_config(text.replace("[mediapipe.FooOptions.ext] { type: \"Inner\" }", ""), syntax).config.type
+
+
 @pytest.mark.parametrize("text,declared", [
     ('type: "Top"\nnode { calculator: "X" }', "Top"),
     ("type : 'Single'", "Single"),
@@ -370,25 +377,19 @@ def test_a_pbtxt_files_type_is_read_without_parsing_it(text: str, declared: str 
     from posegraph.framework.subgraph import _declared_type_in_text
 
     assert _declared_type_in_text(text, "pbtxt") == declared
-    assert load_config_text_type(text) == (declared or "")
-
-
-def load_config_text_type(text: str) -> str:
-    """The type protobuf's own parser reads (for the cases above that parse)."""
-    from posegraph.framework.config.loader import parse_config
-
-    return parse_config(text.replace("[mediapipe.FooOptions.ext] { type: \"Inner\" }", ""), "pbtxt").config.type
+    assert parsed_type(text, "pbtxt") == (declared or "")
 
 
 @pytest.mark.parametrize("text,declared", [
     ("type: PoseSomething\nnode:\n  - calculator: X\n", "PoseSomething"),
-    ("node:\n  - calculator: X\n    type: Nested\ntype: 'Quoted'  # a comment\n", "Quoted"),
+    ("executor:\n  - type: ThreadPoolExecutor\ntype: 'Quoted'  # a comment\n", "Quoted"),
     ("executor:\n  - type: ThreadPoolExecutor\n", None),
 ])
 def test_a_yaml_files_type_is_read_without_parsing_it(text: str, declared: str | None) -> None:
     from posegraph.framework.subgraph import _declared_type_in_text
 
     assert _declared_type_in_text(text, "yaml") == declared
+    assert parsed_type(text, "yaml") == (declared or "")
 
 
 def test_graph_without_subgraph_nodes_is_returned_unchanged() -> None:
