@@ -33,9 +33,9 @@ import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
-from posegraph.framework.config.loader import Key, LoadedConfig, SourceMap, load_config
+from posegraph.framework.config.loader import Key, LoadedConfig, SourceMap, load_config, text_syntax
 from posegraph.framework.config.schema import CalculatorGraphConfig
 from posegraph.framework.errors import ConfigProblem, GraphConfigError
 from posegraph.framework.graph_options import apply_option_values
@@ -111,27 +111,35 @@ _types: dict[Path, tuple[int, str | None]] = {}
 _cache_lock = threading.Lock()
 
 
+def _by_mtime(cache: dict[Path, tuple[int, Any]], path: Path, compute: Callable[[Path], Any]) -> Any:
+    """``compute(path)``, kept in ``cache`` and computed again only when the file changed."""
+    mtime = path.stat().st_mtime_ns
+    with _cache_lock:
+        hit = cache.get(path)
+    if hit is None or hit[0] != mtime:
+        hit = (mtime, compute(path))
+        with _cache_lock:
+            cache[path] = hit
+    return hit[1]
+
+
+def _parsed(path: Path) -> LoadedConfig | GraphConfigError:
+    try:
+        return load_config(path)
+    except GraphConfigError as e:
+        return e
+
+
 def _load_cached(path: Path) -> LoadedConfig:
     """The parsed file, reparsed only when the file changed.
 
     Raises:
         GraphConfigError: the file does not parse (the error is cached as well).
     """
-    mtime = path.stat().st_mtime_ns
-    with _cache_lock:
-        hit = _cache.get(path)
-    if hit is None or hit[0] != mtime:
-        result: LoadedConfig | GraphConfigError
-        try:
-            result = load_config(path)
-        except GraphConfigError as e:
-            result = e
-        hit = (mtime, result)
-        with _cache_lock:
-            _cache[path] = hit
-    if isinstance(hit[1], GraphConfigError):
-        raise hit[1]
-    return hit[1]
+    result = _by_mtime(_cache, path, _parsed)
+    if isinstance(result, GraphConfigError):
+        raise result
+    return result
 
 
 # A pbtxt file's tokens: comments, quoted strings, brackets, names and any other character.
@@ -153,29 +161,24 @@ def _declared_type_in_text(text: str, syntax: str) -> str | None:
             depth += 1
         elif token in "}>":
             depth -= 1
-        elif depth == 0 and token == "type" and tokens[i + 1:i + 2] == [":"] and len(tokens) > i + 2 \
-                and tokens[i + 2][:1] in "\"'":
-            return tokens[i + 2][1:-1]
+        elif depth == 0 and token == "type":
+            colon, value = (tokens[i + 1:i + 3] + ["", ""])[:2]
+            if colon == ":" and value[:1] in ("\"", "'"):
+                return value[1:-1]
     return None
 
 
 def _declared_type(path: Path) -> str | None:
     """:func:`_declared_type_in_text` of a file, cached by path and modification time; ``None``
     for a file that cannot be read as text."""
-    mtime = path.stat().st_mtime_ns
-    with _cache_lock:
-        hit = _types.get(path)
-    if hit is not None and hit[0] == mtime:
-        return hit[1]
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        name = None
-    else:
-        name = _declared_type_in_text(text, "yaml" if path.suffix.lower() in (".yaml", ".yml") else "pbtxt")
-    with _cache_lock:
-        _types[path] = (mtime, name)
-    return name
+    def read(path: Path) -> str | None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+        return _declared_type_in_text(text, text_syntax(path))
+
+    return _by_mtime(_types, path, read)
 
 
 @dataclass

@@ -93,8 +93,12 @@ def load_config(path: str | Path) -> LoadedConfig:
     except (OSError, UnicodeDecodeError) as e:
         raise GraphConfigError(f"cannot read graph config: {e.strerror if isinstance(e, OSError) else e}",
                                str(path)) from e
-    syntax = "yaml" if path.suffix.lower() in (".yaml", ".yml") else "pbtxt"
-    return parse_config(text, syntax, str(path))
+    return parse_config(text, text_syntax(path), str(path))
+
+
+def text_syntax(path: str | Path) -> str:
+    """A text graph file's syntax by its extension: ``"yaml"`` for ``.yaml``/``.yml``, else ``"pbtxt"``."""
+    return "yaml" if Path(path).suffix.lower() in (".yaml", ".yml") else "pbtxt"
 
 
 def parse_config(text: str, syntax: str = "pbtxt", file: str = "<string>") -> LoadedConfig:
