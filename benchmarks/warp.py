@@ -27,21 +27,12 @@ ROIS = [("small, upright", 0.5, 0.5, 0.3, 0.0), ("person-sized, turned 0.1 rad",
         ("person-sized, turned 45 degrees", 0.5, 0.55, 0.9, 0.785), ("larger than the frame", 0.5, 0.5, 1.4, 0.3)]
 
 
-def roi_matrix(image: np.ndarray, rect: Any, size: int, keep_aspect: bool = True) -> np.ndarray:
-    """The forward matrix ``warp_roi_to_tensor`` builds (the ROI's corners onto the tensor's)."""
-    from posegraph.calculators.image.image_to_tensor import _box_corners, pad_roi, roi_in_pixels
+def roi_matrix(image: np.ndarray, rect: Any, size: int) -> np.ndarray:
+    """The forward matrix ``warp_roi_to_tensor`` builds for ``rect`` and a square tensor of ``size``."""
+    from posegraph.calculators.image.image_to_tensor import pad_roi, roi_in_pixels, roi_warp_matrix
 
-    roi, _ = pad_roi(roi_in_pixels(rect, (image.shape[1], image.shape[0])), (size, size), keep_aspect)
-    dst = np.array([[0, size], [0, 0], [size, 0], [size, size]], np.float32)
-    return cv2.getPerspectiveTransform(_box_corners(roi), dst)
-
-
-def whole_frame_tensor(image: np.ndarray, rect: Any, size: int = 256, border: int = cv2.BORDER_REPLICATE,
-                       keep_aspect: bool = True) -> np.ndarray:
-    """MediaPipe's CPU warp: ``warpPerspective`` on the whole frame, then to [0, 1] float32."""
-    warped = cv2.warpPerspective(image, roi_matrix(image, rect, size, keep_aspect), (size, size),
-                                 flags=cv2.INTER_LINEAR, borderMode=border, borderValue=0)
-    return np.multiply(warped, np.float32(1.0) / np.float32(255.0), dtype=np.float32)
+    roi, _ = pad_roi(roi_in_pixels(rect, (image.shape[1], image.shape[0])), (size, size), True)
+    return roi_warp_matrix(roi, (size, size))
 
 
 def whole_frame_warp(image: np.ndarray, matrix: np.ndarray, out: np.ndarray) -> None:

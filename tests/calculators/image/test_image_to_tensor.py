@@ -128,14 +128,28 @@ def _border(name: str) -> int:
     return cv2.BORDER_REPLICATE if name == "replicate" else cv2.BORDER_CONSTANT
 
 
+def forward_matrix(image: np.ndarray, rect: NormalizedRect, size: int, keep_aspect: bool = True) -> np.ndarray:
+    """The perspective matrix from ``rect``'s padded ROI onto a square tensor of ``size``."""
+    from posegraph.calculators.image.image_to_tensor import pad_roi, roi_in_pixels, roi_warp_matrix
+
+    roi, _ = pad_roi(roi_in_pixels(rect, (image.shape[1], image.shape[0])), (size, size), keep_aspect)
+    return roi_warp_matrix(roi, (size, size))
+
+
+def whole_frame_tensor(image: np.ndarray, rect: NormalizedRect, size: int = 256, border: int = cv2.BORDER_REPLICATE,
+                       keep_aspect: bool = True) -> np.ndarray:
+    """MediaPipe's CPU warp: ``warpPerspective`` on the whole frame, then to [0, 1] float32."""
+    warped = cv2.warpPerspective(image, forward_matrix(image, rect, size, keep_aspect), (size, size),
+                                 flags=cv2.INTER_LINEAR, borderMode=border, borderValue=0)
+    return np.multiply(warped, np.float32(1.0) / np.float32(255.0), dtype=np.float32)
+
+
 def test_the_crop_gives_the_whole_frame_warps_pixels(shared_data):
     """Every frame of the squat video, random ROIs (rotated, partly or wholly outside the image,
     smaller and larger than the tensor), both border modes: warp_roi_to_tensor, which warps a copy
     of the ROI's bounding box, equals MediaPipe's warp of the whole frame bit for bit."""
     from posegraph.app.media import open_source
     from posegraph.calculators.image.image_to_tensor import WarpScratch, _crop_for_warp
-
-    from benchmarks.warp import roi_matrix, whole_frame_tensor  # the benchmark times what this checks
 
     rng = np.random.default_rng(13)
     scratch = WarpScratch()
@@ -146,7 +160,7 @@ def test_the_crop_gives_the_whole_frame_warps_pixels(shared_data):
                 rect = NormalizedRect(x_center=float(rng.uniform(-0.3, 1.3)), y_center=float(rng.uniform(-0.3, 1.3)),
                                       width=float(rng.uniform(0.05, 1.6)), height=float(rng.uniform(0.05, 1.6)),
                                       rotation=float(rng.uniform(-math.pi, math.pi)))
-                source_image, _ = _crop_for_warp(frame.image, roi_matrix(frame.image, rect, 256), (256, 256), scratch)
+                source_image, _ = _crop_for_warp(frame.image, forward_matrix(frame.image, rect, 256), (256, 256), scratch)
                 cropped += source_image is not frame.image
                 for border in ("replicate", "zero"):
                     tensor, _ = warp_roi_to_tensor(frame.image, rect, border_mode=border, scratch=scratch)
@@ -158,8 +172,6 @@ def test_the_crop_gives_the_whole_frame_warps_pixels(shared_data):
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_the_crop_gives_the_goldens_pixels(shared_data, name):
-    from benchmarks.warp import whole_frame_tensor
-
     roi, degrees, size, keep, border, _ = CASES[name]
     image = _rgb(shared_data / "mediapipe_goldens" / "image_to_tensor" / "input.jpg")
     rect = NormalizedRect(rotation=_rotation(degrees), **roi)
@@ -173,14 +185,12 @@ def test_scratch_buffers_give_the_same_tensor_and_are_not_returned():
     of the scratch buffers."""
     from posegraph.calculators.image.image_to_tensor import WarpScratch, _crop_for_warp
 
-    from benchmarks.warp import roi_matrix, whole_frame_tensor
-
     rng = np.random.default_rng(1)
     scratch = WarpScratch()
     rect = NormalizedRect(x_center=0.4, y_center=0.6, width=0.7, height=0.5, rotation=0.3)
     for shape, size in (((480, 360, 3), 64), ((300, 200, 3), 32), ((400, 300), 64), ((320, 280, 4), 48)):
         image = rng.integers(0, 256, shape, np.uint8)
-        source, _ = _crop_for_warp(image, roi_matrix(image, rect, size), (size, size), WarpScratch())
+        source, _ = _crop_for_warp(image, forward_matrix(image, rect, size), (size, size), WarpScratch())
         assert source is not image and source.shape[2:] == image.shape[2:]  # the crop path, channels kept
         reused, _ = warp_roi_to_tensor(image, rect, output_size=(size, size), scratch=scratch)
         expected = whole_frame_tensor(image, rect, size)

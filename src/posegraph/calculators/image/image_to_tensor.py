@@ -20,7 +20,7 @@ from posegraph.calculators.formats import NormalizedRect
 from posegraph.calculators.image.warp_affine import CV_BORDER, BorderMode, inverse_matrix, warp_affine
 
 __all__ = ["RotatedRect", "BorderMode", "WarpScratch", "roi_in_pixels", "pad_roi", "value_range_transform",
-           "warp_roi_to_tensor", "letterbox_to_tensor", "subrect_to_rect_matrix",
+           "roi_warp_matrix", "warp_roi_to_tensor", "letterbox_to_tensor", "subrect_to_rect_matrix",
            "warp_tensor_to_image"]
 
 _F = np.float32
@@ -104,6 +104,16 @@ def _box_corners(roi: RotatedRect) -> np.ndarray:
     return cv2.boxPoints(((roi.center_x, roi.center_y), (roi.width, roi.height), angle))
 
 
+def roi_warp_matrix(roi: RotatedRect, output_size: tuple[int, int]) -> np.ndarray:
+    """The 3x3 float64 perspective matrix taking the ROI (pixels of the image, as :func:`pad_roi`
+    returns it) onto a tensor of ``output_size`` = (width, height): its corners
+    (:func:`_box_corners`) onto the tensor's, as MediaPipe's OpenCV converter builds it for
+    ``warpPerspective``."""
+    out_w, out_h = int(output_size[0]), int(output_size[1])
+    corners = np.array([[0, out_h], [0, 0], [out_w, 0], [out_w, out_h]], _F)
+    return cv2.getPerspectiveTransform(_box_corners(roi), corners)
+
+
 def subrect_to_rect_matrix(roi: RotatedRect, image_size: tuple[int, int]) -> np.ndarray:
     """The 4x4 float32 row-major matrix mapping a point of the ROI's crop, normalized to [0, 1] of
     the crop, to the same point normalized to the ``(W, H)`` image (MediaPipe's
@@ -139,12 +149,11 @@ def warp_roi_to_tensor(image: np.ndarray, rect: NormalizedRect | None, *,
     box (plus the bilinear neighbour, clipped to the image) are first copied into ``scratch``'s
     crop buffer, one sequential pass, and the warp runs on that copy with the crop's origin folded
     into its inverse map (float64, as OpenCV inverts it), which gives the same pixels bit for bit.
-    The warp alone, sampling a rotated ROI of a frame the model's last call pushed out of the CPU's
-    caches, walks memory in an order the CPU does not prefetch, and takes longer than the copy and
-    the warp of the copy together (on the tracking graph's ROIs of the squat video about 1.25
-    against 0.95 ms: ``python -m benchmarks warp``). When the box is the whole image (the
-    detector's letterbox) or no larger than the tensor, the frame is warped directly: the copy
-    would only add to it.
+    On a frame the model's last call pushed out of the CPU's caches, the warp of the tracking
+    graph's ROIs alone takes longer than the copy and the warp of the copy together (``python -m
+    benchmarks warp`` times both; the README's Performance section has its figures). When the box
+    is the whole image (the detector's letterbox) or no larger than the tensor, the frame is warped
+    directly: the copy would only add to it.
 
     Tensor pixel ``(u, v)`` samples image point ``c + R(rotation) @ ((u/W_t - 0.5) * w,
     (v/H_t - 0.5) * h)`` (corner to corner, no half-pixel shift), bilinear on uint8, then
@@ -181,8 +190,7 @@ def warp_roi_to_tensor(image: np.ndarray, rect: NormalizedRect | None, *,
                          f"{rect}")
     roi, padding = pad_roi(roi, output_size, keep_aspect_ratio)
     out_w, out_h = int(output_size[0]), int(output_size[1])
-    corners = np.array([[0, out_h], [0, 0], [out_w, 0], [out_w, out_h]], _F)
-    matrix = cv2.getPerspectiveTransform(_box_corners(roi), corners)
+    matrix = roi_warp_matrix(roi, (out_w, out_h))
     if scratch is None:
         scratch = WarpScratch()
     crop, inverse = _crop_for_warp(image, matrix, (out_w, out_h), scratch)
