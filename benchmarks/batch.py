@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import REPO, SHARED_VIDEO
+from benchmarks.common import REPO, SHARED_VIDEO, child_env
 
 STILL = SHARED_VIDEO.with_name("pose.jpg")
 
@@ -88,9 +88,11 @@ def _startup_costs(image: Path) -> dict[str, float]:
         for _ in range(3):
             start = time.perf_counter()
             subprocess.run([sys.executable, "-m", "posegraph.app.cli", "run", "pose_tracking", "--input", str(image),
-                            "--landmarks", str(Path(tmp) / "out.jsonl"), "-q"], check=True, capture_output=True)
+                            "--landmarks", str(Path(tmp) / "out.jsonl"), "-q"], check=True, capture_output=True,
+                           env=child_env())
             runs.append(time.perf_counter() - start)
-    proc = subprocess.run([sys.executable, "-c", _STARTUP], check=True, capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-c", _STARTUP], check=True, capture_output=True, text=True,
+                          env=child_env())
     return {"process_s": round(statistics.median(runs), 2), **json.loads(proc.stdout)}
 
 
@@ -99,7 +101,7 @@ def _mediapipe(python: str, copies: list[Path], processes: int, out: Path) -> tu
     shares = [copies[i::processes] for i in range(processes)]
     start = time.perf_counter()
     running = [subprocess.Popen([python, str(script), str(out), *map(str, share)], stdout=subprocess.PIPE,
-                                stderr=subprocess.DEVNULL, text=True) for share in shares if share]
+                                stderr=subprocess.DEVNULL, text=True, env=child_env()) for share in shares if share]
     frames = 0
     for proc in running:
         stdout, _ = proc.communicate(timeout=3600)

@@ -12,6 +12,14 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_VIDEO = REPO.parent / "shared" / "data" / "media" / "pose_squats.mp4"
 
 
+def child_env() -> dict[str, str]:
+    """This process's environment for a timed child process, less ``PYTHONDONTWRITEBYTECODE``:
+    with it set, Python compiles every module from source on each start and never writes the
+    bytecode caches that installing a package writes (``pip install`` compiles them; MediaPipe's
+    environment has them), so a timed run would pay a compile that no installed copy pays."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def machine() -> str:
     """One line describing this machine: CPU model, cores, Python and library versions."""
     import cv2

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import REPO, decode
+from benchmarks.common import REPO, child_env, decode
 
 MEDIAPIPE_SCRIPT = REPO / "benchmarks" / "mediapipe_batch.py"
 
@@ -48,10 +48,10 @@ def looped_clip(video: Path, loops: int, out: Path) -> int:
 
 def wall_seconds(command: list[str]) -> tuple[float, float]:
     """(seconds from starting ``command`` to its exit, CPU seconds it used: user + system, all its
-    threads). The command must succeed."""
+    threads). The command must succeed; it runs with :func:`child_env`."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run(command, check=True, capture_output=True, timeout=900)
+    subprocess.run(command, check=True, capture_output=True, timeout=900, env=child_env())
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)

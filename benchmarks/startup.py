@@ -8,13 +8,14 @@ caches (as installing a package does); the median of the next ``runs`` is report
 
 from __future__ import annotations
 
-import os
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from benchmarks.common import child_env
 
 CHILD = r'''
 import sys
@@ -35,10 +36,9 @@ graph.close()
 def first_result_seconds(video: Path) -> tuple[float, float]:
     """(wall seconds from starting the child to its first landmarks, CPU seconds the child had
     used by then: less sensitive than wall time to a shared machine's load)."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     start = time.perf_counter()
     child = subprocess.Popen([sys.executable, "-c", CHILD, str(video)], stdout=subprocess.PIPE,
-                             stderr=subprocess.DEVNULL, text=True, env=env)
+                             stderr=subprocess.DEVNULL, text=True, env=child_env())
     assert child.stdout is not None
     line = child.stdout.readline()
     seconds = time.perf_counter() - start
