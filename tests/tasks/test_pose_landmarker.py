@@ -84,6 +84,19 @@ def test_video_mode_keeps_ids_and_live_stream_calls_back_in_order(pose_models: P
     assert all(image.numpy_view() is frame for (_, _, image), frame in zip(got, hug))
 
 
+def test_video_mode_with_mediapipes_association_keeps_the_one_person_mediapipe_keeps(
+        pose_models: Path, hug: list[np.ndarray]) -> None:
+    """On hug MediaPipe's video mode gives one pose a frame (its association lets the later of the
+    two overlapping detections replace the other); so does ``association="mediapipe"``, which also
+    keeps that person's id."""
+    reference = load_reference(DATA / "hug.video.json.gz")
+    options = PoseLandmarkerOptions(running_mode=RunningMode.VIDEO, num_poses=2, association="mediapipe")
+    with PoseLandmarker.create_from_options(options) as landmarker:
+        video = [landmarker.detect_for_video(frame, 33 * i) for i, frame in enumerate(hug)]
+    assert [len(r.pose_landmarks) for r in video] == [len(f["poses"]) for f in reference["frames"][:len(hug)]]
+    assert [r.track_ids for r in video] == [[0]] * len(hug)
+
+
 def test_calls_in_the_wrong_mode_raise_as_mediapipe_does(pose_models: Path, hug: list[np.ndarray]) -> None:
     with PoseLandmarker.create_from_options(PoseLandmarkerOptions(running_mode=RunningMode.VIDEO)) as landmarker:
         with pytest.raises(ValueError, match="Task is not initialized with the image mode. Current running mode:VIDEO"):
@@ -101,6 +114,7 @@ def test_calls_in_the_wrong_mode_raise_as_mediapipe_does(pose_models: Path, hug:
     (PoseLandmarkerOptions(model="huge"), ValueError, "lite, full, heavy"),
     (PoseLandmarkerOptions(detection_tiles=9), SidePacketError, "detection_tiles must be between 1"),
     (PoseLandmarkerOptions(redetect_interval=-1), SidePacketError, "redetect_interval must be 0"),
+    (PoseLandmarkerOptions(association="greedy"), SidePacketError, "association must be one of assignment, mediapipe"),
 ])
 def test_unsupported_options_are_refused(options: PoseLandmarkerOptions, error: type, message: str) -> None:
     with pytest.raises(error, match=message):

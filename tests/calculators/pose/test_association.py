@@ -1,5 +1,5 @@
 """Multi-person association: ids kept by one-to-one overlap, duplicates, new and re-found people;
-the pose box and repeated poses; the detector's schedule."""
+MediaPipe's replacement rule with ids; the pose box and repeated poses; the detector's schedule."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import pytest
 
 from posegraph import SidePacketError
 from posegraph.calculators.formats import NormalizedRect
-from posegraph.calculators.pose.association import associate_rects, duplicate_poses, iou_matrix, landmarks_box, rect_boxes
+from posegraph.calculators.pose.association import (associate_by_replacement_with_ids, associate_rects, duplicate_poses,
+                                                    iou_matrix, landmarks_box, rect_boxes)
 from posegraph.testing import run_calculator
 
 A = NormalizedRect(0.25, 0.5, 0.2, 0.4)
@@ -71,6 +72,39 @@ def test_a_tracked_rect_on_a_paired_person_is_dropped() -> None:
 def test_someone_found_where_a_person_was_lost_gets_the_id_back() -> None:
     out = associate([shifted(B, 0.0, 1)], [shifted(A, 0.01), shifted(B, 0.0)], lost=[shifted(A, 0.0, 6)])
     assert [r.rect_id for r in out] == [1, 6]
+
+
+def replace(tracked, detected, lost=()):
+    return associate_by_replacement_with_ids(tracked, detected, match_threshold=0.5, lost=lost)
+
+
+def test_mediapipe_rule_a_detection_takes_the_place_and_the_id_of_the_track_it_overlaps() -> None:
+    detection = shifted(A, 0.01, rect_id=99)  # a detection's own rect_id is not an id
+    out = replace([shifted(B, 0.0, 4), shifted(A, 0.0, 3)], [detection])
+    assert out == [shifted(B, 0.0, 4), dataclasses.replace(detection, rect_id=3)]
+
+
+def test_mediapipe_rule_keeps_the_later_of_two_overlapping_detections() -> None:
+    # IoU 0.6 > 0.5: MediaPipe keeps one person of a hug, the later (lower-scored) detection.
+    assert replace([], [A, shifted(A, 0.05)]) == [shifted(A, 0.05)]
+    # Overlapping tracks (no detector run) become the later one, with the earlier's id.
+    assert replace([shifted(A, 0.0, 1), shifted(A, 0.05, 2)], []) == [shifted(A, 0.05, 1)]
+
+
+def test_mediapipe_rule_gives_a_lost_id_back() -> None:
+    out = replace([shifted(B, 0.0, 1)], [shifted(A, 0.01)], lost=[shifted(A, 0.0, 6)])
+    assert [r.rect_id for r in out] == [1, 6]
+
+
+def test_tracked_rect_association_takes_the_rule_from_a_side_packet() -> None:
+    inputs = {"TRACKED": {0: [shifted(A, 0.0, 1)]}, "DETECTED": {0: [shifted(A, 0.05), shifted(A, 0.10)]}}
+    assignment = run_calculator("TrackedRectAssociationCalculator", inputs)[""][0].payload
+    mediapipe = run_calculator("TrackedRectAssociationCalculator", inputs,
+                               side_packets={"ASSOCIATION": "mediapipe"})[""][0].payload
+    assert [r.rect_id for r in assignment] == [1, None]
+    assert mediapipe == (shifted(A, 0.10, 1),)
+    with pytest.raises(SidePacketError, match="assignment, mediapipe"):
+        run_calculator("TrackedRectAssociationCalculator", inputs, side_packets={"ASSOCIATION": "hungarian"})
 
 
 def test_landmarks_box_is_clipped_to_the_image() -> None:

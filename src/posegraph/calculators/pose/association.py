@@ -6,7 +6,8 @@ rotation ignored, by intersection over union (``util.nms.iou``). MediaPipe's rul
 (``association_calculator.h``) lets each later rect *replace* every earlier one it overlaps by more
 than the threshold, which keeps the person but loses who it was; here the tracked rects and the
 detections are paired one-to-one by maximum total overlap (``scipy.optimize.linear_sum_assignment``),
-so a detected person keeps the id of the track it continues.
+so a detected person keeps the id of the track it continues. ``associate_by_replacement_with_ids``
+applies MediaPipe's rule itself, ids added, for output identical to MediaPipe's Tasks graph.
 """
 
 from __future__ import annotations
@@ -17,18 +18,11 @@ from collections.abc import Sequence
 import numpy as np
 
 from posegraph.calculators.formats import NormalizedRect
+from posegraph.calculators.util.association_norm_rect_calculator import associate_by_replacement, rect_boxes
 from posegraph.calculators.util.nms import iou
 
-__all__ = ["rect_boxes", "iou_matrix", "associate_rects", "landmarks_box", "duplicate_poses"]
-
-
-def rect_boxes(rects: Sequence[NormalizedRect]) -> np.ndarray:
-    """float32 (N, 4): each rect as ``xmin, ymin, width, height``, normalized, rotation ignored
-    (MediaPipe's AssociationNormRectCalculator::GetRectangle)."""
-    if not rects:
-        return np.zeros((0, 4), np.float32)
-    return np.array([(r.x_center - r.width / 2, r.y_center - r.height / 2, r.width, r.height) for r in rects],
-                    np.float32)
+__all__ = ["rect_boxes", "iou_matrix", "associate_rects", "associate_by_replacement_with_ids", "landmarks_box",
+           "duplicate_poses"]
 
 
 def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -100,9 +94,48 @@ def associate_rects(tracked: Sequence[NormalizedRect], detected: Sequence[Normal
     paired = set(pair_of.values())
     new = [c for c in range(len(detected)) if c not in paired and not (
         len(track_boxes) and iou_matrix(d_boxes[c:c + 1], track_boxes).max() > duplicate_threshold)]
-    found_again = {new[r]: lost[c].rect_id for r, c in _pairs(d_boxes[new], rect_boxes(lost), match_threshold).items()}
-    out.extend(dataclasses.replace(detected[c], rect_id=found_again.get(c)) for c in new)
+    out.extend(_found_again([detected[c] for c in new], lost, match_threshold))
     return out
+
+
+def associate_by_replacement_with_ids(tracked: Sequence[NormalizedRect], detected: Sequence[NormalizedRect], *,
+                                      match_threshold: float,
+                                      lost: Sequence[NormalizedRect] = ()) -> list[NormalizedRect]:
+    """This frame's ROIs as MediaPipe's Tasks PoseLandmarkerGraph associates them, with ids.
+
+    MediaPipe's rule (``util.association_norm_rect_calculator.associate_by_replacement``) on the
+    tracked rects, then the detections: every rect replaces each one kept before it that it
+    overlaps by IoU > ``match_threshold``, so a detection replaces the track it overlaps, and of
+    two overlapping detections (two people hugging) the later one stays. The geometry is
+    MediaPipe's exactly; the ids are posegraph's: a rect that replaces a tracked one takes its id
+    (the generic AssociationCalculator's id rule), and a new person is matched with ``lost`` as in
+    :func:`associate_rects` step 5.
+
+    Args:
+        tracked: last frame's ROIs from landmarks, each with its track id as ``rect_id``.
+        detected: this frame's ROIs from detections, best detection first (``rect_id`` ignored).
+        match_threshold: the IoU above which a later rect replaces an earlier one.
+        lost: the last ROIs of recently lost people, each with its id as ``rect_id``.
+
+    Returns:
+        The ROIs in MediaPipe's order: tracked rects no detection replaced, then detections (each
+        with a track's id, a lost id or ``None``).
+    """
+    fresh = [dataclasses.replace(rect, rect_id=None) for rect in detected]
+    out = associate_by_replacement([tracked, fresh], match_threshold, carry_ids=True)
+    new = [i for i, rect in enumerate(out) if rect.rect_id is None]
+    for i, rect in zip(new, _found_again([out[i] for i in new], lost, match_threshold)):
+        out[i] = rect
+    return out
+
+
+def _found_again(new: Sequence[NormalizedRect], lost: Sequence[NormalizedRect],
+                 threshold: float) -> list[NormalizedRect]:
+    """``new`` with the id of the ``lost`` rect each is paired with one-to-one by maximum total
+    IoU (pairs above ``threshold``), ``None`` for the others."""
+    found = _pairs(rect_boxes(new), rect_boxes(lost), threshold)
+    return [dataclasses.replace(rect, rect_id=lost[found[i]].rect_id if i in found else None)
+            for i, rect in enumerate(new)]
 
 
 def _pairs(a: np.ndarray, b: np.ndarray, threshold: float) -> dict[int, int]:

@@ -41,7 +41,9 @@ class MultiPoseTrackingCalculator(Calculator):
     pose_landmarks_to_roi geometry) with its id as ``rect_id``.
 
     A person found twice (from two ROIs) is given once, the first in input order (tracked people
-    come first): ``pose.association.duplicate_poses`` with ``options.duplicate_threshold``.
+    come first): ``pose.association.duplicate_poses`` with ``options.duplicate_threshold``; not
+    with side packet ASSOCIATION ``"mediapipe"``, where every ROI's pose is given, as in MediaPipe's
+    Tasks graph.
     Someone new gets the next unused id (0, 1, 2, ...; ids are never reused). With smoothing on
     (side packet ENABLE true, the default, and DISABLE (static-image mode) not true) each id has its
     own one-euro filters (``pose.landmark_smoothing.PoseLandmarkSmoother``, MediaPipe's legacy pose
@@ -57,11 +59,13 @@ class MultiPoseTrackingCalculator(Calculator):
                 "SEGMENTATION_MASKS": Port(tuple, optional=True, doc="tuple[SegmentationMask]")},
         outputs={"POSES": Port(Poses, doc="tuple[Pose, ...]"),
                  "NEXT_NORM_RECTS": Port(tuple, optional=True, doc="tuple[NormalizedRect]")},
-        input_side_packets=SMOOTHING_SIDE_PACKETS,
+        input_side_packets={**SMOOTHING_SIDE_PACKETS,
+                            "ASSOCIATION": Port(str, optional=True, doc="'mediapipe': no repeat is dropped")},
     )
 
     def open(self, cc: CalculatorContext) -> None:
         self.smooth = smoothing_enabled(cc)
+        self.drop_repeats = cc.side_input("ASSOCIATION") != "mediapipe"
         self.next_id = 0
         self.smoothers: dict[int, PoseLandmarkSmoother] = {}
 
@@ -81,7 +85,8 @@ class MultiPoseTrackingCalculator(Calculator):
                              f"for {len(rects)} people")
         masks = masks or (None,) * len(rects)
         poses, next_rects, smoothers = [], [], {}
-        repeats = duplicate_poses([lm.data for lm in columns[0]], size, cc.options.duplicate_threshold)
+        repeats = (duplicate_poses([lm.data for lm in columns[0]], size, cc.options.duplicate_threshold)
+                   if self.drop_repeats else [False] * len(rects))
         for rect, landmarks, world, aux, score, mask, repeat in zip(rects, *columns, masks, repeats):
             if repeat:
                 continue

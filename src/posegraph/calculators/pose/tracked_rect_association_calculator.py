@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from posegraph import Calculator, CalculatorContext, Contract, Port
+from posegraph import Calculator, CalculatorContext, Contract, Port, SidePacketError
 from posegraph.calculators.formats import NormalizedRect
-from posegraph.calculators.pose.association import associate_rects
+from posegraph.calculators.pose.association import associate_by_replacement_with_ids, associate_rects
+
+#: The association rules: posegraph's one-to-one assignment, or MediaPipe's replacement.
+ASSOCIATIONS = ("assignment", "mediapipe")
 
 
 @dataclass(frozen=True)
@@ -18,32 +21,54 @@ class TrackedRectAssociationCalculatorOptions:
         duplicate_threshold: the IoU above which two rects are one person seen twice.
         max_lost_frames: how many frames a lost person's last ROI is remembered, so that someone
             found again there gets the old id back (0: never).
+        association: ``"assignment"`` (``pose.association.associate_rects``) or ``"mediapipe"``
+            (``pose.association.associate_by_replacement_with_ids``: MediaPipe's Tasks graph's
+            rects, with ids); side packet ASSOCIATION overrides it.
     """
 
     min_similarity_threshold: float = 0.5
     duplicate_threshold: float = 0.8
     max_lost_frames: int = 5
+    association: str = "assignment"
 
 
 class TrackedRectAssociationCalculator(Calculator):
     """Sends the ROIs to run the landmark model on: TRACKED (last frame's ROIs from landmarks, each
     with its track id as ``rect_id``) associated with DETECTED (this frame's ROIs from detections,
-    best first), as a tuple: tracked people first, each keeping its id, then new people with
-    ``rect_id`` ``None``, or the id of someone lost within the last ``max_lost_frames`` calls whose
-    last tracked ROI the new person overlaps. Sends at every timestamp where either input has a
-    packet (an empty tuple when both are empty lists). It takes MediaPipe's AssociationNormRectCalculator's place, with a
-    one-to-one assignment instead of replacement. Math: ``pose.association.associate_rects``.
+    best first), as a tuple, each ROI with its person's id as ``rect_id`` (``None`` for someone
+    new; someone lost within the last ``max_lost_frames`` calls and found again where their last
+    tracked ROI was gets the old id back). Sends at every timestamp where either input has a
+    packet (an empty tuple when both are empty lists). It takes the place of MediaPipe's
+    AssociationNormRectCalculator in the Tasks graph; ``association`` chooses the rule:
+
+    - ``"assignment"`` (default): tracked people first, then new ones; tracked rects and
+      detections paired one-to-one (``pose.association.associate_rects``), so two people close
+      together are both kept;
+    - ``"mediapipe"``: MediaPipe's replacement, which gives MediaPipe's ROIs exactly
+      (``pose.association.associate_by_replacement_with_ids``).
+
+    Raises (in ``open``):
+        SidePacketError: ASSOCIATION is not one of :data:`ASSOCIATIONS`.
+        ValueError: ``options.association`` is not one of them.
     """
 
     contract = Contract(
         inputs={"TRACKED": Port((list, tuple), optional=True), "DETECTED": Port((list, tuple), optional=True)},
         outputs={"": Port(tuple, doc="tuple[NormalizedRect]")},
-        input_side_packets={"MIN_SIMILARITY_THRESHOLD": Port(float, optional=True)},
+        input_side_packets={"MIN_SIMILARITY_THRESHOLD": Port(float, optional=True),
+                            "ASSOCIATION": Port(str, optional=True, doc="'assignment' or 'mediapipe'")},
         options=TrackedRectAssociationCalculatorOptions,
     )
 
     def open(self, cc: CalculatorContext) -> None:
         self.threshold = float(cc.side_input("MIN_SIMILARITY_THRESHOLD", default=cc.options.min_similarity_threshold))
+        rule = cc.side_input("ASSOCIATION")
+        if rule is not None and rule not in ASSOCIATIONS:
+            raise SidePacketError(f"association must be one of {', '.join(ASSOCIATIONS)}, got {rule!r}")
+        if cc.options.association not in ASSOCIATIONS:
+            raise ValueError(f"node {cc.node_name!r}: association must be one of {', '.join(ASSOCIATIONS)}, "
+                             f"got {cc.options.association!r}")
+        self.replace = (rule or cc.options.association) == "mediapipe"
         self.calls = 0
         self.last_seen: dict[int, tuple[int, NormalizedRect]] = {}  # id -> (call, its last tracked ROI)
 
@@ -58,5 +83,9 @@ class TrackedRectAssociationCalculator(Calculator):
         horizon = self.calls - cc.options.max_lost_frames
         self.last_seen = {k: v for k, v in self.last_seen.items() if v[0] >= horizon}
         lost = [rect for call, rect in self.last_seen.values() if call < self.calls]
-        cc.send("", tuple(associate_rects(tracked, detected or (), match_threshold=self.threshold,
-                                           duplicate_threshold=cc.options.duplicate_threshold, lost=lost)))
+        if self.replace:
+            rects = associate_by_replacement_with_ids(tracked, detected or (), match_threshold=self.threshold, lost=lost)
+        else:
+            rects = associate_rects(tracked, detected or (), match_threshold=self.threshold,
+                                    duplicate_threshold=cc.options.duplicate_threshold, lost=lost)
+        cc.send("", tuple(rects))

@@ -174,6 +174,12 @@ class PoseLandmarkerOptions:
         redetect_interval: VIDEO and LIVE_STREAM modes: 0 (MediaPipe's way) runs the detector
             whenever fewer than ``num_poses`` people are tracked; N > 0 every N frames and whenever
             nobody is (posegraph's; the module's ``redetect_interval`` side packet).
+        association: VIDEO and LIVE_STREAM modes: how tracked people and new detections are
+            matched. ``"assignment"`` (posegraph's) pairs them one-to-one, so two people close
+            together are both kept; ``"mediapipe"`` is MediaPipe's rule (a detection replaces
+            every person it overlaps, and of two overlapping detections the later stays), which
+            finds the people, and the ROIs, MediaPipe's PoseLandmarker finds (the module's
+            ``association`` side packet).
     """
 
     running_mode: RunningMode = RunningMode.IMAGE
@@ -186,6 +192,7 @@ class PoseLandmarkerOptions:
     model: str = "full"
     detection_tiles: int = 1
     redetect_interval: int = 0
+    association: str = "assignment"
 
 
 class PoseLandmarker:
@@ -226,6 +233,7 @@ class PoseLandmarker:
             "enable_segmentation": bool(options.output_segmentation_masks),
             "detection_tiles": options.detection_tiles,
             "redetect_interval": options.redetect_interval,
+            "association": options.association,
         })
         self._closed = False
 
@@ -237,7 +245,8 @@ class PoseLandmarker:
             ValueError: a result callback given outside LIVE_STREAM mode, or missing in it; an
                 unknown model name.
             SidePacketError: ``num_poses`` outside 1..100, ``detection_tiles`` outside 1..8, a
-                negative ``redetect_interval``.
+                negative ``redetect_interval``, an ``association`` other than ``"assignment"`` and
+                ``"mediapipe"``.
         """
         return cls(options)
 
