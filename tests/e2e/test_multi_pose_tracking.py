@@ -14,8 +14,11 @@ Parity (``posegraph.app.multi_parity``): MediaPipe's poses and ours are paired p
 least median landmark distance. IMAGE mode: the same number of poses on >= 99% of all frames, and
 paired landmarks within 0.05 px median. VIDEO mode (smoothing off: MediaPipe smooths no more than
 one pose): >= 95% of MediaPipe's poses paired with one of ours within 2% of the image diagonal
-(median landmark distance), and within 2 px on the clips where MediaPipe's tracking loop is not
-chaotic. Identity: ids switch at most once per 100 person-frames (``multi_parity.id_switches``).
+(median landmark distance); within 2 px, 95% of them or as many as MediaPipe keeps of its own
+poses when the centre pixel of each frame changes by one level (``CLIP.video.perturbed.json.gz``,
+``make_perturbed_multi_references.py``): with MediaPipe's association rule (side packet
+``association`` "mediapipe") on every clip, with ours on all but hug, where we track both people
+MediaPipe keeps one of. Identity: ids switch at most once per 100 person-frames (``multi_parity.id_switches``).
 Lite and heavy (``model_complexity`` 0 and 2) as full in IMAGE mode: the same number of poses on every
 frame, landmarks within 0.05 px median. Masks (``enable_segmentation``, full model): each paired pose's
 mask within 0.002 mean and 0.02 p99 absolute difference of MediaPipe's (issue 9's mask tolerance).
@@ -31,17 +34,18 @@ import pytest
 
 from posegraph import Graph, SidePacketError
 from posegraph.app.multi_parity import (MODEL_COMPLEXITY, compare, id_switches, load_reference, pair_poses,
-                                        reference_masks, run_graph)
+                                        reference_masks, reference_poses, run_graph)
 
 DATA = Path(__file__).parent / "data" / "multi"
 CLIPS = ["two_people_walk", "hug", "bedroom_kids", "basketball_low_res", "street_crowd"]
 STILLS = ["aic/054d9ce9201beffc76e5ff2169d2af2f027002ca", "aic/fa436c914fe4a8ec1ec5474af4d3820b84d17561",
           "aic/ff945ae2e729f24eea992814639d59b3bdec8bd8", "crowdpose/103319", "crowdpose/106848"]
-#: Clips on which MediaPipe's own video-mode tracking stays within 2 px of itself for >= 95% of its
-#: poses when the centre pixel of each frame changes by one level (two_people_walk: 24% do,
-#: basketball_low_res: 90%; ours 19% and 88%). On hug we track both people where MediaPipe keeps one
-#: and re-detects it on every frame, so its pose comes from a detection's ROI, ours from a tracked one.
-STABLE_CLIPS = ["bedroom_kids", "street_crowd"]
+#: MediaPipe's own spread: its VIDEO-mode poses on each clip with the centre pixel of every frame
+#: changed by one level (``make_perturbed_multi_references.py``), compared with its poses on the
+#: clip as it is. Where a tracking loop amplifies the least change (two_people_walk,
+#: basketball_low_res) MediaPipe keeps fewer than 95% of its own poses within 2 px; no other
+#: implementation can be asked to stay closer to it than it stays to itself.
+SPREAD = "{clip}.video.perturbed.json.gz"
 #: The media of the lite, heavy and mask references.
 MODEL_MEDIA = STILLS + ["street_crowd"]
 
@@ -52,8 +56,9 @@ def media(shared: Path, name: str) -> str:
 
 
 @lru_cache(maxsize=None)
-def _run(path: str, num_poses: int, static: bool, smooth: bool) -> tuple:
-    return tuple(run_graph(path, {"num_poses": num_poses, "static_image_mode": static, "smooth_landmarks": smooth}))
+def _run(path: str, num_poses: int, static: bool, smooth: bool, association: str = "assignment") -> tuple:
+    return tuple(run_graph(path, {"num_poses": num_poses, "static_image_mode": static, "smooth_landmarks": smooth,
+                                  "association": association}))
 
 
 @pytest.fixture(scope="module")
@@ -105,22 +110,59 @@ def test_each_pose_carries_mediapipes_mask(shared_data: Path, pose_models: Path)
                 assert pose.segmentation_mask.data.dtype == np.float32
 
 
+def within(reference: dict, ours: list, tolerance_px: float) -> float:
+    """The fraction of the reference's poses paired with one of ours within ``tolerance_px``
+    (median landmark distance)."""
+    size = (reference["width"], reference["height"])
+    medians = [float(np.median(d)) for ref, mine in zip(reference["frames"], ours)
+               for _, _, d in pair_poses([np.asarray(p["landmarks"]) for p in ref["poses"]],
+                                         [p.landmarks.data for p in mine], size)]
+    return sum(m <= tolerance_px for m in medians) / sum(len(f["poses"]) for f in reference["frames"])
+
+
+@lru_cache(maxsize=None)
+def spread(clip: str) -> dict:
+    """MediaPipe against itself on ``clip`` with one pixel a frame changed (``compare``'s figures)."""
+    reference = load_reference(DATA / f"{clip}.video.json.gz")
+    return compare(reference, reference_poses(load_reference(DATA / SPREAD.format(clip=clip))))
+
+
 @pytest.mark.parametrize("clip", CLIPS)
 def test_video_mode_finds_mediapipes_poses(shared_data: Path, pose_models: Path, clip: str) -> None:
+    """Our tracking (tracked people carried, people close together both kept): >= 95% of
+    MediaPipe's poses within 2% of the diagonal and at least its number of poses; within 2 px as
+    many as MediaPipe keeps of its own (or 95%), except on hug, where MediaPipe keeps one of the
+    two people, re-detected on every frame, and we track both from their landmarks."""
     reference = load_reference(DATA / f"{clip}.video.json.gz")
     ours = list(_run(media(shared_data, clip), reference["num_poses"], False, False))
-    size = (reference["width"], reference["height"])
-    tolerance = 0.02 * float(np.hypot(*size))
-    medians, total = [], 0
-    for ref, mine in zip(reference["frames"], ours):
-        refs = [np.asarray(p["landmarks"]) for p in ref["poses"]]
-        total += len(refs)
-        medians += [float(np.median(d)) for _, _, d in pair_poses(refs, [p.landmarks.data for p in mine], size)]
-    assert sum(m <= tolerance for m in medians) >= 0.95 * total
+    assert within(reference, ours, 0.02 * float(np.hypot(reference["width"], reference["height"]))) >= 0.95
     figures = compare(reference, ours)
     assert figures["poses"]["posegraph"] >= figures["poses"]["mediapipe"]
-    if clip in STABLE_CLIPS:
-        assert figures["matched"] >= 0.95, figures
+    if clip != "hug":
+        assert figures["matched"] >= min(0.95, spread(clip)["matched"]), (figures, spread(clip))
+
+
+@pytest.mark.parametrize("clip", CLIPS)
+def test_video_mode_with_mediapipes_association_stays_as_close_as_mediapipe_to_itself(
+        shared_data: Path, pose_models: Path, clip: str) -> None:
+    """``association`` "mediapipe": >= 95% of MediaPipe's poses within 2 px, or at least as many as
+    MediaPipe keeps of its own when one pixel a frame changes; as many people as MediaPipe on
+    every frame where it agrees with itself on every frame, and on at least as many frames where
+    it does not."""
+    reference = load_reference(DATA / f"{clip}.video.json.gz")
+    ours = list(_run(media(shared_data, clip), reference["num_poses"], False, False, "mediapipe"))
+    figures, itself = compare(reference, ours), spread(clip)
+    assert figures["matched"] >= min(0.95, itself["matched"]), (figures, itself)
+    assert figures["same_count"] >= itself["same_count"], (figures, itself)
+    assert within(reference, ours, 0.02 * float(np.hypot(reference["width"], reference["height"]))) >= 0.95
+
+
+def test_mediapipes_own_spread_is_wide_only_where_its_tracking_loop_amplifies() -> None:
+    """The yardstick itself: MediaPipe keeps >= 95% of its own poses within 2 px on the clips
+    without a chaotic loop, and fewer on two_people_walk and basketball_low_res."""
+    matched = {clip: spread(clip)["matched"] for clip in CLIPS}
+    assert all(matched[c] >= 0.95 for c in ("hug", "bedroom_kids", "street_crowd")), matched
+    assert matched["two_people_walk"] < 0.5 and matched["basketball_low_res"] < 0.95, matched
 
 
 @pytest.mark.parametrize("clip", CLIPS)

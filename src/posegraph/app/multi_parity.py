@@ -12,7 +12,9 @@ pose's mask is then compared with the reference pose's, pixel by pixel.
 
 Run as ``python -m posegraph.app.multi_parity REFERENCE --input MEDIA [--side-packet NAME=VALUE ...]``
 to print one JSON line of figures (the graph runs the reference's model, and makes masks when the
-reference has them).
+reference has them), or ``python -m posegraph.app.multi_parity REFERENCE --against OTHER`` to
+compare two references of the same media, OTHER in our place (MediaPipe against itself on
+slightly changed input: ``tests/e2e/make_perturbed_multi_references.py``).
 """
 
 from __future__ import annotations
@@ -28,12 +30,14 @@ from scipy.optimize import linear_sum_assignment
 
 from posegraph import Graph
 from posegraph.app.parity import decode_frames, distance_stats, mask_error, worst_mask_errors
-from posegraph.calculators.formats import Pose
-from posegraph.calculators.pose.association import iou_matrix
+from posegraph.calculators.formats import LandmarkList, NormalizedLandmarkList, Pose
+from posegraph.calculators.pose.association import iou_matrix, landmarks_box
 from posegraph.tasks.vision.pose_landmarker import MODEL_COMPLEXITY
 
 #: A MediaPipe pose counts as found when one of ours lies within this median distance (px).
 VIDEO_MATCH_PX = 2.0
+#: How many leading frames ``compare`` lists the per-pose median distances of.
+FIRST_FRAMES = 5
 #: Frames an id may go unseen and still be recognised when the person comes back.
 IDENTITY_GAP_FRAMES = 5
 #: Box IoU above which poses in nearby frames are taken to be the same person.
@@ -67,6 +71,20 @@ def run_graph(media: str, side_packets: dict[str, Any], graph: Graph | None = No
                                                             side_packets=side_packets)]
 
 
+def reference_poses(reference: dict[str, Any]) -> list[tuple[Pose, ...]]:
+    """A reference's poses as :class:`Pose` tuples per frame (id -1, score 0, box from the
+    landmarks), to stand in for a graph's output in :func:`compare`."""
+    frames = []
+    for frame in reference["frames"]:
+        poses = []
+        for pose in frame["poses"]:
+            landmarks = np.asarray(pose["landmarks"], np.float32)
+            poses.append(Pose(id=-1, score=0.0, box=landmarks_box(landmarks), landmarks=NormalizedLandmarkList(landmarks),
+                              world_landmarks=LandmarkList(np.asarray(pose["world"], np.float32))))
+        frames.append(tuple(poses))
+    return frames
+
+
 def pair_poses(reference: Sequence[np.ndarray], ours: Sequence[np.ndarray],
                size: tuple[int, int]) -> list[tuple[int, int, np.ndarray]]:
     """Pairs one frame's reference poses with ours.
@@ -98,6 +116,8 @@ def compare(reference: dict[str, Any], ours: list[tuple[Pose, ...]],
       at most :data:`VIDEO_MATCH_PX`.
     - ``extra_poses``: our poses beyond MediaPipe's count, summed over frames where we find more
       (people MediaPipe misses), and ``missing_poses`` the other way round.
+    - ``first_frames_px``: for each of the first :data:`FIRST_FRAMES` frames, the paired poses'
+      median distances, ascending (how a difference grows in a tracking loop).
     - with ``masks`` (``reference_masks``), ``mask_abs``: over the paired poses with a reference
       mask, the worst per-pose mean and 99th percentile of |ours - reference| over the image's
       pixels, and ``missing`` (paired poses without a mask of ours of the image's size).
@@ -114,6 +134,7 @@ def compare(reference: dict[str, Any], ours: list[tuple[Pose, ...]],
     mismatch_frames = []
     mask_errors: list[tuple[float, float]] = []
     mask_missing = 0
+    first_frames: list[list[float]] = []
     for i, (ref, mine) in enumerate(zip(frames, ours)):
         ref_poses = [np.asarray(p["landmarks"]) for p in ref["poses"]]
         our_poses = [p.landmarks.data for p in mine]
@@ -124,7 +145,10 @@ def compare(reference: dict[str, Any], ours: list[tuple[Pose, ...]],
             same += 1
         else:
             mismatch_frames.append(i)
-        for r, c, d in pair_poses(ref_poses, our_poses, size):
+        pairs = pair_poses(ref_poses, our_poses, size)
+        if i < FIRST_FRAMES:
+            first_frames.append(sorted(round(float(np.median(d)), 3) for _, _, d in pairs))
+        for r, c, d in pairs:
             px.extend(d.tolist())
             matched += bool(np.median(d) <= VIDEO_MATCH_PX)
             if masks and (i, r) in masks:
@@ -139,7 +163,8 @@ def compare(reference: dict[str, Any], ours: list[tuple[Pose, ...]],
                                  **worst_mask_errors(mask_errors)}} if masks else {}
     return {"frames": n, "same_count": round(same / n, 5) if n else None, "count_mismatch_frames": mismatch_frames[:20],
             "poses": {"mediapipe": ref_total, "posegraph": our_total}, "extra_poses": extra, "missing_poses": missing,
-            "matched": round(matched / ref_total, 5) if ref_total else None, "landmark_px": distance_stats(px), **mask_figures}
+            "matched": round(matched / ref_total, 5) if ref_total else None, "landmark_px": distance_stats(px),
+            "first_frames_px": first_frames, **mask_figures}
 
 
 def id_switches(frames: Iterable[Sequence[Pose]]) -> dict[str, Any]:
@@ -183,12 +208,20 @@ def _xywh(boxes: Sequence[Sequence[float]]) -> np.ndarray:
 def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m posegraph.app.multi_parity", description=__doc__.split("\n")[0])
     ap.add_argument("reference")
-    ap.add_argument("--input", required=True)
+    source = ap.add_mutually_exclusive_group(required=True)
+    source.add_argument("--input", help="the media: run the multi-person module on it")
+    source.add_argument("--against", metavar="OTHER", help="another reference of the same media, in our place")
     ap.add_argument("--side-packet", action="append", default=[], metavar="NAME=VALUE")
     a = ap.parse_args(argv)
     from posegraph.app.cli import parse_side_packets
 
     reference = load_reference(a.reference)
+    if a.against:
+        other = load_reference(a.against)
+        report = {"reference": Path(a.reference).name, "against": Path(a.against).name,
+                  **compare(reference, reference_poses(other))}
+        print(json.dumps(report))
+        return
     masks = reference_masks(a.reference)
     side_packets = {"num_poses": reference["num_poses"], "static_image_mode": reference["mode"] == "image",
                     "smooth_landmarks": False, "model_complexity": MODEL_COMPLEXITY[reference.get("model", "full")],
