@@ -29,20 +29,12 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from make_multi_references import rounded  # this script's folder is on sys.path when it runs
 
 HERE = Path(__file__).resolve().parent
 SHARED = HERE.parents[2] / "shared"  # ../shared beside the repository
 OUT = HERE / "data" / "multi"
 CLIPS = ["two_people_walk", "hug", "bedroom_kids", "basketball_low_res", "street_crowd"]
-
-
-def rounded(reference: dict) -> dict:
-    """Landmarks to 1e-6 and world landmarks to 1e-5, as ``make_multi_references.rounded``."""
-    for frame in reference["frames"]:
-        for pose in frame["poses"]:
-            pose["landmarks"] = [[round(v, 6) for v in row] for row in pose["landmarks"]]
-            pose["world"] = [[round(v, 5) for v in row] for row in pose["world"]]
-    return reference
 
 
 def write_perturbed_frames(clip: Path, folder: Path) -> int:
