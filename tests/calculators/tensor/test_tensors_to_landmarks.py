@@ -3,6 +3,9 @@ against MediaPipe's C++ (numbers worked from its source; float32, exact unless s
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+
 import numpy as np
 import pytest
 
@@ -12,8 +15,19 @@ from posegraph.testing import run_calculator
 F = np.float32
 
 
+def _expf(x):
+    """C's expf, as MediaPipe's sigmoid calls it (float64 exp rounded once where no C library loads)."""
+    x = np.asarray(x, F)
+    libm = ctypes.util.find_library("m")
+    if libm is None:
+        return np.exp(x.astype(np.float64)).astype(F)
+    expf = ctypes.CDLL(libm).expf
+    expf.restype, expf.argtypes = ctypes.c_float, [ctypes.c_float]
+    return np.array([expf(float(v)) for v in x.ravel()], F).reshape(x.shape)
+
+
 def _sigmoid(x):
-    return F(1.0) / (F(1.0) + np.exp(-F(x)))
+    return F(1.0) / (F(1.0) + _expf(-F(x)))
 
 
 def test_landmarks_normalized_with_activations_and_flips():

@@ -85,6 +85,12 @@ def normalize_landmarks(landmarks: np.ndarray, input_size: tuple[int, int],
     return out
 
 
+def _running_sum(values: np.ndarray) -> np.ndarray:
+    """float32 (N,): each row of ``values`` (N, M) added left to right, one term at a time, as a
+    C loop ``sum += v`` does."""
+    return np.add.accumulate(values, axis=1, dtype=_F)[:, -1]
+
+
 def refine_landmarks_from_heatmap(landmarks: np.ndarray, heatmap: np.ndarray, *,
                                   kernel_size: int = 9,
                                   min_confidence_to_refine: float = 0.5,
@@ -135,10 +141,13 @@ def refine_landmarks_from_heatmap(landmarks: np.ndarray, heatmap: np.ndarray, *,
                 np.arange(n)[:, None, None]]                       # (N, k, k)
     mask = row_ok[:, :, None] & col_ok[:, None, :]
     conf = np.where(mask, sigmoid(logits), _F(0.0))
-    total = conf.sum(axis=(1, 2), dtype=_F)
+    # Sums in MediaPipe's order, row by row, one cell after another (a running float32 sum; the
+    # cells outside the grid add 0, which changes nothing): NumPy's sum adds in another order.
+    k = len(steps)
+    total = _running_sum(conf.reshape(n, k * k))
     max_conf = conf.max(axis=(1, 2))
-    weighted_col = (conf * cols[:, None, :].astype(_F)).sum(axis=(1, 2), dtype=_F)
-    weighted_row = (conf * rows[:, :, None].astype(_F)).sum(axis=(1, 2), dtype=_F)
+    weighted_col = _running_sum((conf * cols[:, None, :].astype(_F)).reshape(n, k * k))
+    weighted_row = _running_sum((conf * rows[:, :, None].astype(_F)).reshape(n, k * k))
     refine = inside & (max_conf >= _F(min_confidence_to_refine)) & (total > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         new_x = weighted_col / _F(hm_w) / total

@@ -8,7 +8,7 @@ from typing import Literal
 import cv2
 import numpy as np
 
-from posegraph.calculators.tensor.activations import sigmoid
+from posegraph.calculators.tensor.activations import expf, sigmoid
 
 __all__ = ["mask_from_logits", "mask_from_tensor"]
 
@@ -64,7 +64,7 @@ def mask_from_tensor(tensor: np.ndarray, *, activation: MaskActivation = "none",
         if channels != 2:
             raise ValueError("mask_from_tensor: SOFTMAX needs a 2-channel tensor")
         hi, lo = t.max(axis=2), t.min(axis=2)
-        mask = np.exp(t[..., output_layer_index] - hi) / (_F(1.0) + np.exp(lo - hi))
+        mask = expf(t[..., output_layer_index] - hi) / (_F(1.0) + expf(lo - hi))  # std::exp on floats
     elif activation == "sigmoid":
         mask = mask_from_logits(t[..., 0])
     elif activation == "none":

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from posegraph.calculators.formats import Detection, NormalizedRect
+from posegraph.calculators.util.float_math import cosf, sinf
 
 __all__ = ["remove_landmark_letterbox", "project_landmarks", "project_landmarks_with_matrix",
            "rotate_world_landmarks", "landmarks_to_detection"]
@@ -52,7 +53,7 @@ def project_landmarks(landmarks: np.ndarray, rect: NormalizedRect, *,
     """
     out = np.array(landmarks, _F, copy=True)
     a = _F(0.0 if ignore_rotation else rect.rotation)
-    c, s = np.cos(a), np.sin(a)
+    c, s = cosf(a), sinf(a)  # std::cos, std::sin on a float
     x = out[:, 0] - _F(0.5)
     y = out[:, 1] - _F(0.5)
     out[:, 0] = (c * x - s * y) * _F(rect.width) + _F(rect.x_center)
@@ -85,7 +86,7 @@ def rotate_world_landmarks(landmarks: np.ndarray, rect: NormalizedRect | None) -
     if rect is None:
         return out
     a = _F(rect.rotation)
-    c, s = np.cos(a), np.sin(a)
+    c, s = cosf(a), sinf(a)  # std::cos, std::sin on a float
     x, y = out[:, 0].copy(), out[:, 1].copy()
     out[:, 0] = c * x - s * y
     out[:, 1] = s * x + c * y

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from posegraph.calculators.formats import Detection, NormalizedRect
+from posegraph.calculators.util.float_math import atan2f, cosf, sinf
 
 __all__ = ["normalize_radians", "remove_detection_letterbox", "rect_from_alignment_points",
            "transform_rect", "roi_from_alignment_points"]
@@ -78,7 +79,7 @@ def rect_from_alignment_points(start: Sequence[float], end: Sequence[float],
     dx, dy = x1 - x0, y1 - y0
     box = _F(float(np.sqrt(dx * dx + dy * dy)) * 2.0)
     target = _F(math.pi * float(_F(target_angle_degrees)) / float(_F(180.0)))
-    rotation = _F(target - np.arctan2(-dy, dx))
+    rotation = _F(target - atan2f(-dy, dx))  # std::atan2 on floats: atan2f
     return NormalizedRect(x_center=float(x0 / w), y_center=float(y0 / h),
                           width=float(box / w), height=float(box / h),
                           rotation=normalize_radians(float(rotation)))
@@ -107,7 +108,7 @@ def transform_rect(rect: NormalizedRect, image_size: tuple[int, int], *, scale_x
     if rotation == 0:
         xc, yc = xc + width * sx, yc + height * sy
     else:
-        c, s = np.cos(rotation), np.sin(rotation)
+        c, s = cosf(rotation), sinf(rotation)
         xc = xc + (iw * width * sx * c - ih * height * sy * s) / iw
         yc = yc + (iw * width * sx * s + ih * height * sy * c) / ih
     if square_long:
