@@ -1,16 +1,20 @@
-"""The ROI warp as ``warp_roi_to_tensor`` does it (copy the ROI's bounding box, then warp the
-copy) against MediaPipe's way (warp the whole frame), right after a landmark-model call.
+"""The ROI warp as MediaPipe does it and posegraph's ``warp_roi_to_tensor`` does it (warp the
+whole frame) against an alternative (copy the ROI's bounding box, then warp the copy), right after
+a landmark-model call.
 
-Both give the same tensor bit for bit (``tests/calculators/image/test_image_to_tensor.py``). Each
-warp follows a call of the landmark model, which pushes the frame out of the CPU's caches, as in
-the tracking graph. The squat video's frames (720x1280): first each with the ROI the tracking
-graph warps on it, then fixed ROIs (small and upright, which is not cropped; person-sized turned
+The copy is faster on the tracking graph's ROIs when the frame is out of the CPU's caches, but it
+is not bit for bit: OpenCV rounds the copy's shifted map to 1/32 pixel differently at rare pixels
+(``tests/calculators/image/test_image_to_tensor.py`` keeps an example), so posegraph does not use
+it. Each warp follows a call of the landmark model, which pushes the frame out of the CPU's caches,
+as in the tracking graph. The squat video's frames (720x1280): first each with the ROI the tracking
+graph warps on it, then fixed ROIs (small and upright, which is not copied; person-sized turned
 0.1 rad and 45 degrees; larger than the frame), each timed ``rounds`` times, the two ways
-alternating. Beside them, MediaPipe's way on a frame still in cache.
+alternating. Beside them, the whole-frame warp on a frame still in cache.
 """
 
 from __future__ import annotations
 
+import math
 import statistics
 import time
 from pathlib import Path
@@ -42,11 +46,26 @@ def whole_frame_warp(image: np.ndarray, matrix: np.ndarray, out: np.ndarray) -> 
 
 
 def crop_then_warp(image: np.ndarray, matrix: np.ndarray, out: np.ndarray, scratch: Any) -> None:
-    """``warp_roi_to_tensor``'s warp of the ROI (uint8): copy its bounding box, warp the copy."""
-    from posegraph.calculators.image.image_to_tensor import _crop_for_warp
-
-    source, inverse = _crop_for_warp(image, matrix, out.shape[1::-1], scratch)
-    cv2.warpPerspective(source, inverse, out.shape[1::-1], dst=out, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+    """The alternative measured here (uint8): copy the ROI's bounding box (the tensor's corners
+    mapped back, one pixel more each side, clipped to the image) into ``scratch``, then warp the
+    copy with OpenCV's own inverse of ``matrix`` (LU, float64) shifted by the copy's origin.
+    Not what posegraph runs: OpenCV rounds the shifted map to 1/32 pixel differently at rare
+    pixels, so it is not MediaPipe's warp bit for bit."""
+    inverse = cv2.invert(matrix, flags=cv2.DECOMP_LU)[1]
+    (a, b, c), (d, e, f), (g, h, i) = inverse.tolist()
+    out_w, out_h = out.shape[1], out.shape[0]
+    corners = [(u, v) for u in (0, out_w) for v in (0, out_h)]
+    xs = [(a * u + b * v + c) / (g * u + h * v + i) for u, v in corners]
+    ys = [(d * u + e * v + f) / (g * u + h * v + i) for u, v in corners]
+    height, width = image.shape[:2]
+    x0, x1 = max(math.floor(min(xs)) - 1, 0), min(math.ceil(max(xs)) + 2, width)
+    y0, y1 = max(math.floor(min(ys)) - 1, 0), min(math.ceil(max(ys)) + 2, height)
+    source = image
+    if x0 < x1 and y0 < y1 and (x1 - x0, y1 - y0) != (width, height) and (x1 - x0) * (y1 - y0) > out_w * out_h:
+        source = scratch[:(y1 - y0) * (x1 - x0) * image.shape[2]].reshape(y1 - y0, x1 - x0, image.shape[2])
+        np.copyto(source, image[y0:y1, x0:x1])
+        inverse = np.array([[a - x0 * g, b - x0 * h, c - x0 * i], [d - y0 * g, e - y0 * h, f - y0 * i], [g, h, i]])
+    cv2.warpPerspective(source, inverse, (out_w, out_h), dst=out, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                         borderMode=cv2.BORDER_REPLICATE)
 
 
@@ -66,13 +85,12 @@ def tracked_rois(played: list[tuple[int, np.ndarray]]) -> list[Any]:
 
 def run(video: Path, rounds: int = 5, frames: int = 65) -> dict[str, Any]:
     from posegraph.calculators.formats import NormalizedRect
-    from posegraph.calculators.image.image_to_tensor import WarpScratch
 
     played = decode(video)[0][:frames]
     images = [image for _, image in played]
     height, width = images[0].shape[:2]
     model = interpreter("pose_landmark_full")
-    scratch = WarpScratch()
+    scratch = np.empty(images[0].size, np.uint8)  # the copy's buffer: at most the whole frame
     out = np.empty((256, 256, 3), np.uint8)
 
     def timed(warp: Any, matrices: list[np.ndarray], after_model: bool) -> float:

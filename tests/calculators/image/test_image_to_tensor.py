@@ -1,4 +1,5 @@
 import math
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -70,8 +71,12 @@ def test_letterbox_padding_and_range():
     image = np.full((100, 200, 3), 255, np.uint8)
     tensor, padding = letterbox_to_tensor(image, output_size=(224, 224))
     np.testing.assert_allclose(padding, [0.0, 0.25, 0.0, 0.25])
-    assert tensor[0, 112, 0] == -1.0 and tensor[112, 112, 0] == 1.0
-    assert tensor.min() == -1.0 and tensor.max() == 1.0
+    # 255 * (2 / 255 in float32) - 1, rounded once as OpenCV's convertTo rounds it in MediaPipe: one
+    # ulp above 1 (MediaPipe's own detector tensor on a frame with white pixels holds this value).
+    white = np.float32(255 * np.float64(np.float32(2.0) / np.float32(255.0)) - 1.0)
+    assert white == np.nextafter(np.float32(1.0), np.float32(2.0))
+    assert tensor[0, 112, 0] == -1.0 and tensor[112, 112, 0] == white
+    assert tensor.min() == -1.0 and tensor.max() == white
 
 
 def test_rgba_and_gray_inputs():
@@ -122,77 +127,47 @@ def test_warp_tensor_to_image_wants_a_2d_tensor():
         warp_tensor_to_image(np.zeros((4, 4, 3), np.float32), NormalizedRect(0.5, 0.5, 0.5, 0.5), (8, 8))
 
 
-# --- the crop before the warp: MediaPipe's pixels, bit for bit ------------------------------------
+# --- MediaPipe's own tensors, bit for bit -----------------------------------------------------------
 
-def _border(name: str) -> int:
-    return cv2.BORDER_REPLICATE if name == "replicate" else cv2.BORDER_CONSTANT
-
-
-def forward_matrix(image: np.ndarray, rect: NormalizedRect, size: int, keep_aspect: bool = True) -> np.ndarray:
-    """The perspective matrix from ``rect``'s padded ROI onto a square tensor of ``size``."""
-    from posegraph.calculators.image.image_to_tensor import pad_roi, roi_in_pixels, roi_warp_matrix
-
-    roi, _ = pad_roi(roi_in_pixels(rect, (image.shape[1], image.shape[0])), (size, size), keep_aspect)
-    return roi_warp_matrix(roi, (size, size))
+MEDIAPIPE_TENSORS = Path(__file__).parents[2] / "e2e" / "data" / "mediapipe" / "image_to_tensor.npz"
 
 
-def whole_frame_tensor(image: np.ndarray, rect: NormalizedRect, size: int = 256, border: int = cv2.BORDER_REPLICATE,
-                       keep_aspect: bool = True) -> np.ndarray:
-    """MediaPipe's CPU warp: ``warpPerspective`` on the whole frame, then to [0, 1] float32."""
-    warped = cv2.warpPerspective(image, forward_matrix(image, rect, size, keep_aspect), (size, size),
-                                 flags=cv2.INTER_LINEAR, borderMode=border, borderValue=0)
-    return np.multiply(warped, np.float32(1.0) / np.float32(255.0), dtype=np.float32)
+def test_warp_gives_mediapipes_own_tensors_bit_for_bit(shared_data):
+    """40 random ROIs (rotated, partly or wholly outside the frame, both border modes, with and
+    without keep_aspect_ratio, ranges [0, 1] and [-1, 1]) on squat frames, against MediaPipe
+    0.10.21's ImageToTensorCalculator (``tests/e2e/make_tensor_references.py``). Exact, whatever
+    OpenCV is installed: OpenCV 4.12 and later compute ``boxPoints``' last two corners otherwise
+    than the OpenCV MediaPipe runs, and with ``cv2.boxPoints`` from OpenCV 4.14 this test fails."""
+    from posegraph.app.parity import decode_frames
+
+    reference = np.load(MEDIAPIPE_TENSORS)
+    frames = decode_frames(str(shared_data / "media" / "pose_squats.mp4"))
+    signed = iter(reference["signed_tensors"])
+    for k, (index, roi) in enumerate(zip(reference["frames"], reference["rois"])):
+        rect = NormalizedRect(*(float(v) for v in roi))
+        value_range = (-1.0, 1.0) if reference["signed"][k] else (0.0, 1.0)
+        tensor, _ = warp_roi_to_tensor(frames[int(index)][1], rect, output_size=(64, 64), value_range=value_range,
+                                       border_mode="zero" if reference["zero_border"][k] else "replicate",
+                                       keep_aspect_ratio=bool(reference["keep"][k]))
+        if reference["signed"][k]:
+            np.testing.assert_array_equal(tensor, next(signed), err_msg=f"case {k}")
+        else:
+            expected = np.multiply(reference["levels"][k], np.float32(1.0) / np.float32(255.0), dtype=np.float32)
+            np.testing.assert_array_equal(tensor, expected, err_msg=f"case {k}")
 
 
-def test_the_crop_gives_the_whole_frame_warps_pixels(shared_data):
-    """Every frame of the squat video, random ROIs (rotated, partly or wholly outside the image,
-    smaller and larger than the tensor), both border modes: warp_roi_to_tensor, which warps a copy
-    of the ROI's bounding box, equals MediaPipe's warp of the whole frame bit for bit."""
-    from posegraph.app.media import open_source
-    from posegraph.calculators.image.image_to_tensor import WarpScratch, _crop_for_warp
-
-    rng = np.random.default_rng(13)
-    scratch = WarpScratch()
-    compared = cropped = 0
-    with open_source(str(shared_data / "media" / "pose_squats.mp4")) as source:
-        for frame in source:
-            for _ in range(6):
-                rect = NormalizedRect(x_center=float(rng.uniform(-0.3, 1.3)), y_center=float(rng.uniform(-0.3, 1.3)),
-                                      width=float(rng.uniform(0.05, 1.6)), height=float(rng.uniform(0.05, 1.6)),
-                                      rotation=float(rng.uniform(-math.pi, math.pi)))
-                source_image, _ = _crop_for_warp(frame.image, forward_matrix(frame.image, rect, 256), (256, 256), scratch)
-                cropped += source_image is not frame.image
-                for border in ("replicate", "zero"):
-                    tensor, _ = warp_roi_to_tensor(frame.image, rect, border_mode=border, scratch=scratch)
-                    np.testing.assert_array_equal(tensor, whole_frame_tensor(frame.image, rect, border=_border(border)))
-                    compared += 1
-    assert compared == 65 * 6 * 2
-    assert cropped >= 0.5 * 65 * 6  # most ROIs take the crop; the rest cover or miss the whole frame
-
-
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_the_crop_gives_the_goldens_pixels(shared_data, name):
-    roi, degrees, size, keep, border, _ = CASES[name]
-    image = _rgb(shared_data / "mediapipe_goldens" / "image_to_tensor" / "input.jpg")
-    rect = NormalizedRect(rotation=_rotation(degrees), **roi)
-    tensor, _ = warp_roi_to_tensor(image, rect, output_size=(size, size), border_mode=border, keep_aspect_ratio=keep)
-    np.testing.assert_array_equal(tensor, whole_frame_tensor(image, rect, size, _border(border), keep))
-
-
-def test_scratch_buffers_give_the_same_tensor_and_are_not_returned():
-    """RGB, gray and RGBA images, each large enough for the crop (checked), one WarpScratch reused
-    across sizes and channel counts: the same tensor as MediaPipe's whole-frame warp, never a view
-    of the scratch buffers."""
-    from posegraph.calculators.image.image_to_tensor import WarpScratch, _crop_for_warp
+def test_the_output_buffer_is_reused_but_never_returned():
+    """RGB, gray and RGBA images, one WarpScratch reused across sizes and channel counts: the same
+    tensor as without it, never a view of its buffer."""
+    from posegraph.calculators.image.image_to_tensor import WarpScratch
 
     rng = np.random.default_rng(1)
     scratch = WarpScratch()
     rect = NormalizedRect(x_center=0.4, y_center=0.6, width=0.7, height=0.5, rotation=0.3)
     for shape, size in (((480, 360, 3), 64), ((300, 200, 3), 32), ((400, 300), 64), ((320, 280, 4), 48)):
         image = rng.integers(0, 256, shape, np.uint8)
-        source, _ = _crop_for_warp(image, forward_matrix(image, rect, size), (size, size), WarpScratch())
-        assert source is not image and source.shape[2:] == image.shape[2:]  # the crop path, channels kept
         reused, _ = warp_roi_to_tensor(image, rect, output_size=(size, size), scratch=scratch)
-        expected = whole_frame_tensor(image, rect, size)
-        np.testing.assert_array_equal(reused, expected[..., :3] if expected.ndim == 3 else expected[..., None])
-        assert not np.shares_memory(reused, scratch.crop((1,))) and not np.shares_memory(reused, scratch.output((1,)))
+        fresh, _ = warp_roi_to_tensor(image, rect, output_size=(size, size))
+        np.testing.assert_array_equal(reused, fresh)
+        assert reused.shape[2] == (1 if len(shape) == 2 else 3)
+        assert not np.shares_memory(reused, scratch.output((1,)))

@@ -2,8 +2,9 @@
 ImageToTensorCalculator does them on the CPU (its OpenCV converter).
 
 The ROI rectangle (centre, size and rotation in pixels) is mapped corner to corner onto the output
-tensor: corners from OpenCV's ``boxPoints`` in float32, ``getPerspectiveTransform`` and
-``warpPerspective`` (bilinear, on uint8), then one multiply-add per value into the output range.
+tensor: corners as OpenCV 4.11's ``boxPoints`` gives them in float32, ``getPerspectiveTransform``
+and ``warpPerspective`` (bilinear, on uint8), then one multiply-add per value into the output range,
+rounded once (OpenCV's ``convertTo``).
 With ``keep_aspect_ratio`` the ROI is first enlarged to the tensor's aspect ratio and the padding
 fractions ``[left, top, right, bottom]`` are returned, to undo the letterbox later.
 """
@@ -18,6 +19,7 @@ import numpy as np
 
 from posegraph.calculators.formats import NormalizedRect
 from posegraph.calculators.image.warp_affine import CV_BORDER, BorderMode, inverse_matrix, warp_affine
+from posegraph.calculators.util.float_math import cosf, sinf
 
 __all__ = ["RotatedRect", "BorderMode", "WarpScratch", "roi_in_pixels", "pad_roi", "value_range_transform",
            "roi_warp_matrix", "warp_roi_to_tensor", "letterbox_to_tensor", "subrect_to_rect_matrix",
@@ -98,10 +100,24 @@ def value_range_transform(range_min: float, range_max: float) -> tuple[np.float3
 
 
 def _box_corners(roi: RotatedRect) -> np.ndarray:
-    """The ROI's corners as OpenCV's boxPoints gives them (float32; bottom-left, top-left,
-    top-right, bottom-right for rotation 0). The angle in degrees is computed as MediaPipe does."""
-    angle = float(_F(float(_F(roi.rotation) * _F(180.0)) / math.pi))
-    return cv2.boxPoints(((roi.center_x, roi.center_y), (roi.width, roi.height), angle))
+    """float32 (4, 2): the ROI's corners as MediaPipe's OpenCV converter gets them from
+    ``cv::boxPoints`` (bottom-left, top-left, top-right, bottom-right for rotation 0), the angle in
+    degrees computed as MediaPipe does (``rotation * 180.f / M_PI``).
+
+    Computed here rather than by ``cv2.boxPoints``: OpenCV 4.11's ``RotatedRect::points`` (the one
+    MediaPipe 0.10.21 runs) takes the last two corners as ``2 * center - p0`` and
+    ``2 * center - p1``, and later OpenCV releases compute them otherwise, a float32 ulp apart at
+    places, which moves tensor pixels by one level.
+    """
+    angle = _F(float(_F(roi.rotation) * _F(180.0)) / math.pi)
+    radians = float(angle) * math.pi / 180.0
+    b = _F(math.cos(radians)) * _F(0.5)
+    a = _F(math.sin(radians)) * _F(0.5)
+    cx, cy, w, h = _F(roi.center_x), _F(roi.center_y), _F(roi.width), _F(roi.height)
+    x0, y0 = cx - a * h - b * w, cy + b * h - a * w
+    x1, y1 = cx + a * h - b * w, cy - b * h - a * w
+    two = _F(2.0)
+    return np.array([[x0, y0], [x1, y1], [two * cx - x0, two * cy - y0], [two * cx - x1, two * cy - y1]], _F)
 
 
 def roi_warp_matrix(roi: RotatedRect, output_size: tuple[int, int]) -> np.ndarray:
@@ -124,7 +140,7 @@ def subrect_to_rect_matrix(roi: RotatedRect, image_size: tuple[int, int]) -> np.
     and sine of its rotation; float32, in MediaPipe's order of operations.
     """
     a, b = _F(roi.width), _F(roi.height)
-    c, d = _F(math.cos(_F(roi.rotation))), _F(math.sin(_F(roi.rotation)))
+    c, d = cosf(roi.rotation), sinf(roi.rotation)  # std::cos, std::sin on a float
     e, f = _F(roi.center_x), _F(roi.center_y)
     g, h = _F(1.0) / _F(image_size[0]), _F(1.0) / _F(image_size[1])
     half = _F(0.5)
@@ -145,15 +161,11 @@ def warp_roi_to_tensor(image: np.ndarray, rect: NormalizedRect | None, *,
     """Crop a rotated ROI of an image into a float32 tensor (MediaPipe 0.10.21's
     ImageToTensorCalculator, OpenCV converter).
 
-    The warp's work follows the tensor and the ROI, not the frame: the pixels of the ROI's bounding
-    box (plus the bilinear neighbour, clipped to the image) are first copied into ``scratch``'s
-    crop buffer, one sequential pass, and the warp runs on that copy with the crop's origin folded
-    into its inverse map (float64, as OpenCV inverts it), which gives the same pixels bit for bit.
-    On a frame the model's last call pushed out of the CPU's caches, the warp of the tracking
-    graph's ROIs alone takes longer than the copy and the warp of the copy together (``python -m
-    benchmarks warp`` times both; the README's Performance section has its figures). When the box
-    is the whole image (the detector's letterbox) or no larger than the tensor, the frame is warped
-    directly: the copy would only add to it.
+    OpenCV's ``warpPerspective`` runs on the whole frame, as MediaPipe runs it. (Warping a copy of
+    the ROI's bounding box instead, with the copy's origin folded into the map, is faster on a
+    frame out of the CPU's caches but not bit for bit: OpenCV rounds the shifted map's source
+    coordinates to 1/32 pixel differently at rare pixels, and a tracking loop amplifies any
+    difference; ``python -m benchmarks warp`` times both.)
 
     Tensor pixel ``(u, v)`` samples image point ``c + R(rotation) @ ((u/W_t - 0.5) * w,
     (v/H_t - 0.5) * h)`` (corner to corner, no half-pixel shift), bilinear on uint8, then
@@ -166,8 +178,8 @@ def warp_roi_to_tensor(image: np.ndarray, rect: NormalizedRect | None, *,
         value_range: the output range that [0, 255] maps onto.
         border_mode: ``"replicate"`` or ``"zero"`` (pixels outside the image).
         keep_aspect_ratio: enlarge the ROI to the tensor's aspect ratio instead of stretching.
-        scratch: optional ``WarpScratch``, the buffers of the crop and the warp's uint8 output,
-            reused by a caller that calls once a frame (not to be shared between threads).
+        scratch: optional ``WarpScratch``, the warp's uint8 output buffer, reused by a caller
+            that calls once a frame (not to be shared between threads).
 
     Returns:
         ``(tensor, padding)``: float32 (H_t, W_t, C) tensor, C = 3 (1 for gray input), and float32
@@ -193,34 +205,32 @@ def warp_roi_to_tensor(image: np.ndarray, rect: NormalizedRect | None, *,
     matrix = roi_warp_matrix(roi, (out_w, out_h))
     if scratch is None:
         scratch = WarpScratch()
-    crop, inverse = _crop_for_warp(image, matrix, (out_w, out_h), scratch)
-    warped = cv2.warpPerspective(crop, inverse, (out_w, out_h), dst=scratch.output((out_h, out_w) + image.shape[2:]),
-                                 flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                                 borderMode=CV_BORDER[border_mode], borderValue=0)
+    warped = cv2.warpPerspective(image, matrix, (out_w, out_h), dst=scratch.output((out_h, out_w) + image.shape[2:]),
+                                 flags=cv2.INTER_LINEAR, borderMode=CV_BORDER[border_mode], borderValue=0)
     if warped.ndim == 3 and warped.shape[2] == 4:
         warped = warped[..., :3]
     scale, offset = value_range_transform(*value_range)
-    tensor = np.multiply(warped, scale, dtype=_F)  # p * scale + offset, one rounding each, as MediaPipe
+    # OpenCV's convertTo(CV_32F, scale, offset), as MediaPipe calls it: p * scale + offset rounded
+    # once to float32. Without an offset one float32 multiply is that; with one, p * scale + offset
+    # is exact in float64 (p has 8 bits, scale and offset 24), so rounding it once gives the same.
     if offset:
-        tensor += offset
+        tensor = np.multiply(warped, np.float64(scale))
+        tensor += np.float64(offset)
+        tensor = tensor.astype(_F)
+    else:
+        tensor = np.multiply(warped, scale, dtype=_F)
     if tensor.ndim == 2:
         tensor = tensor[..., None]
     return tensor, padding
 
 
 class WarpScratch:
-    """The buffers ``warp_roi_to_tensor`` reuses from call to call: the crop of the image it
-    copies the ROI's pixels into and the warp's uint8 output. Each grows to the largest size asked
-    for and is handed out as a view of its front. Not to be shared between threads."""
+    """The warp's uint8 output buffer, reused by ``warp_roi_to_tensor`` from call to call: it grows
+    to the largest size asked for and is handed out as a view of its front. Not to be shared
+    between threads."""
 
     def __init__(self) -> None:
-        self._crop = np.empty(0, np.uint8)
         self._output = np.empty(0, np.uint8)
-
-    def crop(self, shape: tuple[int, ...]) -> np.ndarray:
-        """A uint8 array of ``shape`` (C-contiguous), contents undefined."""
-        self._crop = _grown(self._crop, shape)
-        return self._crop[:math.prod(shape)].reshape(shape)
 
     def output(self, shape: tuple[int, ...]) -> np.ndarray:
         """A uint8 array of ``shape`` (C-contiguous), contents undefined."""
@@ -231,39 +241,6 @@ class WarpScratch:
 def _grown(buffer: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     size = math.prod(shape)
     return buffer if buffer.size >= size else np.empty(size, np.uint8)
-
-
-def _crop_for_warp(image: np.ndarray, matrix: np.ndarray, output_size: tuple[int, int],
-                   scratch: WarpScratch) -> tuple[np.ndarray, np.ndarray]:
-    """``(source, inverse)`` such that ``warpPerspective(source, inverse, output_size,
-    INTER_LINEAR | WARP_INVERSE_MAP)`` gives ``warpPerspective(image, matrix, output_size,
-    INTER_LINEAR)`` bit for bit: the image's pixels under the tensor (bounding box of the
-    tensor's corners mapped back, one pixel more each side for the bilinear neighbour, clipped to
-    the image) copied into ``scratch``, and OpenCV's own inverse of ``matrix`` (LU, float64) shifted
-    by the crop's integer origin. The image itself, with the plain inverse, when that box is the
-    whole image, misses it (then every tensor pixel is border), or holds no more pixels than the
-    tensor (an upscaling warp reads its source in order; the copy would only add to it)."""
-    inverse = cv2.invert(matrix, flags=cv2.DECOMP_LU)[1]
-    (a, b, c), (d, e, f), (g, h, i) = inverse.tolist()  # plain floats: a few scalar steps, no arrays
-    out_w, out_h = output_size
-    xs, ys = [], []
-    for u, v in ((0, 0), (out_w, 0), (0, out_h), (out_w, out_h)):
-        w = g * u + h * v + i
-        if not w or not math.isfinite(w):
-            return image, inverse
-        xs.append((a * u + b * v + c) / w)
-        ys.append((d * u + e * v + f) / w)
-    if not all(map(math.isfinite, xs + ys)):
-        return image, inverse
-    height, width = image.shape[:2]
-    x0, x1 = max(math.floor(min(xs)) - 1, 0), min(math.ceil(max(xs)) + 2, width)
-    y0, y1 = max(math.floor(min(ys)) - 1, 0), min(math.ceil(max(ys)) + 2, height)
-    if x0 >= x1 or y0 >= y1 or (x1 - x0, y1 - y0) == (width, height) or (x1 - x0) * (y1 - y0) <= out_w * out_h:
-        return image, inverse
-    crop = scratch.crop((y1 - y0, x1 - x0) + image.shape[2:])
-    np.copyto(crop, image[y0:y1, x0:x1])
-    shifted = np.array([[a - x0 * g, b - x0 * h, c - x0 * i], [d - y0 * g, e - y0 * h, f - y0 * i], [g, h, i]])
-    return crop, shifted
 
 
 def letterbox_to_tensor(image: np.ndarray, *, output_size: tuple[int, int] = (224, 224),

@@ -78,7 +78,7 @@ class ImageToTensorCalculator(Calculator):
         self.range = (o.output_tensor_float_range.min, o.output_tensor_float_range.max)
         self.border = "zero" if o.border_mode == BorderMode.BORDER_ZERO else "replicate"
         self.needs_rect = cc.has_input("NORM_RECT")
-        self.scratch = WarpScratch()  # the crop and the warp's output, reused frame to frame
+        self.scratch = WarpScratch()  # the warp's output, reused frame to frame
 
     def process(self, cc: CalculatorContext) -> None:
         image = cc.value("IMAGE")
