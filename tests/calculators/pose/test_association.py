@@ -105,6 +105,11 @@ def test_tracked_rect_association_takes_the_rule_from_a_side_packet() -> None:
     assert mediapipe == (shifted(A, 0.10, 1),)
     with pytest.raises(SidePacketError, match="assignment, mediapipe"):
         run_calculator("TrackedRectAssociationCalculator", inputs, side_packets={"ASSOCIATION": "hungarian"})
+    # Static-image mode: MediaPipe's IMAGE mode associates nothing, so overlapping detections both pass.
+    for rule in ("assignment", "mediapipe"):
+        alone = run_calculator("TrackedRectAssociationCalculator", {"DETECTED": {0: [A, shifted(A, 0.05, 3)]}},
+                               side_packets={"ASSOCIATION": rule, "DISABLE": True})[""][0].payload
+        assert alone == (A, shifted(A, 0.05))
 
 
 def test_landmarks_box_is_clipped_to_the_image() -> None:

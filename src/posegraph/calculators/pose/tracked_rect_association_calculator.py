@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from posegraph import Calculator, CalculatorContext, Contract, Port, SidePacketError
@@ -47,6 +48,9 @@ class TrackedRectAssociationCalculator(Calculator):
     - ``"mediapipe"``: MediaPipe's replacement, which gives MediaPipe's ROIs exactly
       (``pose.association.associate_by_replacement_with_ids``).
 
+    With side packet DISABLE true (static-image mode) the detections pass as they are, each a new
+    person: MediaPipe's Tasks graph associates nothing in IMAGE mode.
+
     Raises (in ``open``):
         SidePacketError: ASSOCIATION is not one of :data:`ASSOCIATIONS`.
         ValueError: ``options.association`` is not one of them.
@@ -56,7 +60,8 @@ class TrackedRectAssociationCalculator(Calculator):
         inputs={"TRACKED": Port((list, tuple), optional=True), "DETECTED": Port((list, tuple), optional=True)},
         outputs={"": Port(tuple, doc="tuple[NormalizedRect]")},
         input_side_packets={"MIN_SIMILARITY_THRESHOLD": Port(float, optional=True),
-                            "ASSOCIATION": Port(str, optional=True, doc="'assignment' or 'mediapipe'")},
+                            "ASSOCIATION": Port(str, optional=True, doc="'assignment' or 'mediapipe'"),
+                            "DISABLE": Port(bool, optional=True, doc="true: DETECTED passes as it is")},
         options=TrackedRectAssociationCalculatorOptions,
     )
 
@@ -69,6 +74,7 @@ class TrackedRectAssociationCalculator(Calculator):
             raise ValueError(f"node {cc.node_name!r}: association must be one of {', '.join(ASSOCIATIONS)}, "
                              f"got {cc.options.association!r}")
         self.replace = (rule or cc.options.association) == "mediapipe"
+        self.disabled = bool(cc.side_input("DISABLE", default=False))
         self.calls = 0
         self.last_seen: dict[int, tuple[int, NormalizedRect]] = {}  # id -> (call, its last tracked ROI)
 
@@ -83,7 +89,9 @@ class TrackedRectAssociationCalculator(Calculator):
         horizon = self.calls - cc.options.max_lost_frames
         self.last_seen = {k: v for k, v in self.last_seen.items() if v[0] >= horizon}
         lost = [rect for call, rect in self.last_seen.values() if call < self.calls]
-        if self.replace:
+        if self.disabled:
+            rects = [dataclasses.replace(rect, rect_id=None) for rect in detected or ()]
+        elif self.replace:
             rects = associate_by_replacement_with_ids(tracked, detected or (), match_threshold=self.threshold, lost=lost)
         else:
             rects = associate_rects(tracked, detected or (), match_threshold=self.threshold,
