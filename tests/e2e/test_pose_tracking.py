@@ -3,6 +3,9 @@
 Tolerances are the parity contract: per frame (open loop) 0.05 px median and 0.5 px p99,
 detections within 0.002 (keypoints) and 0.01 (score); closed loop on pose_squats.mp4 pose present
 on exactly the reference's frames and 1 px median, 9 px p99; stills 0.1 px median and 1 px p99.
+Beyond the contract, posegraph computes MediaPipe's numbers themselves: every landmark within
+``EXACT_PX`` (a few float32 ulps of a coordinate on a 1280-pixel frame) and every world landmark
+within ``EXACT_M``, open and closed loop, raw and smoothed, and on the stills.
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ from posegraph.app.parity import compare, parity
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 SQUATS = "media/pose_squats.mp4"
+#: Landmarks (image pixels) and world landmarks (metres) as MediaPipe's own, to float32 rounding.
+EXACT_PX = 0.001
+EXACT_M = 1e-5
 
 
 @pytest.fixture(scope="module")
@@ -56,12 +62,28 @@ def test_closed_loop_squats(data, reference):
     _check_detection(report)
 
 
+def _check_exact(report):
+    assert report["presence_mismatch_frames"] == []
+    assert report["landmark_px"]["max"] <= EXACT_PX, report["landmark_px"]
+    assert report["world_m"]["max"] <= EXACT_M, report["world_m"]
+    assert report["detection"]["keypoint_max_abs"] <= 1e-6 and report["detection"]["score_max_abs"] <= 1e-6
+
+
+@pytest.mark.parametrize("reference", ["pose_squats.raw.json", "pose_squats.smooth.json"])
+def test_closed_loop_gives_mediapipes_own_numbers(data, reference):
+    """The tracking loop feeds each frame's ROI from the last frame's landmarks, so one last-bit
+    difference anywhere (a rounding of a sine, a sum in another order, an OpenCV release's corner
+    of a rotated rect) grows frame after frame; with none, the loop gives MediaPipe's landmarks."""
+    _check_exact(closed_loop_report(data, reference))
+
+
 def test_open_loop_squats(data):
     report = parity(data / "reference" / "pose_squats.raw.json", str(data / SQUATS), open_loop=True)
     assert report["presence_mismatch_frames"] == []
     assert report["landmark_px"]["median"] <= 0.05
     assert report["landmark_px"]["p99"] <= 0.5
     _check_detection(report)
+    _check_exact(report)
 
 
 @pytest.mark.parametrize("still", ["pose.jpg", "standing_man.jpeg", "yoga_tree.jpeg"])
@@ -72,6 +94,7 @@ def test_stills(data, still):
     assert report["landmark_px"]["median"] <= 0.1
     assert report["landmark_px"]["p99"] <= 1.0
     _check_detection(report)
+    _check_exact(report)
 
 
 def test_open_loop_refuses_smoothed_reference(data):
