@@ -18,8 +18,9 @@ Two ways MediaPipe itself runs that file, and so two comparisons:
   ``posegraph parity`` reads, made by make_calculator_graph_references.py) under the closed-loop
   contract of the module's own tests: pose on exactly the reference's frames, landmarks within
   ``CLOSED_LOOP``, world landmarks within ``CLOSED_LOOP_WORLD``, masks within
-  ``CLOSED_LOOP_MASK``. The same module with the file's two options set is again bit for bit the
-  same as the file.
+  ``CLOSED_LOOP_MASK``; and, beyond the contract, MediaPipe's numbers themselves: every landmark
+  within ``EXACT_PX``, every world landmark within ``EXACT_M``. The same module with the file's two
+  options set is again bit for bit the same as the file.
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ from posegraph.app.parity import decode_frames, parity
 from posegraph.framework.config.loader import load_config
 
 DATA = Path(__file__).resolve().parent / "data" / "mediapipe"
+#: Landmarks (px) and world landmarks (m) as MediaPipe's own, to float32 rounding.
+EXACT_PX = 0.001
+EXACT_M = 1e-5
 MODELS = {"lite": 0, "full": 1, "heavy": 2}
 #: What mp.solutions.pose runs (the calculators' defaults) where the file says kernel_size 7, ratio 0.7.
 SOLUTION_OPTIONS = {"RefineLandmarksFromHeatmapCalculator": {"kernel_size": 9},
@@ -138,6 +142,7 @@ def test_mediapipes_file_as_written_matches_mediapipes_calculator_graph(shared_d
     for figure, tolerance in (("landmark_px", CLOSED_LOOP[model]), ("world_m", CLOSED_LOOP_WORLD)):
         assert report[figure]["median"] <= tolerance["median"], figure
         assert report[figure]["p99"] <= tolerance["p99"], figure
+    assert report["landmark_px"]["max"] <= EXACT_PX and report["world_m"]["max"] <= EXACT_M, report
     assert report["mask_abs"]["frames"] == 3 and not report["mask_abs"]["missing_frames"]
     assert report["mask_abs"]["mean_abs_max"] <= CLOSED_LOOP_MASK["mean_abs_max"]
     assert report["mask_abs"]["p99_abs_max"] <= CLOSED_LOOP_MASK["p99_abs_max"]

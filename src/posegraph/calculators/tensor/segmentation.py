@@ -8,7 +8,8 @@ from typing import Literal
 import cv2
 import numpy as np
 
-from posegraph.calculators.tensor.activations import expf, sigmoid
+from posegraph.calculators.tensor.activations import sigmoid
+from posegraph.calculators.util.float_math import expf
 
 __all__ = ["mask_from_logits", "mask_from_tensor"]
 

@@ -1,14 +1,20 @@
-"""float32 ``sin``, ``cos`` and ``atan2`` as the C library's ``sinf``, ``cosf`` and ``atan2f`` give
-them: what MediaPipe's calculators compute when their C++ calls ``std::sin``, ``std::cos`` or
-``std::atan2`` on floats (the rotation of a ROI, the projection of landmarks by it).
+"""float32 ``exp``, ``sin``, ``cos`` and ``atan2`` as the C library's ``expf``, ``sinf``, ``cosf`` and
+``atan2f`` give them: what MediaPipe's calculators compute when their C++ calls ``std::exp``,
+``std::sin``, ``std::cos`` or ``std::atan2`` on floats (sigmoids of model outputs, the rotation of
+a ROI, the projection of landmarks by it).
 
-These functions are not correctly rounded, and implementations differ: on a sample of 20,000 inputs
-NumPy's float32 versions differed from glibc 2.36's by an ulp on 11% (sin), 17% (cos) and 40%
-(atan2) of them, and the float64 value rounded once on 1%, 1% and 16%. An ulp of a ROI's rotation
-moves pixels of the warped tensor, and a tracking loop (each frame's ROI from the last frame's
+These functions are not correctly rounded, and implementations differ: NumPy's float32 versions
+differ from glibc 2.36's by an ulp on 39% (exp), 12% (sin), 17% (cos) and 40% (atan2) of random
+inputs (``tests/calculators/util/test_float_math.py`` prints the shares), and the float64 value
+rounded once differs from them too, more rarely. An ulp of a ROI's rotation or of a heatmap's
+weight moves the next frame's ROI, and a tracking loop (each frame's ROI from the last frame's
 landmarks) amplifies the difference frame after frame. So the C library's own functions are
-called (through ``ctypes``, a few calls per ROI); where no C math library can be loaded, the
-float64 value rounded once stands in.
+called (through ``ctypes``): ``sinf``, ``cosf`` and ``atan2f`` for every value (a few per ROI),
+``expf`` (thousands of values a frame) only where the float64 value lies so near a float32
+rounding boundary that a function within 0.505 ulp could round it the other way (about 1% of
+values); elsewhere the float64 value rounded once is what ``expf`` gives (the test compares a
+million random inputs with glibc's). Where no C math library can be loaded, the float64 value
+rounded once stands in for all four.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["sinf", "cosf", "atan2f"]
+__all__ = ["expf", "sinf", "cosf", "atan2f"]
 
 
 def _c_function(name: str, arity: int) -> Callable[..., float] | None:
@@ -37,9 +43,36 @@ def _c_function(name: str, arity: int) -> Callable[..., float] | None:
     return function
 
 
+_EXPF = _c_function("expf", 1)
 _SINF = _c_function("sinf", 1)
 _COSF = _c_function("cosf", 1)
 _ATAN2F = _c_function("atan2f", 2)
+
+
+#: Within this many float32 ulps of a rounding boundary the C library's ``expf`` decides: enough
+#: for any ``expf`` within 0.505 ulp of the exact value (glibc's: 0.502).
+_EXPF_MARGIN = 0.005
+
+
+def expf(x: np.ndarray) -> np.ndarray:
+    """float32 array (same shape): ``expf`` of each float32 value of ``x``."""
+    x = np.asarray(x, np.float32)
+    with np.errstate(over="ignore"):
+        wide = np.exp(x.astype(np.float64))
+        out = wide.astype(np.float32)
+    if _EXPF is None or not out.size:
+        return out
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # The error of rounding to float32, in ulps of the result: near 0.5 is near a boundary. At a
+        # power of two the ulp below is half the one above: those go to the C library too.
+        error = np.abs(wide - out.astype(np.float64)) / np.spacing(out).astype(np.float64)
+        doubtful = (np.abs(error - 0.5) < _EXPF_MARGIN) | (np.frexp(out)[0] == 0.5)
+    doubtful &= np.isfinite(out) & (out > 0)
+    if doubtful.any():
+        flat, values = out.reshape(-1), x.reshape(-1)
+        for i in np.flatnonzero(doubtful.reshape(-1)):
+            flat[i] = _EXPF(float(values[i]))
+    return out
 
 
 def sinf(x: float) -> np.float32:
