@@ -4,12 +4,12 @@ a landmark-model call.
 
 The copy is faster on the tracking graph's ROIs when the frame is out of the CPU's caches, but it
 is not bit for bit: OpenCV rounds the copy's shifted map to 1/32 pixel differently at rare pixels
-(``tests/calculators/image/test_image_to_tensor.py`` keeps an example), so posegraph does not use
-it. Each warp follows a call of the landmark model, which pushes the frame out of the CPU's caches,
-as in the tracking graph. The squat video's frames (720x1280): first each with the ROI the tracking
-graph warps on it, then fixed ROIs (small and upright, which is not copied; person-sized turned
-0.1 rad and 45 degrees; larger than the frame), each timed ``rounds`` times, the two ways
-alternating. Beside them, the whole-frame warp on a frame still in cache.
+(``copy_exactness`` counts how often, on random ROIs), so posegraph does not use it. Each warp
+follows a call of the landmark model, which pushes the frame out of the CPU's caches, as in the
+tracking graph. The squat video's frames (720x1280): first each with the ROI the tracking graph
+warps on it, then fixed ROIs (small and upright, which is not copied; person-sized turned 0.1 rad
+and 45 degrees; larger than the frame), each timed ``rounds`` times, the two ways alternating.
+Beside them, the whole-frame warp on a frame still in cache.
 """
 
 from __future__ import annotations
@@ -125,7 +125,33 @@ def run(video: Path, rounds: int = 5, frames: int = 65) -> dict[str, Any]:
             figures["in_cache_ms"].append(round(timed(whole, matrices, False), 3))
         side = statistics.median(r.width * width for r in rects)
         rois.append({"roi": name, "side_px": round(side), **figures})
-    return {"frames": len(images), "rounds": rounds, "size": [width, height], "rois": rois}
+    return {"frames": len(images), "rounds": rounds, "size": [width, height], "rois": rois,
+            "exactness": copy_exactness(images, scratch)}
+
+
+def copy_exactness(images: list[np.ndarray], scratch: np.ndarray, per_frame: int = 6, seed: int = 13) -> dict[str, int]:
+    """How often the copy-then-warp differs from the whole-frame warp: ``per_frame`` random ROIs
+    on each frame (centre in [-0.3, 1.3], sides in [0.05, 1.6] of the image, any rotation, seeded),
+    both warps compared pixel for pixel. Returns the ROIs compared, those that differ, and the
+    differing values."""
+    from posegraph.calculators.formats import NormalizedRect
+
+    rng = np.random.default_rng(seed)
+    whole, copied = np.empty((256, 256, 3), np.uint8), np.empty((256, 256, 3), np.uint8)
+    compared = differing = values = 0
+    for image in images:
+        for _ in range(per_frame):
+            rect = NormalizedRect(x_center=float(rng.uniform(-0.3, 1.3)), y_center=float(rng.uniform(-0.3, 1.3)),
+                                  width=float(rng.uniform(0.05, 1.6)), height=float(rng.uniform(0.05, 1.6)),
+                                  rotation=float(rng.uniform(-math.pi, math.pi)))
+            matrix = roi_matrix(image, rect, 256)
+            whole_frame_warp(image, matrix, whole)
+            crop_then_warp(image, matrix, copied, scratch)
+            compared += 1
+            count = int(np.count_nonzero(whole != copied))
+            differing += count > 0
+            values += count
+    return {"rois": compared, "differing_rois": differing, "differing_values": values}
 
 
 def format_report(r: dict[str, Any]) -> str:
@@ -137,4 +163,7 @@ def format_report(r: dict[str, Any]) -> str:
     for roi in r["rois"]:
         lines.append(f"  {roi['roi']} ({roi['side_px']} px): whole frame {ms(roi['whole_frame_ms'])}; "
                      f"crop then warp {ms(roi['crop_ms'])}; whole frame still in cache {ms(roi['in_cache_ms'])}")
+    e = r["exactness"]
+    lines.append(f"  crop then warp against the whole frame, {e['rois']} random ROIs: {e['differing_rois']} differ, "
+                 f"{e['differing_values']} values in all")
     return "\n".join(lines)

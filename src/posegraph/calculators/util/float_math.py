@@ -52,6 +52,11 @@ _ATAN2F = _c_function("atan2f", 2)
 #: Within this many float32 ulps of a rounding boundary the C library's ``expf`` decides: enough
 #: for any ``expf`` within 0.505 ulp of the exact value (glibc's: 0.502).
 _EXPF_MARGIN = 0.005
+#: A float64 has 29 more mantissa bits than a float32: these are the ones rounding drops.
+_DROPPED = np.uint64((1 << 29) - 1)
+_HALF = 1 << 28
+_NEAR = int(_EXPF_MARGIN * (1 << 29))
+_FLT_MIN = float(np.finfo(np.float32).tiny)
 
 
 def expf(x: np.ndarray) -> np.ndarray:
@@ -62,12 +67,10 @@ def expf(x: np.ndarray) -> np.ndarray:
         out = wide.astype(np.float32)
     if _EXPF is None or not out.size:
         return out
-    with np.errstate(invalid="ignore", divide="ignore"):
-        # The error of rounding to float32, in ulps of the result: near 0.5 is near a boundary. At a
-        # power of two the ulp below is half the one above: those go to the C library too.
-        error = np.abs(wide - out.astype(np.float64)) / np.spacing(out).astype(np.float64)
-        doubtful = (np.abs(error - 0.5) < _EXPF_MARGIN) | (np.frexp(out)[0] == 0.5)
-    doubtful &= np.isfinite(out) & (out > 0)
+    # The bits a float32 drops from the float64 value: near half of their range, the value is near
+    # a float32 rounding boundary. Below float32's normal range (and for NaN) the C library decides.
+    dropped = (wide.view(np.uint64) & _DROPPED).astype(np.int64)
+    doubtful = (np.abs(dropped - _HALF) < _NEAR) | ~(wide >= _FLT_MIN)
     if doubtful.any():
         flat, values = out.reshape(-1), x.reshape(-1)
         for i in np.flatnonzero(doubtful.reshape(-1)):
