@@ -136,8 +136,8 @@ def test_warp_gives_mediapipes_own_tensors_bit_for_bit(shared_data):
     """40 random ROIs (rotated, partly or wholly outside the frame, both border modes, with and
     without keep_aspect_ratio, ranges [0, 1] and [-1, 1]) on squat frames, against MediaPipe
     0.10.21's ImageToTensorCalculator (``tests/e2e/make_tensor_references.py``). Exact, whatever
-    OpenCV is installed: OpenCV 4.12 and later compute ``boxPoints``' last two corners otherwise
-    than the OpenCV MediaPipe runs, and with ``cv2.boxPoints`` from OpenCV 4.14 this test fails."""
+    OpenCV is installed: OpenCV 4.14 computes ``boxPoints``' last two corners otherwise than the
+    OpenCV MediaPipe runs, and with ``cv2.boxPoints`` from OpenCV 4.14 this test fails."""
     from posegraph.app.parity import decode_frames
 
     reference = np.load(MEDIAPIPE_TENSORS)

@@ -104,10 +104,10 @@ def _box_corners(roi: RotatedRect) -> np.ndarray:
     ``cv::boxPoints`` (bottom-left, top-left, top-right, bottom-right for rotation 0), the angle in
     degrees computed as MediaPipe does (``rotation * 180.f / M_PI``).
 
-    Computed here rather than by ``cv2.boxPoints``: OpenCV 4.11's ``RotatedRect::points`` (the one
-    MediaPipe 0.10.21 runs) takes the last two corners as ``2 * center - p0`` and
-    ``2 * center - p1``, and later OpenCV releases compute them otherwise, a float32 ulp apart at
-    places, which moves tensor pixels by one level.
+    Computed here rather than by ``cv2.boxPoints``: OpenCV 4.11's ``RotatedRect::points``, which
+    gives MediaPipe 0.10.21's tensors bit for bit (``tests/calculators/image/test_image_to_tensor.py``),
+    takes the last two corners as ``2 * center - p0`` and ``2 * center - p1``; OpenCV 4.14 computes
+    them otherwise, a float32 ulp apart at places, which moves tensor pixels by one level.
     """
     angle = _F(float(_F(roi.rotation) * _F(180.0)) / math.pi)
     radians = float(angle) * math.pi / 180.0
