@@ -174,11 +174,12 @@ class PoseLandmarkerOptions:
         redetect_interval: VIDEO and LIVE_STREAM modes: 0 (MediaPipe's way) runs the detector
             whenever fewer than ``num_poses`` people are tracked; N > 0 every N frames and whenever
             nobody is (posegraph's; the module's ``redetect_interval`` side packet).
-        association: VIDEO and LIVE_STREAM modes: how tracked people and new detections are
-            matched. ``"assignment"`` (posegraph's) pairs them one-to-one, so two people close
-            together are both kept; ``"mediapipe"`` is MediaPipe's rule (a detection replaces
-            every person it overlaps, and of two overlapping detections the later stays), which
-            finds the people, and the ROIs, MediaPipe's PoseLandmarker finds (the module's
+        association: how tracked people and new detections are matched in VIDEO and
+            LIVE_STREAM modes. ``"assignment"`` (posegraph's) pairs them one-to-one, so two people
+            close together are both kept, and gives a person found twice once;
+            ``"mediapipe"`` is MediaPipe's rule (a detection replaces every person it overlaps,
+            and of two overlapping detections the later stays) and drops nothing, which gives
+            the poses MediaPipe's PoseLandmarker gives, in every mode (the module's
             ``association`` side packet).
     """
 
