@@ -29,24 +29,36 @@ import numpy as np
 __all__ = ["expf", "sinf", "cosf", "atan2f"]
 
 
-def _c_function(name: str, arity: int) -> Callable[..., float] | None:
-    """The C math library's float function ``name`` taking ``arity`` floats, or ``None``."""
+def _c_math_library() -> ctypes.CDLL | None:
+    """The C math library: glibc's and macOS's by name (no search), else where ``ctypes`` finds
+    it (a search that runs ``ldconfig``: milliseconds), else ``None``."""
+    for name in ("libm.so.6", "libm.dylib"):
+        try:
+            return ctypes.CDLL(name)
+        except OSError:
+            pass
     path = ctypes.util.find_library("m")
-    if path is None:
-        return None
     try:
-        function = getattr(ctypes.CDLL(path), name)
-    except (OSError, AttributeError):
+        return ctypes.CDLL(path) if path else None
+    except OSError:
+        return None
+
+
+def _c_function(library: ctypes.CDLL | None, name: str, arity: int) -> Callable[..., float] | None:
+    """The C math library's float function ``name`` taking ``arity`` floats, or ``None``."""
+    function = getattr(library, name, None) if library is not None else None
+    if function is None:
         return None
     function.restype = ctypes.c_float
     function.argtypes = [ctypes.c_float] * arity
     return function
 
 
-_EXPF = _c_function("expf", 1)
-_SINF = _c_function("sinf", 1)
-_COSF = _c_function("cosf", 1)
-_ATAN2F = _c_function("atan2f", 2)
+_LIBM = _c_math_library()
+_EXPF = _c_function(_LIBM, "expf", 1)
+_SINF = _c_function(_LIBM, "sinf", 1)
+_COSF = _c_function(_LIBM, "cosf", 1)
+_ATAN2F = _c_function(_LIBM, "atan2f", 2)
 
 
 #: Within this many float32 ulps of a rounding boundary the C library's ``expf`` decides: enough
