@@ -12,7 +12,8 @@ With ``redetect_interval`` 10 the detector runs every 10 frames (and when nobody
 of whenever fewer than ``num_poses`` people are tracked.
 
 Batching: LiteRT can resize the landmark model's input to ``[k, 256, 256, 3]``; the same k ROIs are
-timed as one batched call and as k calls of batch 1 (median of repeats, interleaved).
+timed as one batched call and as k calls of batch 1 (median of repeats, interleaved, which one
+runs first alternating).
 """
 
 from __future__ import annotations
