@@ -10,6 +10,7 @@ from posegraph.calculators.formats import LandmarkList, NormalizedLandmarkList, 
 from posegraph.calculators.pose.association import duplicate_poses, landmarks_box
 from posegraph.calculators.pose.landmark_smoothing import PoseLandmarkSmoother
 from posegraph.calculators.pose.pose_landmark_filtering_calculator import SMOOTHING_SIDE_PACKETS, smoothing_enabled
+from posegraph.calculators.pose.tracked_rect_association_calculator import MEDIAPIPE_ASSOCIATION
 from posegraph.calculators.util.rect_geometry import roi_from_alignment_points
 
 
@@ -65,7 +66,7 @@ class MultiPoseTrackingCalculator(Calculator):
 
     def open(self, cc: CalculatorContext) -> None:
         self.smooth = smoothing_enabled(cc)
-        self.drop_repeats = cc.side_input("ASSOCIATION") != "mediapipe"
+        self.drop_repeats = cc.side_input("ASSOCIATION") != MEDIAPIPE_ASSOCIATION
         self.next_id = 0
         self.smoothers: dict[int, PoseLandmarkSmoother] = {}
 

@@ -10,7 +10,8 @@ from posegraph.calculators.formats import NormalizedRect
 from posegraph.calculators.pose.association import associate_by_replacement_with_ids, associate_rects
 
 #: The association rules: posegraph's one-to-one assignment, or MediaPipe's replacement.
-ASSOCIATIONS = ("assignment", "mediapipe")
+MEDIAPIPE_ASSOCIATION = "mediapipe"
+ASSOCIATIONS = ("assignment", MEDIAPIPE_ASSOCIATION)
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ class TrackedRectAssociationCalculator(Calculator):
         if cc.options.association not in ASSOCIATIONS:
             raise ValueError(f"node {cc.node_name!r}: association must be one of {', '.join(ASSOCIATIONS)}, "
                              f"got {cc.options.association!r}")
-        self.replace = (rule or cc.options.association) == "mediapipe"
+        self.replace = (rule or cc.options.association) == MEDIAPIPE_ASSOCIATION
         self.disabled = bool(cc.side_input("DISABLE", default=False))
         self.calls = 0
         self.last_seen: dict[int, tuple[int, NormalizedRect]] = {}  # id -> (call, its last tracked ROI)
