@@ -52,6 +52,12 @@ class EndLoopNormalizedRectCalculator(EndLoopCalculator):
     """:class:`EndLoopCalculator` under MediaPipe's name for NormalizedRects."""
 
 
+class EndLoopTensorsCalculator(EndLoopCalculator):
+    """:class:`EndLoopCalculator` for TENSORS lists (one list of arrays per element): its tuple
+    feeds an InferenceCalculator's TENSORS_VECTOR (posegraph's; MediaPipe's EndLoopTensorCalculator
+    gathers single tensors)."""
+
+
 class EndLoopFloatCalculator(EndLoopCalculator):
     """:class:`EndLoopCalculator` under MediaPipe's name for floats."""
 
