@@ -88,3 +88,63 @@ def test_load_on_first_packet_defers_the_model_to_the_first_tensors(tmp_path, po
     assert len(outputs[0]) == len(outputs[1]) == 2  # boxes and scores
     for eager, lazy in zip(*outputs):
         np.testing.assert_array_equal(lazy, eager)
+
+
+VECTOR_GRAPH = '''
+input_stream: "tensors"
+output_stream: "out"
+node {
+  calculator: "InferenceCalculator"
+  input_stream: "TENSORS_VECTOR:tensors"
+  output_stream: "TENSORS_VECTOR:out"
+  options: { [mediapipe.InferenceCalculatorOptions.ext] { model_path: "%s" max_batch_size: %d } }
+}
+'''
+
+
+def test_a_tensors_vector_runs_in_batches_with_each_elements_own_outputs(tmp_path, pose_models):
+    """TENSORS_VECTOR runs its elements in groups of at most max_batch_size, one model call per
+    group; every element's outputs equal, bit for bit, a call on that element alone, for each
+    landmark model (XNNPACK computes each batch entry on its own)."""
+    import numpy as np
+
+    from posegraph import Graph
+    from posegraph.calculators.tensor.runtimes import load_runner
+
+    rng = np.random.default_rng(0)
+    elements = tuple([rng.random((1, 256, 256, 3), dtype=np.float32)] for _ in range(5))
+    for name in ("pose_landmark_lite", "pose_landmark_full", "pose_landmark_heavy"):
+        model = pose_models / f"{name}.tflite"
+        single = load_runner(model, num_threads=2)
+        expected = [single.run(e) for e in elements]
+        (tmp_path / "g.pbtxt").write_text(VECTOR_GRAPH % (model, 2))  # groups of 2, 2 and 1
+        graph = Graph(tmp_path / "g.pbtxt")
+        got = {}
+        graph.observe("out", lambda p: got.__setitem__(p.timestamp, p.payload))
+        graph.start()
+        for t, vector in ((0, elements), (1, elements[:3]), (2, ())):
+            graph.add_packet("tensors", vector, t)
+        graph.wait_until_idle()
+        calc = next(n.calc for n in graph._scheduler.nodes if n.spec.calculator == "InferenceCalculator")
+        assert list(calc.batch_runners) == [2]  # groups of 2 ran as batches
+        graph.close()
+        assert [len(got[t]) for t in (0, 1, 2)] == [5, 3, 0]
+        for t, n in ((0, 5), (1, 3)):
+            for want, have in zip(expected[:n], got[t]):
+                assert [a.shape for a in have] == [a.shape for a in want]  # batch 1, as one call gives
+                for a, b in zip(want, have):
+                    np.testing.assert_array_equal(b, a, err_msg=name)
+
+
+def test_tensors_and_tensors_vector_are_one_or_the_other(tmp_path, pose_models):
+    import pytest
+
+    from posegraph import CalculatorError, Graph
+
+    model = pose_models / "pose_landmark_lite.tflite"
+    both = VECTOR_GRAPH.replace('input_stream: "TENSORS_VECTOR:tensors"',
+                                'input_stream: "TENSORS_VECTOR:tensors"\n  input_stream: "TENSORS:tensors"')
+    for text, message in ((both % (model, 4), "one of the two"), (VECTOR_GRAPH % (model, 0), "at least 1, got 0")):
+        (tmp_path / "g.pbtxt").write_text(text)
+        with pytest.raises(CalculatorError, match=message):
+            Graph(tmp_path / "g.pbtxt").start()

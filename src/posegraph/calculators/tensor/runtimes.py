@@ -44,15 +44,19 @@ class ModelRunner(Protocol):
 
 
 def load_runner(path: Path | str, *, runtime: str = "litert", api: str = "interpreter",
-                accelerator: str = "cpu", num_threads: int = 1, content: bytes | None = None) -> ModelRunner:
+                accelerator: str = "cpu", num_threads: int = 1, content: bytes | None = None,
+                batch_size: int = 1) -> ModelRunner:
     """Loads ``path`` (or the model bytes ``content``, ``path`` then only naming it in errors) with
     a runtime, an API and an accelerator.
 
     ``accelerator="gpu"`` needs ``runtime="litert"`` and uses the compiled-model API whatever
-    ``api`` says; model bytes need the interpreter API.
+    ``api`` says; model bytes need the interpreter API. ``batch_size`` k > 1 resizes every input's
+    first dimension (the model's batch of 1) to k before the tensors are allocated (interpreter
+    API only): one call then runs k inputs, stacked on that axis.
 
     Raises:
-        ValueError: an unknown runtime, API or accelerator, or a combination that does not exist.
+        ValueError: an unknown runtime, API or accelerator, a combination that does not exist, or
+            ``batch_size`` > 1 with the compiled-model API.
         ModelError: the runtime is not installed (the message names the extra that installs it),
             no GPU accelerator can be created, or the model cannot be loaded.
     """
@@ -67,8 +71,11 @@ def load_runner(path: Path | str, *, runtime: str = "litert", api: str = "interp
         if content is not None:
             raise ValueError("InferenceCalculator: a model given as bytes (MODEL side packet) runs with api "
                              "'interpreter' on the CPU")
+        if batch_size != 1:
+            raise ValueError("InferenceCalculator: batches of more than one input run with api 'interpreter' "
+                             "on the CPU")
         return CompiledModelRunner(path, gpu=accelerator == "gpu", num_threads=num_threads)
-    return InterpreterRunner(path, runtime, num_threads, content)
+    return InterpreterRunner(path, runtime, num_threads, content, batch_size)
 
 
 def interpreter_class(runtime: str) -> Any:
@@ -90,16 +97,28 @@ def interpreter_class(runtime: str) -> Any:
 
 class InterpreterRunner:
     """A TFLite ``Interpreter`` (LiteRT's, tflite_runtime's or TensorFlow's: the same API) with
-    ``num_threads`` threads. Inputs are copied into the interpreter with ``set_tensor``; outputs
-    are copied out with ``get_tensor``."""
+    ``num_threads`` threads, its inputs' batch dimension resized to ``batch_size``. Inputs are
+    copied into the interpreter with ``set_tensor``; outputs are copied out with ``get_tensor``.
 
-    def __init__(self, path: Path | str, runtime: str, num_threads: int, content: bytes | None = None) -> None:
+    Raises:
+        ModelError: the runtime cannot start, the model cannot be loaded, or ``batch_size`` > 1 for
+            a model whose inputs do not have a batch dimension of 1.
+    """
+
+    def __init__(self, path: Path | str, runtime: str, num_threads: int, content: bytes | None = None,
+                 batch_size: int = 1) -> None:
         cls = interpreter_class(runtime)
         try:
             if content is not None:
                 self.interpreter = cls(model_content=content, num_threads=num_threads)
             else:
                 self.interpreter = cls(model_path=str(path), num_threads=num_threads)
+            if batch_size != 1:
+                for d in self.interpreter.get_input_details():
+                    if len(d["shape"]) == 0 or d["shape"][0] != 1:
+                        raise ModelError(f"model {path}: input {d['name']!r} of shape {list(d['shape'])} has no "
+                                         "batch dimension of 1 to run batches on")
+                    self.interpreter.resize_tensor_input(d["index"], [batch_size, *d["shape"][1:]])
             self.interpreter.allocate_tensors()
         except SystemError as e:
             # tflite-runtime 2.14.0 (its last release) is built against NumPy 1.x: under NumPy 2 its
