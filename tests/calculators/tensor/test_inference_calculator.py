@@ -122,14 +122,14 @@ def test_a_tensors_vector_runs_in_batches_with_each_elements_own_outputs(tmp_pat
         got = {}
         graph.observe("out", lambda p: got.__setitem__(p.timestamp, p.payload))
         graph.start()
-        for t, vector in ((0, elements), (1, elements[:3]), (2, ())):
+        for t, vector in ((0, elements), (1, elements[:3]), (2, ()), (3, elements[:2])):
             graph.add_packet("tensors", vector, t)
         graph.wait_until_idle()
         calc = next(n.calc for n in graph._scheduler.nodes if n.spec.calculator == "InferenceCalculator")
-        assert list(calc.batch_runners) == [2]  # groups of 2 ran as batches
+        assert calc.runner.batch_size == 2  # the last group, of 2, ran as one batch
         graph.close()
-        assert [len(got[t]) for t in (0, 1, 2)] == [5, 3, 0]
-        for t, n in ((0, 5), (1, 3)):
+        assert [len(got[t]) for t in (0, 1, 2, 3)] == [5, 3, 0, 2]
+        for t, n in ((0, 5), (1, 3), (3, 2)):
             for want, have in zip(expected[:n], got[t]):
                 assert [a.shape for a in have] == [a.shape for a in want]  # batch 1, as one call gives
                 for a, b in zip(want, have):

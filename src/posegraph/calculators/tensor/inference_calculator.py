@@ -96,11 +96,12 @@ class InferenceCalculatorOptions:
             then reported at that first packet (posegraph's own field).
         max_batch_size: with input TENSORS_VECTOR, the most elements run in one call of the model
             (their inputs stacked on the batch axis); a longer vector runs in groups of at most
-            this many, 1 runs each element on its own. Each group size gets its own interpreter,
-            built the first time it is needed (interpreter API only; the compiled-model API and a
-            GPU run one element a call) (posegraph's own field; the default 4: on the 2-core
-            machine one call on 2 to 4 of the pose landmark model's ROIs cost 1 to 5% less than as
-            many calls, on 8 more, ``python -m benchmarks multi_pose``).
+            this many, 1 runs each element on its own. The one interpreter is resized to each
+            group's size (about 0.2 ms, 10 to 20 ms the first time for a size; interpreter API
+            only: the compiled-model API and a GPU run one element a call) (posegraph's own field;
+            the default 4: on the 2-core machine one call on 2 to 4 of the pose landmark model's
+            ROIs costs 1 to 5% less than as many calls, on 8 more, ``python -m benchmarks
+            multi_pose``).
     """
 
     model_path: str = proto_field(1, "")
@@ -240,7 +241,6 @@ class InferenceCalculator(Calculator):
             raise ValueError(f"InferenceCalculator: max_batch_size must be at least 1, got {o.max_batch_size}")
         batches = self.vector and o.api == "interpreter" and o.accelerator == "cpu"
         self.max_batch = o.max_batch_size if batches else 1
-        self.batch_runners: dict[int, ModelRunner] = {}  # group size (> 1) -> its runner
         self.threads = o.threads() or default_num_threads()
         model = cc.side_input("MODEL")
         self.content = None
@@ -265,23 +265,8 @@ class InferenceCalculator(Calculator):
             with _litert_log_silenced():
                 self.runner = load_runner(self.path, runtime=o.runtime, api=o.api, accelerator=o.accelerator,
                                           num_threads=self.threads, content=self.content)
-        if self.max_batch == 1:
-            self.content = None  # the runner holds the model now (batched runners need the bytes again)
+        self.content = None  # the runner holds the model now
         self.shapes = self.runner.input_shapes
-
-    def _batch_runner(self, o: InferenceCalculatorOptions, k: int) -> ModelRunner:
-        """The runner for groups of ``k`` > 1 elements: from the pool, else built now."""
-        from posegraph.calculators.tensor.runtimes import load_runner
-
-        runner = self.batch_runners.get(k)
-        if runner is None:
-            runner = self.pool.take(self.key + (k,)) if self.pool is not None else None
-            if runner is None:
-                with _litert_log_silenced():
-                    runner = load_runner(self.path, runtime=o.runtime, num_threads=self.threads,
-                                         content=self.content, batch_size=k)
-            self.batch_runners[k] = runner
-        return runner
 
     def _checked(self, tensors: list) -> list[np.ndarray]:
         """``tensors`` as contiguous float32 arrays, after checking them against the model's inputs."""
@@ -303,25 +288,23 @@ class InferenceCalculator(Calculator):
         outputs: list[list[np.ndarray]] = []
         for start in range(0, len(elements), self.max_batch):
             group = elements[start:start + self.max_batch]
-            if len(group) == 1:
+            if self.max_batch == 1:
                 outputs.append(self.runner.run(group[0]))
                 continue
-            stacked = self._batch_runner(cc.options, len(group)).run(
-                [np.concatenate(inputs) for inputs in zip(*group)])
+            self.runner.resize(len(group))
+            stacked = self.runner.run([np.concatenate(inputs) for inputs in zip(*group)])
             outputs.extend([out[i:i + 1] for out in stacked] for i in range(len(group)))
         cc.send("TENSORS_VECTOR", tuple(outputs))
 
     def close(self, cc: CalculatorContext) -> None:
-        # Dropping the runners releases their threads and the mapped model file now, not
-        # whenever the finished graph is garbage-collected; with a pool, the next graph reuses them.
-        if self.pool is not None:
-            if self.runner is not None:
-                self.pool.give(self.key, self.runner)
-            for k, runner in self.batch_runners.items():
-                self.pool.give(self.key + (k,), runner)
+        # Dropping the runner releases its threads and the mapped model file now, not
+        # whenever the finished graph is garbage-collected; with a pool, the next graph reuses it.
+        if self.pool is not None and self.runner is not None:
+            if self.max_batch > 1:
+                self.runner.resize(1)  # as the pool's other users expect it
+            self.pool.give(self.key, self.runner)
         with _litert_log_silenced():
             self.runner = None
-            self.batch_runners = {}
 
 
 # How LiteRT's native code starts the lines it logs to file descriptor 2 while it loads a model
