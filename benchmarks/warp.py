@@ -1,6 +1,7 @@
-"""The ROI warp as MediaPipe does it and posegraph's ``warp_roi_to_tensor`` does it (warp the
-whole frame) against an alternative (copy the ROI's bounding box, then warp the copy), right after
-a landmark-model call.
+"""The ROI warp as MediaPipe does it (warp the whole frame), as posegraph's ``warp_roi_to_tensor``
+does it (read the pixels under the ROI once in memory order, then warp the whole frame: the same
+pixels out) and an alternative (copy the ROI's bounding box, then warp the copy), right after a
+landmark-model call.
 
 The copy is faster on the tracking graph's ROIs when the frame is out of the CPU's caches, but it
 is not bit for bit: OpenCV rounds the copy's shifted map to 1/32 pixel differently at rare pixels
@@ -43,6 +44,18 @@ def whole_frame_warp(image: np.ndarray, matrix: np.ndarray, out: np.ndarray) -> 
     """MediaPipe's warp of the ROI (uint8): ``warpPerspective`` on the whole frame."""
     cv2.warpPerspective(image, matrix, out.shape[1::-1], dst=out, flags=cv2.INTER_LINEAR,
                         borderMode=cv2.BORDER_REPLICATE)
+
+
+def read_then_warp(image: np.ndarray, matrix: np.ndarray, out: np.ndarray) -> None:
+    """posegraph's warp (uint8): the pixels under the ROI read once in memory order
+    (``_read_in_order``, into the CPU's caches), then ``warpPerspective`` on the whole frame, as
+    MediaPipe: the same pixels out. The ROI's corners are the tensor's corners mapped back."""
+    from posegraph.calculators.image.image_to_tensor import _read_in_order
+
+    out_w, out_h = out.shape[1], out.shape[0]
+    corners = np.array([[0, out_h], [0, 0], [out_w, 0], [out_w, out_h]], np.float64)[:, None, :]
+    _read_in_order(image, cv2.perspectiveTransform(corners, cv2.invert(matrix)[1])[:, 0, :])
+    whole_frame_warp(image, matrix, out)
 
 
 def crop_then_warp(image: np.ndarray, matrix: np.ndarray, out: np.ndarray, scratch: Any) -> None:
@@ -108,6 +121,9 @@ def run(video: Path, rounds: int = 5, frames: int = 65) -> dict[str, Any]:
     def whole(image: np.ndarray, matrix: np.ndarray) -> None:
         whole_frame_warp(image, matrix, out)
 
+    def read_first(image: np.ndarray, matrix: np.ndarray) -> None:
+        read_then_warp(image, matrix, out)
+
     def crop(image: np.ndarray, matrix: np.ndarray) -> None:
         crop_then_warp(image, matrix, out, scratch)
 
@@ -118,9 +134,10 @@ def run(video: Path, rounds: int = 5, frames: int = 65) -> dict[str, Any]:
     rois = []
     for name, rects in cases:
         matrices = [roi_matrix(image, rect, 256) for image, rect in zip(images, rects)]
-        figures: dict[str, list[float]] = {"whole_frame_ms": [], "crop_ms": [], "in_cache_ms": []}
+        figures: dict[str, list[float]] = {"whole_frame_ms": [], "read_first_ms": [], "crop_ms": [], "in_cache_ms": []}
         for _ in range(rounds):
             figures["whole_frame_ms"].append(round(timed(whole, matrices, True), 3))
+            figures["read_first_ms"].append(round(timed(read_first, matrices, True), 3))
             figures["crop_ms"].append(round(timed(crop, matrices, True), 3))
             figures["in_cache_ms"].append(round(timed(whole, matrices, False), 3))
         side = statistics.median(r.width * width for r in rects)
@@ -132,12 +149,12 @@ def run(video: Path, rounds: int = 5, frames: int = 65) -> dict[str, Any]:
 def copy_exactness(images: list[np.ndarray], scratch: np.ndarray, per_frame: int = 6, seed: int = 13) -> dict[str, int]:
     """How often the copy-then-warp differs from the whole-frame warp: ``per_frame`` random ROIs
     on each frame (centre in [-0.3, 1.3], sides in [0.05, 1.6] of the image, any rotation, seeded),
-    both warps compared pixel for pixel. Returns the ROIs compared, those that differ, and the
-    differing values."""
+    both warps compared pixel for pixel (and the read-first warp, which must equal the whole-frame
+    one). Returns the ROIs compared, those that differ, and the differing values."""
     from posegraph.calculators.formats import NormalizedRect
 
     rng = np.random.default_rng(seed)
-    whole, copied = np.empty((256, 256, 3), np.uint8), np.empty((256, 256, 3), np.uint8)
+    whole, copied, read = (np.empty((256, 256, 3), np.uint8) for _ in range(3))
     compared = differing = values = 0
     for image in images:
         for _ in range(per_frame):
@@ -147,6 +164,8 @@ def copy_exactness(images: list[np.ndarray], scratch: np.ndarray, per_frame: int
             matrix = roi_matrix(image, rect, 256)
             whole_frame_warp(image, matrix, whole)
             crop_then_warp(image, matrix, copied, scratch)
+            read_then_warp(image, matrix, read)
+            assert np.array_equal(read, whole), "reading the pixels first changed the warp"
             compared += 1
             count = int(np.count_nonzero(whole != copied))
             differing += count > 0
@@ -162,6 +181,7 @@ def format_report(r: dict[str, Any]) -> str:
              f"frames (median of {r['frames']} frames per round, {r['rounds']} rounds, ms):"]
     for roi in r["rois"]:
         lines.append(f"  {roi['roi']} ({roi['side_px']} px): whole frame {ms(roi['whole_frame_ms'])}; "
+                     f"read in order, then whole frame (posegraph) {ms(roi['read_first_ms'])}; "
                      f"crop then warp {ms(roi['crop_ms'])}; whole frame still in cache {ms(roi['in_cache_ms'])}")
     e = r["exactness"]
     lines.append(f"  crop then warp against the whole frame, {e['rois']} random ROIs: {e['differing_rois']} differ, "
