@@ -1,7 +1,7 @@
 """The ROI warp as MediaPipe does it (warp the whole frame), as posegraph's ``warp_roi_to_tensor``
-does it (read the pixels under the ROI once in memory order, then warp the whole frame: the same
-pixels out) and an alternative (copy the ROI's bounding box, then warp the copy), right after a
-landmark-model call.
+does it for a ROI more than 3 times the tensor's size (read the pixels under the ROI once in
+memory order, then warp the whole frame: the same pixels out) and an alternative (copy the ROI's
+bounding box, then warp the copy), right after a landmark-model call.
 
 The copy is faster on the tracking graph's ROIs when the frame is out of the CPU's caches, but it
 is not bit for bit: OpenCV rounds the copy's shifted map to 1/32 pixel differently at rare pixels
@@ -32,12 +32,14 @@ ROIS = [("small, upright", 0.5, 0.5, 0.3, 0.0), ("person-sized, turned 0.1 rad",
         ("person-sized, turned 45 degrees", 0.5, 0.55, 0.9, 0.785), ("larger than the frame", 0.5, 0.5, 1.4, 0.3)]
 
 
-def roi_matrix(image: np.ndarray, rect: Any, size: int) -> np.ndarray:
-    """The forward matrix ``warp_roi_to_tensor`` builds for ``rect`` and a square tensor of ``size``."""
-    from posegraph.calculators.image.image_to_tensor import pad_roi, roi_in_pixels, roi_warp_matrix
+def roi_matrix(image: np.ndarray, rect: Any, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The forward matrix ``warp_roi_to_tensor`` builds for ``rect`` and a square tensor of
+    ``size``, and the ROI's corners in the image (float32 (4, 2)) it builds it from."""
+    from posegraph.calculators.image.image_to_tensor import _box_corners, pad_roi, roi_in_pixels, roi_warp_matrix
 
     roi, _ = pad_roi(roi_in_pixels(rect, (image.shape[1], image.shape[0])), (size, size), True)
-    return roi_warp_matrix(roi, (size, size))
+    box = _box_corners(roi)
+    return roi_warp_matrix(roi, (size, size), box), box
 
 
 def whole_frame_warp(image: np.ndarray, matrix: np.ndarray, out: np.ndarray) -> None:
@@ -46,15 +48,14 @@ def whole_frame_warp(image: np.ndarray, matrix: np.ndarray, out: np.ndarray) -> 
                         borderMode=cv2.BORDER_REPLICATE)
 
 
-def read_then_warp(image: np.ndarray, matrix: np.ndarray, out: np.ndarray) -> None:
-    """posegraph's warp (uint8): the pixels under the ROI read once in memory order
-    (``_read_in_order``, into the CPU's caches), then ``warpPerspective`` on the whole frame, as
-    MediaPipe: the same pixels out. The ROI's corners are the tensor's corners mapped back."""
+def read_then_warp(image: np.ndarray, matrix: np.ndarray, box: np.ndarray, out: np.ndarray) -> None:
+    """The read-first warp (uint8): the pixels under the ROI (corners ``box``) read once in memory
+    order (``_read_in_order``, into the CPU's caches), then ``warpPerspective`` on the whole frame,
+    as MediaPipe: the same pixels out. (posegraph reads first only ROIs over ``_READ_FIRST_SCALE``
+    times the tensor both ways; timed here on every ROI.)"""
     from posegraph.calculators.image.image_to_tensor import _read_in_order
 
-    out_w, out_h = out.shape[1], out.shape[0]
-    corners = np.array([[0, out_h], [0, 0], [out_w, 0], [out_w, out_h]], np.float64)[:, None, :]
-    _read_in_order(image, cv2.perspectiveTransform(corners, cv2.invert(matrix)[1])[:, 0, :])
+    _read_in_order(image, box)
     whole_frame_warp(image, matrix, out)
 
 
@@ -106,25 +107,25 @@ def run(video: Path, rounds: int = 5, frames: int = 65) -> dict[str, Any]:
     scratch = np.empty(images[0].size, np.uint8)  # the copy's buffer: at most the whole frame
     out = np.empty((256, 256, 3), np.uint8)
 
-    def timed(warp: Any, matrices: list[np.ndarray], after_model: bool) -> float:
+    def timed(warp: Any, geometry: list[tuple[np.ndarray, np.ndarray]], after_model: bool) -> float:
         times = []
-        for image, matrix in zip(images, matrices):
+        for image, (matrix, box) in zip(images, geometry):
             if after_model:
                 model.invoke()
             else:
-                warp(image, matrix)  # the same warp once before: its pixels are in cache
+                warp(image, matrix, box)  # the same warp once before: its pixels are in cache
             start = time.perf_counter()
-            warp(image, matrix)
+            warp(image, matrix, box)
             times.append((time.perf_counter() - start) * 1000)
         return statistics.median(times)
 
-    def whole(image: np.ndarray, matrix: np.ndarray) -> None:
+    def whole(image: np.ndarray, matrix: np.ndarray, box: np.ndarray) -> None:
         whole_frame_warp(image, matrix, out)
 
-    def read_first(image: np.ndarray, matrix: np.ndarray) -> None:
-        read_then_warp(image, matrix, out)
+    def read_first(image: np.ndarray, matrix: np.ndarray, box: np.ndarray) -> None:
+        read_then_warp(image, matrix, box, out)
 
-    def crop(image: np.ndarray, matrix: np.ndarray) -> None:
+    def crop(image: np.ndarray, matrix: np.ndarray, box: np.ndarray) -> None:
         crop_then_warp(image, matrix, out, scratch)
 
     cases = [("the tracking graph's ROIs", tracked_rois(played))]
@@ -133,7 +134,7 @@ def run(video: Path, rounds: int = 5, frames: int = 65) -> dict[str, Any]:
                                             rotation=rotation)] * len(images)))
     rois = []
     for name, rects in cases:
-        matrices = [roi_matrix(image, rect, 256) for image, rect in zip(images, rects)]
+        matrices = [roi_matrix(image, rect, 256) for image, rect in zip(images, rects)]  # with boxes
         figures: dict[str, list[float]] = {"whole_frame_ms": [], "read_first_ms": [], "crop_ms": [], "in_cache_ms": []}
         for _ in range(rounds):
             figures["whole_frame_ms"].append(round(timed(whole, matrices, True), 3))
@@ -161,10 +162,10 @@ def copy_exactness(images: list[np.ndarray], scratch: np.ndarray, per_frame: int
             rect = NormalizedRect(x_center=float(rng.uniform(-0.3, 1.3)), y_center=float(rng.uniform(-0.3, 1.3)),
                                   width=float(rng.uniform(0.05, 1.6)), height=float(rng.uniform(0.05, 1.6)),
                                   rotation=float(rng.uniform(-math.pi, math.pi)))
-            matrix = roi_matrix(image, rect, 256)
+            matrix, box = roi_matrix(image, rect, 256)
             whole_frame_warp(image, matrix, whole)
             crop_then_warp(image, matrix, copied, scratch)
-            read_then_warp(image, matrix, read)
+            read_then_warp(image, matrix, box, read)
             assert np.array_equal(read, whole), "reading the pixels first changed the warp"
             compared += 1
             count = int(np.count_nonzero(whole != copied))
@@ -181,7 +182,7 @@ def format_report(r: dict[str, Any]) -> str:
              f"frames (median of {r['frames']} frames per round, {r['rounds']} rounds, ms):"]
     for roi in r["rois"]:
         lines.append(f"  {roi['roi']} ({roi['side_px']} px): whole frame {ms(roi['whole_frame_ms'])}; "
-                     f"read in order, then whole frame (posegraph) {ms(roi['read_first_ms'])}; "
+                     f"read in order, then whole frame {ms(roi['read_first_ms'])}; "
                      f"crop then warp {ms(roi['crop_ms'])}; whole frame still in cache {ms(roi['in_cache_ms'])}")
     e = r["exactness"]
     lines.append(f"  crop then warp against the whole frame, {e['rois']} random ROIs: {e['differing_rois']} differ, "
