@@ -148,3 +148,33 @@ def test_tensors_and_tensors_vector_are_one_or_the_other(tmp_path, pose_models):
         (tmp_path / "g.pbtxt").write_text(text)
         with pytest.raises(CalculatorError, match=message):
             Graph(tmp_path / "g.pbtxt").start()
+
+
+def test_a_tensors_vector_on_the_compiled_model_api_runs_one_element_a_call(tmp_path, pose_models):
+    """The compiled-model API cannot resize its buffers: TENSORS_VECTOR there runs each element on
+    its own, with the outputs a call on it gives."""
+    import numpy as np
+
+    from posegraph import Graph
+    from posegraph.calculators.tensor.runtimes import load_runner
+
+    rng = np.random.default_rng(1)
+    elements = tuple([rng.random((1, 256, 256, 3), dtype=np.float32)] for _ in range(3))
+    model = pose_models / "pose_landmark_lite.tflite"
+    single = load_runner(model, api="compiled_model", num_threads=2)
+    expected = [single.run(e) for e in elements]
+    text = VECTOR_GRAPH.replace("max_batch_size: %d", 'max_batch_size: %d api: "compiled_model"')
+    (tmp_path / "g.pbtxt").write_text(text % (model, 4))
+    graph = Graph(tmp_path / "g.pbtxt")
+    got = {}
+    graph.observe("out", lambda p: got.__setitem__(p.timestamp, p.payload))
+    graph.start()
+    graph.add_packet("tensors", elements, 0)
+    graph.wait_until_idle()
+    calc = next(n.calc for n in graph._scheduler.nodes if n.spec.calculator == "InferenceCalculator")
+    assert calc.max_batch == 1
+    graph.close()
+    assert len(got[0]) == 3
+    for want, have in zip(expected, got[0]):
+        for a, b in zip(want, have):
+            np.testing.assert_array_equal(b, a)
