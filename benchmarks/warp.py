@@ -35,7 +35,12 @@ ROIS = [("small, upright", 0.5, 0.5, 0.3, 0.0), ("person-sized, turned 0.1 rad",
 def roi_matrix(image: np.ndarray, rect: Any, size: int) -> tuple[np.ndarray, np.ndarray]:
     """The forward matrix ``warp_roi_to_tensor`` builds for ``rect`` and a square tensor of
     ``size``, and the ROI's corners in the image (float32 (4, 2)) it builds it from."""
-    from posegraph.calculators.image.image_to_tensor import _box_corners, pad_roi, roi_in_pixels, roi_warp_matrix
+    from posegraph.calculators.image.image_to_tensor import (
+        _box_corners,
+        pad_roi,
+        roi_in_pixels,
+        roi_warp_matrix,
+    )
 
     roi, _ = pad_roi(roi_in_pixels(rect, (image.shape[1], image.shape[0])), (size, size), True)
     box = _box_corners(roi)

@@ -119,8 +119,8 @@ def test_a_tensors_vector_runs_in_batches_with_each_elements_own_outputs(tmp_pat
         expected = [single.run(e) for e in elements]
         (tmp_path / "g.pbtxt").write_text(VECTOR_GRAPH % (model, 2))  # groups of 2, 2 and 1
         graph = Graph(tmp_path / "g.pbtxt")
-        got = {}
-        graph.observe("out", lambda p: got.__setitem__(p.timestamp, p.payload))
+        got: dict = {}
+        graph.observe("out", lambda p, got=got: got.__setitem__(p.timestamp, p.payload))
         graph.start()
         for t, vector in ((0, elements), (1, elements[:3]), (2, ()), (3, elements[:2])):
             graph.add_packet("tensors", vector, t)
