@@ -1,7 +1,7 @@
 """The ROI warp as MediaPipe does it (warp the whole frame), as posegraph's ``warp_roi_to_tensor``
-does it for a ROI more than 3 times the tensor's size (read the pixels under the ROI once in
-memory order, then warp the whole frame: the same pixels out) and an alternative (copy the ROI's
-bounding box, then warp the copy), right after a landmark-model call.
+does it for a turned ROI more than 3 times the tensor's size (read the pixels under the ROI once
+in memory order, then warp the whole frame: the same pixels out) and an alternative (copy the
+ROI's bounding box, then warp the copy), right after a landmark-model call.
 
 The copy is faster on the tracking graph's ROIs when the frame is out of the CPU's caches, but it
 is not bit for bit: OpenCV rounds the copy's shifted map to 1/32 pixel differently at rare pixels
@@ -9,8 +9,9 @@ is not bit for bit: OpenCV rounds the copy's shifted map to 1/32 pixel different
 follows a call of the landmark model, which pushes the frame out of the CPU's caches, as in the
 tracking graph. The squat video's frames (720x1280): first each with the ROI the tracking graph
 warps on it, then fixed ROIs (small and upright, which is not copied; person-sized turned 0.1 rad
-and 45 degrees; larger than the frame), each timed ``rounds`` times, the two ways alternating.
-Beside them, the whole-frame warp on a frame still in cache.
+and 45 degrees; larger than the frame, turned 0.3 rad and upright), each timed ``rounds`` times,
+the ways taking turns. Beside them, the whole-frame warp on a frame still in cache. And in the
+tracking module itself (``in_graph``), frames taking turns reading first or not.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from benchmarks.pose_pipeline import interpreter
 
 #: ROIs as (name, x_center, y_center, width, rotation): normalized, height = width in pixels.
 ROIS = [("small, upright", 0.5, 0.5, 0.3, 0.0), ("person-sized, turned 0.1 rad", 0.5, 0.55, 0.9, 0.1),
-        ("person-sized, turned 45 degrees", 0.5, 0.55, 0.9, 0.785), ("larger than the frame", 0.5, 0.5, 1.4, 0.3)]
+        ("person-sized, turned 45 degrees", 0.5, 0.55, 0.9, 0.785), ("larger than the frame", 0.5, 0.5, 1.4, 0.3),
+        ("larger than the frame, upright", 0.5, 0.5, 1.4, 0.0)]
 
 
 def roi_matrix(image: np.ndarray, rect: Any, size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -56,8 +58,8 @@ def whole_frame_warp(image: np.ndarray, matrix: np.ndarray, out: np.ndarray) -> 
 def read_then_warp(image: np.ndarray, matrix: np.ndarray, box: np.ndarray, out: np.ndarray) -> None:
     """The read-first warp (uint8): the pixels under the ROI (corners ``box``) read once in memory
     order (``_read_in_order``, into the CPU's caches), then ``warpPerspective`` on the whole frame,
-    as MediaPipe: the same pixels out. (posegraph reads first only ROIs over ``_READ_FIRST_SCALE``
-    times the tensor both ways; timed here on every ROI.)"""
+    as MediaPipe: the same pixels out. (posegraph reads first only large, turned ROIs,
+    ``_reads_first``; timed here on every ROI.)"""
     from posegraph.calculators.image.image_to_tensor import _read_in_order
 
     _read_in_order(image, box)
@@ -149,7 +151,45 @@ def run(video: Path, rounds: int = 5, frames: int = 65) -> dict[str, Any]:
         side = statistics.median(r.width * width for r in rects)
         rois.append({"roi": name, "side_px": round(side), **figures})
     return {"frames": len(images), "rounds": rounds, "size": [width, height], "rois": rois,
-            "exactness": copy_exactness(images, scratch)}
+            "exactness": copy_exactness(images, scratch), "in_graph": in_graph(video)}
+
+
+def in_graph(video: Path, passes: int = 6) -> dict[str, Any]:
+    """The tracking module (``pose_tracking_module``, inline) on ``video`` played ``passes`` times,
+    its landmark ImageToTensorCalculator reading first (``_reads_first`` as posegraph decides) on
+    every other frame and never on the others: the calculator's median time on each half (ms), and
+    how many of the reading half's ROIs posegraph reads first."""
+    from posegraph import Graph
+    from posegraph.calculators.image import image_to_tensor
+
+    frames = decode(video)[0]
+    decide = image_to_tensor._reads_first
+    chosen: list[bool] = []  # per landmark warp: read first or not
+
+    def every_other(roi: Any, out_w: int, out_h: int) -> bool:
+        if (out_w, out_h) != (256, 256):  # the detector's warp: as posegraph decides
+            return decide(roi, out_w, out_h)
+        chosen.append(len(chosen) % 2 == 1 and decide(roi, out_w, out_h))
+        return chosen[-1]
+
+    image_to_tensor._reads_first = every_other
+    try:
+        graph = Graph.from_name("pose_tracking_module")
+        graph.tracer = []
+        span = frames[-1][0] + 1
+        with graph:
+            graph.start({})
+            for n in range(passes):
+                for t, image in frames:
+                    graph.add_packet("image", image, n * span + t)
+    finally:
+        image_to_tensor._reads_first = decide
+    times = [(t1 - t0) / 1e6 for node, method, _, _, t0, t1 in graph.tracer
+             if method == "process" and node == "poselandmarkbyroi__ImageToTensorCalculator"]
+    read = [ms for i, ms in enumerate(times) if i % 2 == 1]
+    plain = [ms for i, ms in enumerate(times) if i % 2 == 0]
+    return {"frames": len(times), "read_first_ms": round(statistics.median(read), 3),
+            "plain_ms": round(statistics.median(plain), 3), "read": sum(chosen[1::2]), "of": len(read)}
 
 
 def copy_exactness(images: list[np.ndarray], scratch: np.ndarray, per_frame: int = 6, seed: int = 13) -> dict[str, int]:
@@ -189,6 +229,10 @@ def format_report(r: dict[str, Any]) -> str:
         lines.append(f"  {roi['roi']} ({roi['side_px']} px): whole frame {ms(roi['whole_frame_ms'])}; "
                      f"read in order, then whole frame {ms(roi['read_first_ms'])}; "
                      f"crop then warp {ms(roi['crop_ms'])}; whole frame still in cache {ms(roi['in_cache_ms'])}")
+    g = r["in_graph"]
+    lines.append(f"  in the tracking module, {g['frames']} frames taking turns: ImageToTensorCalculator median "
+                 f"{g['read_first_ms']:.3f} ms reading first ({g['read']} of {g['of']} ROIs large and turned enough), "
+                 f"{g['plain_ms']:.3f} ms not")
     e = r["exactness"]
     lines.append(f"  crop then warp against the whole frame, {e['rois']} random ROIs: {e['differing_rois']} differ, "
                  f"{e['differing_values']} values in all")

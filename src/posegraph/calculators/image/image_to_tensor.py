@@ -132,8 +132,19 @@ def roi_warp_matrix(roi: RotatedRect, output_size: tuple[int, int],
 
 
 #: The ROI's pixels are read in order before the warp when it is more than this many times the
-#: tensor's size both ways (the warp then samples every third pixel or more sparsely).
+#: tensor's size both ways (the warp then samples every third pixel or more sparsely) ...
 _READ_FIRST_SCALE = 3.0
+#: ... and turned so that each row of the tensor crosses more than this many rows of the image.
+_READ_FIRST_ROWS = 16.0
+
+
+def _reads_first(roi: RotatedRect, out_w: int, out_h: int) -> bool:
+    """Whether the warp of ``roi`` (pixels) onto a tensor of ``out_w`` x ``out_h`` goes faster after
+    :func:`_read_in_order`: a ROI much larger than the tensor, turned. An upright ROI's tensor rows
+    walk along the image's rows, which the CPU's prefetcher follows by itself (there the read only
+    costs, 0.1 to 0.2 ms on a 720x1280 frame); a turned one's walk across them."""
+    return (roi.width > _READ_FIRST_SCALE * out_w and roi.height > _READ_FIRST_SCALE * out_h
+            and abs(math.sin(roi.rotation)) * roi.width > _READ_FIRST_ROWS)
 
 
 def _read_in_order(image: np.ndarray, box: np.ndarray) -> None:
@@ -141,12 +152,13 @@ def _read_in_order(image: np.ndarray, box: np.ndarray) -> None:
     more each side for the bilinear neighbours, clipped to the image) once, row by row, so that
     the warp's scattered reads find them in the CPU's caches.
 
-    Right after a landmark-model call the frame is out of the caches; warping a ROI much larger
-    than the tensor, ``warpPerspective`` waits on memory at almost every sample, while a read in
-    memory order is streamed by the CPU's prefetcher. It changes no pixel of the result. On the
-    tracking graph's ROIs of the squat video (about 4 times the tensor) the warp then takes about
-    0.9 ms instead of 1.3; on a ROI up to 2.5 times the tensor it saves nothing, and on a small
-    one it costs 0.1 ms (``python -m benchmarks warp``): see ``_READ_FIRST_SCALE``.
+    Right after a landmark-model call the frame is out of the caches; warping a turned ROI much
+    larger than the tensor, ``warpPerspective`` waits on memory at almost every sample, while a
+    read in memory order is streamed by the CPU's prefetcher. It changes no pixel of the result. On
+    the tracking graph's ROIs of the squat video (about 4 times the tensor) the warp then takes
+    about 0.9 ms instead of 1.3; on a ROI up to 2.5 times the tensor it saves nothing, and on a
+    small or an upright one it costs 0.1 ms (``python -m benchmarks warp``): see
+    :func:`_reads_first`.
     """
     height, width = image.shape[:2]
     x0, y0 = np.floor(box.min(axis=0)).astype(int) - 1
@@ -188,7 +200,7 @@ def warp_roi_to_tensor(image: np.ndarray, rect: NormalizedRect | None, *,
     ImageToTensorCalculator, OpenCV converter).
 
     OpenCV's ``warpPerspective`` runs on the whole frame, as MediaPipe runs it, after the pixels
-    under a large ROI have been read once in memory order (:func:`_read_in_order`: into the CPU's
+    under a large, turned ROI have been read once in memory order (:func:`_read_in_order`: into the CPU's
     caches; the result is unchanged). (Warping a copy of the ROI's bounding box instead, with the
     copy's origin folded into the map, is not bit for bit: OpenCV rounds the shifted map's source
     coordinates to 1/32 pixel differently at rare pixels, and a tracking loop amplifies any
@@ -231,7 +243,7 @@ def warp_roi_to_tensor(image: np.ndarray, rect: NormalizedRect | None, *,
     out_w, out_h = int(output_size[0]), int(output_size[1])
     box = _box_corners(roi)
     matrix = roi_warp_matrix(roi, (out_w, out_h), box)
-    if roi.width > _READ_FIRST_SCALE * out_w and roi.height > _READ_FIRST_SCALE * out_h:
+    if _reads_first(roi, out_w, out_h):
         _read_in_order(image, box)
     if scratch is None:
         scratch = WarpScratch()
