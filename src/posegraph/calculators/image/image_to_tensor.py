@@ -156,8 +156,9 @@ def _read_in_order(image: np.ndarray, box: np.ndarray) -> None:
     larger than the tensor, ``warpPerspective`` waits on memory at almost every sample, while a
     read in memory order is streamed by the CPU's prefetcher. It changes no pixel of the result. On
     the tracking graph's ROIs of the squat video (about 4 times the tensor) the warp then takes
-    about 0.9 ms instead of 1.3; on a ROI up to 2.5 times the tensor it saves nothing, and on a
-    small or an upright one it costs 0.1 ms (``python -m benchmarks warp``): see
+    about 0.9 ms instead of 1.3 in most runs, the same or 0.15 ms more in runs where the 2-core
+    VM's cache seems busy with other work; on a ROI up to 2.5 times the tensor it saves nothing,
+    and on a small or an upright one it costs 0.1 to 0.2 ms (``python -m benchmarks warp``): see
     :func:`_reads_first`.
     """
     height, width = image.shape[:2]
