@@ -171,3 +171,36 @@ def test_the_output_buffer_is_reused_but_never_returned():
         np.testing.assert_array_equal(reused, fresh)
         assert reused.shape[2] == (1 if len(shape) == 2 else 3)
         assert not np.shares_memory(reused, scratch.output((1,)))
+
+
+def test_reading_first_is_for_large_turned_rois_and_changes_no_pixel(monkeypatch):
+    """The pixels under a large, turned ROI are read in order before the warp (into the CPU's
+    caches); the tensor is the one the plain warp gives, for ROIs inside, across and wholly outside
+    the image, RGB, gray and RGBA."""
+    from posegraph.calculators.image import image_to_tensor
+
+    reads_first = image_to_tensor._reads_first
+    assert reads_first(RotatedRect(360, 640, 1016, 1016, 0.1), 256, 256)
+    assert reads_first(RotatedRect(360, 640, 1016, 1016, -math.pi / 2), 256, 256)
+    assert not reads_first(RotatedRect(360, 640, 1016, 1016, 0.0), 256, 256)  # upright: rows in order
+    assert not reads_first(RotatedRect(360, 640, 1016, 1016, math.pi), 256, 256)
+    assert not reads_first(RotatedRect(360, 640, 648, 648, 0.5), 256, 256)  # not 3 times the tensor
+
+    rng = np.random.default_rng(7)
+    cases = []
+    for shape in ((1280, 720, 3), (480, 640), (600, 800, 4)):
+        image = rng.integers(0, 256, shape, np.uint8)
+        for _ in range(12):
+            rect = NormalizedRect(x_center=float(rng.uniform(-0.5, 1.5)), y_center=float(rng.uniform(-0.5, 1.5)),
+                                  width=float(rng.uniform(0.8, 2.0)), height=float(rng.uniform(0.8, 2.0)),
+                                  rotation=float(rng.uniform(-math.pi, math.pi)))
+            cases.append((image, rect))
+    calls = []
+    monkeypatch.setattr(image_to_tensor, "_read_in_order",
+                        lambda image, box, read=image_to_tensor._read_in_order: calls.append(read(image, box)))
+    with_read = [warp_roi_to_tensor(image, rect, output_size=(64, 64))[0] for image, rect in cases]
+    read = len(calls)
+    monkeypatch.setattr(image_to_tensor, "_reads_first", lambda *_: False)
+    for (image, rect), tensor in zip(cases, with_read):
+        np.testing.assert_array_equal(tensor, warp_roi_to_tensor(image, rect, output_size=(64, 64))[0])
+    assert read >= len(cases) // 2, f"only {read} of {len(cases)} ROIs were read first"

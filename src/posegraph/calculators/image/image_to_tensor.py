@@ -142,7 +142,7 @@ def _reads_first(roi: RotatedRect, out_w: int, out_h: int) -> bool:
     """Whether the warp of ``roi`` (pixels) onto a tensor of ``out_w`` x ``out_h`` goes faster after
     :func:`_read_in_order`: a ROI much larger than the tensor, turned. An upright ROI's tensor rows
     walk along the image's rows, which the CPU's prefetcher follows by itself (there the read only
-    costs, 0.1 to 0.2 ms on a 720x1280 frame); a turned one's walk across them."""
+    costs: 0.1 to 0.2 ms on a 720x1280 frame); a turned one's walk across them."""
     return (roi.width > _READ_FIRST_SCALE * out_w and roi.height > _READ_FIRST_SCALE * out_h
             and abs(math.sin(roi.rotation)) * roi.width > _READ_FIRST_ROWS)
 
