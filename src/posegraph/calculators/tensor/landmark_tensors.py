@@ -66,10 +66,13 @@ def tensor_to_landmarks(raw: np.ndarray, num_landmarks: int, *,
         out[:, 0] = _F(input_size[0]) - out[:, 0]
     if flip_vertically and dims > 1:
         out[:, 1] = _F(input_size[1]) - out[:, 1]
-    if dims > 3:
-        out[:, 3] = _activate(values[:, 3], visibility_activation)
-    if dims > 4:
-        out[:, 4] = _activate(values[:, 4], presence_activation)
+    if dims > 4 and visibility_activation == presence_activation:  # both in one pass: the same values
+        out[:, 3:5] = _activate(values[:, 3:5], visibility_activation)
+    else:
+        if dims > 3:
+            out[:, 3] = _activate(values[:, 3], visibility_activation)
+        if dims > 4:
+            out[:, 4] = _activate(values[:, 4], presence_activation)
     return out
 
 
