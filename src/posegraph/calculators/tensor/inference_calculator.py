@@ -97,11 +97,11 @@ class InferenceCalculatorOptions:
         max_batch_size: with input TENSORS_VECTOR, the most elements run in one call of the model
             (their inputs stacked on the batch axis); a longer vector runs in groups of at most
             this many, 1 runs each element on its own. The one interpreter is resized to each
-            group's size (about 0.2 ms, 10 to 20 ms the first time for a size; interpreter API
-            only: the compiled-model API and a GPU run one element a call) (posegraph's own field;
-            the default 4: on the 2-core machine one call on 2 to 4 of the pose landmark model's
-            ROIs costs 1 to 5% less than as many calls, on 8 more, ``python -m benchmarks
-            multi_pose``).
+            group's size (0.03 ms to a size used before, 1 to 38 ms the first time; interpreter
+            API only: the compiled-model API and a GPU run one element a call) (posegraph's own
+            field; the default 4: on the 2-core machine one call on 2 to 4 of the pose landmark
+            model's ROIs cost 2 to 5% less than as many calls in the benchmark's runs, on 8 more,
+            ``python -m benchmarks multi_pose``).
     """
 
     model_path: str = proto_field(1, "")
@@ -288,10 +288,11 @@ class InferenceCalculator(Calculator):
         outputs: list[list[np.ndarray]] = []
         for start in range(0, len(elements), self.max_batch):
             group = elements[start:start + self.max_batch]
-            if self.max_batch == 1:
+            if self.max_batch > 1:
+                self.runner.resize(len(group))
+            if len(group) == 1:  # as it is: no stacking copy
                 outputs.append(self.runner.run(group[0]))
                 continue
-            self.runner.resize(len(group))
             stacked = self.runner.run([np.concatenate(inputs) for inputs in zip(*group)])
             outputs.extend([out[i:i + 1] for out in stacked] for i in range(len(group)))
         cc.send("TENSORS_VECTOR", tuple(outputs))
