@@ -36,15 +36,18 @@ CLIPS = ("two_people_walk.mp4", "hug.mp4", "bedroom_kids.mp4", "basketball_low_r
 WARM_UP_FRAMES = 5
 
 
-def graph_cost(video: Path, num_poses: int = 2, redetect_interval: int = 0, max_batch_size: int = 4,
-               frames: list | None = None) -> dict[str, Any]:
-    """Per-frame landmark-model runs and people on ``video`` (``frames``: its decoded frames, when
-    already decoded), the landmark InferenceCalculator's ``max_batch_size`` set as given."""
+def _detector_frames(graph: Any) -> set[int]:
+    """The timestamps at which a traced module's person detector ran."""
+    return {ts for node, method, ts, *_ in graph.tracer
+            if method == "process" and node == "posedetection__InferenceCalculator"}
+
+
+def graph_cost(video: Path, num_poses: int = 2, redetect_interval: int = 0) -> dict[str, Any]:
+    """Per-frame landmark-model runs and people on ``video``."""
     from posegraph import Graph
 
-    frames = frames if frames is not None else decode(video)[0]
+    frames = decode(video)[0]
     graph = Graph.from_name("multi_pose_tracking_module")
-    graph.set_options("InferenceCalculator", max_batch_size=max_batch_size)
     graph.tracer = []
     poses: dict[int, int] = {}
     calls: dict[int, int] = defaultdict(int)  # ROIs the landmark model ran on, by frame
@@ -57,15 +60,9 @@ def graph_cost(video: Path, num_poses: int = 2, redetect_interval: int = 0, max_
         graph.add_packet("image", image, t)
         wall[t] = (time.perf_counter() - start) * 1000
     graph.close()
-    landmark_ms: list[float] = []  # the landmark model's calls on one ROI
-    detector = set()
-    for node, method, ts, _, t0, t1 in graph.tracer:
-        if method != "process":
-            continue
-        if node == "InferenceCalculator" and calls.get(ts) == 1:
-            landmark_ms.append((t1 - t0) / 1e6)
-        elif node == "posedetection__InferenceCalculator":
-            detector.add(ts)
+    landmark_ms = [(t1 - t0) / 1e6 for node, method, ts, _, t0, t1 in graph.tracer  # calls on one ROI
+                   if method == "process" and node == "InferenceCalculator" and calls.get(ts) == 1]
+    detector = _detector_frames(graph)
     people, total_calls = sum(poses.values()), sum(calls.values())
     tracked = [t for t in wall if t not in detector]
     tracked_people, tracked_calls = sum(poses.get(t, 0) for t in tracked), sum(calls[t] for t in tracked)
@@ -83,23 +80,23 @@ def graph_cost(video: Path, num_poses: int = 2, redetect_interval: int = 0, max_
             "tracked_frame_ms_by_people": {k: round(percentile(v, 50), 2) for k, v in sorted(by_k.items())}}
 
 
-def batching(ks: tuple[int, ...] = (1, 2, 4, 8), repeats: int = 15) -> dict[int, dict[str, float]]:
-    """Median ms of k batch-1 calls vs one call on a batch of k, for each k."""
-    from ai_edge_litert.interpreter import Interpreter
-
+def batching(ks: tuple[int, ...] = (1, 2, 4, 8), repeats: int = 15) -> dict[str, Any]:
+    """The landmark model as InferenceCalculator runs it (``load_runner``): median ms of k calls of
+    batch 1 against one call on a batch of k, for each k; the first resize to each k (ms), and the
+    median of later resizes between sizes used before (ms)."""
     from posegraph.calculators.tensor.inference_calculator import default_num_threads
+    from posegraph.calculators.tensor.runtimes import load_runner
     from posegraph.models import model_path
 
-    path = str(model_path("pose_landmark_full"))
-    single = Interpreter(model_path=path, num_threads=default_num_threads())
-    single.allocate_tensors()
+    path = model_path("pose_landmark_full")
+    single = load_runner(path, num_threads=default_num_threads())
+    batched = load_runner(path, num_threads=default_num_threads())
     rng = np.random.default_rng(0)
     out: dict[int, dict[str, float]] = {}
     for k in ks:
-        batched = Interpreter(model_path=path, num_threads=default_num_threads())
-        index = batched.get_input_details()[0]["index"]
-        batched.resize_tensor_input(index, [k, 256, 256, 3])
-        batched.allocate_tensors()
+        start = time.perf_counter()
+        batched.resize(k)
+        first_resize_ms = (time.perf_counter() - start) * 1000
         tensors = rng.random((k, 256, 256, 3), dtype=np.float32)
         one_by_one, at_once = [], []
         for repeat in range(repeats):
@@ -109,15 +106,20 @@ def batching(ks: tuple[int, ...] = (1, 2, 4, 8), repeats: int = 15) -> dict[int,
                 start = time.perf_counter()
                 if way == 0:
                     for i in range(k):
-                        single.set_tensor(single.get_input_details()[0]["index"], tensors[i:i + 1])
-                        single.invoke()
+                        single.run([tensors[i:i + 1]])
                     one_by_one.append((time.perf_counter() - start) * 1000)
                 else:
-                    batched.set_tensor(index, tensors)
-                    batched.invoke()
+                    batched.run([tensors])
                     at_once.append((time.perf_counter() - start) * 1000)
-        out[k] = {"k_calls_ms": round(percentile(one_by_one, 50), 2), "batched_ms": round(percentile(at_once, 50), 2)}
-    return out
+        out[k] = {"k_calls_ms": round(percentile(one_by_one, 50), 2), "batched_ms": round(percentile(at_once, 50), 2),
+                  "first_resize_ms": round(first_resize_ms, 2)}
+    later = []
+    for _ in range(repeats):
+        for k in ks:
+            start = time.perf_counter()
+            batched.resize(k)
+            later.append((time.perf_counter() - start) * 1000)
+    return {"by_k": out, "later_resize_ms": round(percentile(later, 50), 3)}
 
 
 def graph_batching(video: Path = MULTI_MEDIA / "bedroom_kids.mp4", passes: int = 2,
@@ -150,8 +152,7 @@ def graph_batching(video: Path = MULTI_MEDIA / "bedroom_kids.mp4", passes: int =
                 wall[n * span + t] = (time.perf_counter() - start) * 1000
     for graph, _, _ in runs.values():
         graph.close()
-    detector = {ts for graph, _, _ in runs.values() for node, method, ts, *_ in graph.tracer
-                if method == "process" and node == "posedetection__InferenceCalculator"}
+    detector = set().union(*(_detector_frames(graph) for graph, _, _ in runs.values()))
     (_, batched_poses, batched), (_, single_poses, single) = runs[4], runs[1]
     identical = batched_poses.keys() == single_poses.keys() and all(
         [(a.id, a.landmarks.data.tobytes(), a.world_landmarks.data.tobytes()) for a in batched_poses[t]]
@@ -182,9 +183,10 @@ def format_report(r: dict[str, Any]) -> str:
                      f"frames ({c['tracked_calls_per_person']} per person on the other frames), worst frame "
                      f"+{c['worst_frame_extra_calls']} run(s); one call on one ROI "
                      f"{c['landmark_call_ms'] or 'n/a (never one)'} ms; tracked frame ms by people {c['tracked_frame_ms_by_people']}")
-    lines.append("  landmark model, k ROIs: k calls of batch 1 vs one call of batch k (ms)")
-    for k, v in r["batching"].items():
-        lines.append(f"    k={k}: {v['k_calls_ms']} vs {v['batched_ms']}")
+    lines.append("  landmark model, k ROIs: k calls of batch 1 vs one call of batch k (ms); the first resize to k")
+    for k, v in r["batching"]["by_k"].items():
+        lines.append(f"    k={k}: {v['k_calls_ms']} vs {v['batched_ms']}; first resize {v['first_resize_ms']} ms")
+    lines.append(f"    later resizes between sizes used before: {r['batching']['later_resize_ms']} ms (median)")
     for g in r["graph_batching"]:
         lines.append(f"  the module on {g['video']} (redetect_interval {g['redetect_interval']}), {g['frames']} "
                      f"tracked frames with 2 people, max_batch_size 4 vs 1: median {g['batched_ms']} vs "

@@ -123,9 +123,9 @@ class InterpreterRunner:
     def resize(self, batch_size: int) -> None:
         """Makes each call run ``batch_size`` inputs stacked on the first axis: every input's first
         dimension (the model's batch of 1) resized and the tensors allocated again, when it is not
-        already that size. The first resize to a size costs 10 to 20 ms for the pose landmark model
-        (XNNPACK plans the new shapes), later ones to a size seen before about 0.2 ms; the outputs of each batch entry
-        are those of a call on it alone.
+        already that size. For the pose landmark model the first resize to a size took 1 to 38 ms
+        (XNNPACK plans the new shapes), later ones to a size used before 0.03 ms (``python -m
+        benchmarks multi_pose``); the outputs of each batch entry are those of a call on it alone.
 
         Raises:
             ModelError: a model input without a batch dimension of 1.
