@@ -54,6 +54,47 @@ def test_refine_truncation_and_bounds_check():
     np.testing.assert_array_equal(out[2], lms[2])
 
 
+def _refine_as_mediapipe_loops(lms, hm, kernel_size):
+    """RefineLandmarksFromHeatmap of MediaPipe 0.10.21, transcribed loop for loop in float32."""
+    from posegraph.calculators.tensor.activations import sigmoid
+
+    f32 = np.float32
+    hm_h, hm_w, n = hm.shape
+    out = lms.copy()
+    conf_of = sigmoid(hm)
+    for i in range(n):
+        center_col, center_row = int(lms[i, 0] * f32(hm_w)), int(lms[i, 1] * f32(hm_h))
+        if not (0 <= center_col < hm_w and 0 <= center_row < hm_h):
+            continue
+        offset = (kernel_size - 1) // 2
+        total, weighted_col, weighted_row, max_conf = f32(0), f32(0), f32(0), f32(0)
+        for row in range(max(0, center_row - offset), min(hm_h, center_row + offset + 1)):
+            for col in range(max(0, center_col - offset), min(hm_w, center_col + offset + 1)):
+                conf = conf_of[row, col, i]
+                total = f32(total + conf)
+                max_conf = max(max_conf, conf)
+                weighted_col = f32(weighted_col + f32(col) * conf)
+                weighted_row = f32(weighted_row + f32(row) * conf)
+        if max_conf >= f32(0.5) and total > 0:
+            out[i, 0] = weighted_col / f32(hm_w) / total
+            out[i, 1] = weighted_row / f32(hm_h) / total
+    return out
+
+
+@pytest.mark.parametrize("kernel_size", [7, 9])
+def test_refine_adds_in_mediapipes_loop_order(kernel_size):
+    # Float32 sums depend on their order; the refinement must add as MediaPipe's loops do, to the
+    # last bit (a tracking loop amplifies any difference). Windows inside, across and outside the grid.
+    rng = np.random.default_rng(kernel_size)
+    for _ in range(4):
+        hm = rng.normal(rng.uniform(-4, 2), 3, (64, 64, 39)).astype(np.float32)
+        lms = np.concatenate([rng.uniform(-0.1, 1.1, (39, 2)), rng.normal(0, 1, (39, 3))], 1).astype(np.float32)
+        expected = _refine_as_mediapipe_loops(lms, hm, kernel_size)
+        assert (expected[:, :2] != lms[:, :2]).any(axis=1).sum() > 20  # most landmarks refined
+        np.testing.assert_array_equal(refine_landmarks_from_heatmap(lms, hm[None], kernel_size=kernel_size).view(np.uint32),
+                                      expected.view(np.uint32))
+
+
 def test_letterbox_removal_and_projection():
     lms = np.array([[0.5, 0.25, 0.1, 0.9, 0.8]], np.float32)
     np.testing.assert_allclose(remove_landmark_letterbox(lms, [0.25, 0.0, 0.25, 0.0])[0],

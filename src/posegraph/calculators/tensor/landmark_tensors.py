@@ -88,12 +88,6 @@ def normalize_landmarks(landmarks: np.ndarray, input_size: tuple[int, int],
     return out
 
 
-def _running_sum(values: np.ndarray) -> np.ndarray:
-    """float32 (N,): each row of ``values`` (N, M) added left to right, one term at a time, as a
-    C loop ``sum += v`` does."""
-    return np.add.accumulate(values, axis=1, dtype=_F)[:, -1]
-
-
 def refine_landmarks_from_heatmap(landmarks: np.ndarray, heatmap: np.ndarray, *,
                                   kernel_size: int = 9,
                                   min_confidence_to_refine: float = 0.5,
@@ -135,22 +129,27 @@ def refine_landmarks_from_heatmap(landmarks: np.ndarray, heatmap: np.ndarray, *,
     inside = (col >= 0) & (col < hm_w) & (row >= 0) & (row < hm_h)
 
     offset = (kernel_size - 1) // 2
-    steps = np.arange(-offset, offset + 1)
-    rows = row[:, None] + steps            # (N, k)
-    cols = col[:, None] + steps
-    row_ok = (rows >= 0) & (rows < hm_h)
-    col_ok = (cols >= 0) & (cols < hm_w)
-    logits = hm[np.clip(rows, 0, hm_h - 1)[:, :, None], np.clip(cols, 0, hm_w - 1)[:, None, :],
-                np.arange(n)[:, None, None]]                       # (N, k, k)
-    mask = row_ok[:, :, None] & col_ok[:, None, :]
-    conf = np.where(mask, sigmoid(logits), _F(0.0))
-    # Sums in MediaPipe's order, row by row, one cell after another (a running float32 sum; the
-    # cells outside the grid add 0, which changes nothing): NumPy's sum adds in another order.
+    steps = np.arange(-offset, offset + 1)[:, None]
     k = len(steps)
-    total = _running_sum(conf.reshape(n, k * k))
-    max_conf = conf.max(axis=(1, 2))
-    weighted_col = _running_sum((conf * cols[:, None, :].astype(_F)).reshape(n, k * k))
-    weighted_row = _running_sum((conf * rows[:, :, None].astype(_F)).reshape(n, k * k))
+    rows = row + steps                     # (k, N): the window's rows (columns) for each landmark
+    cols = col + steps
+    # The window's cells (k, k, N) in MediaPipe's loop order, row by row, one cell after another,
+    # landmark last; cells outside the grid read a clamped cell and are masked to 0 below.
+    cells = (np.minimum(np.maximum(rows, 0), hm_h - 1)[:, None, :] * hm_w
+             + np.minimum(np.maximum(cols, 0), hm_w - 1)[None, :, :]) * n + np.arange(n)
+    logits = np.ravel(hm).take(cells)
+    mask = ((rows >= 0) & (rows < hm_h))[:, None, :] & ((cols >= 0) & (cols < hm_w))[None, :, :]
+    conf = np.where(mask, sigmoid(logits), _F(0.0))
+    # MediaPipe adds each landmark's terms one cell after another into float32 running sums (the
+    # cells outside the grid add 0, which changes nothing). Reducing over the leading axis of a
+    # C-ordered array adds whole rows in order (NumPy's pairwise summation applies only along
+    # the innermost axis), so the three sums of all landmarks come from one reduction.
+    terms = np.empty((k, k, 3, n), _F)
+    terms[:, :, 0] = conf
+    np.multiply(conf, cols.astype(_F)[None, :, :], out=terms[:, :, 1])
+    np.multiply(conf, rows.astype(_F)[:, None, :], out=terms[:, :, 2])
+    total, weighted_col, weighted_row = np.add.reduce(terms.reshape(k * k, 3, n), axis=0)
+    max_conf = conf.max(axis=(0, 1))
     refine = inside & (max_conf >= _F(min_confidence_to_refine)) & (total > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         new_x = weighted_col / _F(hm_w) / total

@@ -64,10 +64,14 @@ _ATAN2F = _c_function(_LIBM, "atan2f", 2)
 #: Within this many float32 ulps of a rounding boundary the C library's ``expf`` decides: enough
 #: for any ``expf`` within 0.505 ulp of the exact value (glibc's: 0.502).
 _EXPF_MARGIN = 0.005
-#: A float64 has 29 more mantissa bits than a float32: these are the ones rounding drops.
+#: A float64 has 29 more mantissa bits than a float32: these are the ones rounding drops. The
+#: values whose dropped bits lie within ``_NEAR`` of half their range (``_HALF``) are near a
+#: rounding boundary; ``(dropped - _LOW) < _WIDTH`` (unsigned) finds them in two steps.
 _DROPPED = np.uint64((1 << 29) - 1)
 _HALF = 1 << 28
 _NEAR = int(_EXPF_MARGIN * (1 << 29))
+_LOW = np.uint64(_HALF - _NEAR)
+_WIDTH = np.uint64(2 * _NEAR)
 _FLT_MIN = float(np.finfo(np.float32).tiny)
 
 
@@ -79,14 +83,15 @@ def expf(x: np.ndarray) -> np.ndarray:
         out = wide.astype(np.float32)
     if _EXPF is None or not out.size:
         return out
-    # The bits a float32 drops from the float64 value: near half of their range, the value is near
-    # a float32 rounding boundary. Below float32's normal range (and for NaN) the C library decides.
-    dropped = (wide.view(np.uint64) & _DROPPED).astype(np.int64)
-    doubtful = (np.abs(dropped - _HALF) < _NEAR) | ~(wide >= _FLT_MIN)
-    if doubtful.any():
-        flat, values = out.reshape(-1), x.reshape(-1)
-        for i in np.flatnonzero(doubtful.reshape(-1)):
-            flat[i] = _EXPF(float(values[i]))
+    # Near a float32 rounding boundary, and below float32's normal range (and for NaN), the C
+    # library decides.
+    dropped = wide.view(np.uint64) & _DROPPED
+    dropped -= _LOW
+    doubtful = dropped < _WIDTH
+    doubtful |= ~(wide >= _FLT_MIN)
+    where = np.flatnonzero(doubtful)
+    if where.size:
+        out.reshape(-1)[where] = [_EXPF(v) for v in x.reshape(-1)[where].tolist()]
     return out
 
 
