@@ -133,6 +133,32 @@ def test_a_users_own_output_stream_is_written_with_the_landmarks(tmp_path, share
             assert str(r["wrist_above_head"]) == str(record["wrist_above_head"])
 
 
+def test_streams_picks_what_the_landmarks_file_holds(tmp_path, shared_data, pose_models):
+    """--streams writes the named outputs in the order given (the others not at all); a name that
+    is not a data output of the graph, or --streams without --landmarks, stops before anything runs."""
+    still = str(shared_data / "media" / "pose.jpg")
+    base = [sys.executable, "-m", "posegraph.app.cli", "run", "pose_tracking_module", "--input", still, "-q"]
+    everything, picked = tmp_path / "all.jsonl", tmp_path / "picked.jsonl"
+    for out, extra in ((everything, []), (picked, ["--streams", "pose_world_landmarks, pose_landmarks"])):
+        proc = subprocess.run(base + ["--landmarks", str(out)] + extra, capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+    [full] = [json.loads(line) for line in everything.read_text().splitlines()]
+    [record] = [json.loads(line) for line in picked.read_text().splitlines()]
+    assert list(full)[5:] == ["pose_landmarks", "pose_world_landmarks", "pose_detection", "pose_rect",
+                              "pose_rect_from_landmarks"]
+    assert list(record) == ["frame", "timestamp_us", "width", "height", "fps", "pose_world_landmarks", "pose_landmarks"]
+    assert record["pose_landmarks"] == full["pose_landmarks"] and len(record["pose_landmarks"]) == 33
+    assert record["pose_world_landmarks"] == full["pose_world_landmarks"]
+
+    unknown = subprocess.run(base + ["--landmarks", str(tmp_path / "x.csv"), "--streams", "pose_landmarks,pose_rectt"],
+                             capture_output=True, text=True, timeout=120)
+    assert unknown.returncode == 2
+    assert "'pose_rectt'" in unknown.stderr and "pose_rect_from_landmarks" in unknown.stderr  # names the choices
+    assert not (tmp_path / "x.csv").exists()
+    alone = subprocess.run(base + ["--streams", "pose_landmarks"], capture_output=True, text=True, timeout=120)
+    assert alone.returncode == 2 and "--landmarks" in alone.stderr
+
+
 def test_profile_counts_opening_apart_from_the_frames(shared_data, pose_models):
     proc = subprocess.run([sys.executable, "-m", "posegraph.app.cli", "run", "pose_tracking", "--profile", "-q",
                            "--input", str(shared_data / "media" / "pose.jpg")], capture_output=True, text=True, timeout=120)

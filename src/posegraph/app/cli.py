@@ -195,6 +195,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         set_calculator_options(graph, args.calculator_option)
         return graph
 
+    streams = None
+    if args.streams is not None:
+        if not args.landmarks:
+            raise MediaError("--streams picks what --landmarks writes; give --landmarks FILE too")
+        streams = list(dict.fromkeys(name.strip() for name in args.streams.split(",") if name.strip()))
     graph = configured(_graph(args, num_threads=args.threads))
     side_packets = parse_side_packets(args.side_packet, graph.side_packet_types)
     graph.check_side_packets(side_packets)
@@ -207,7 +212,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         stop.set()
 
     with open_source(args.input) as source:
-        check_outputs(graph, source, args.output, args.landmarks, args.mask_output)
+        check_outputs(graph, source, args.output, args.landmarks, args.mask_output, streams)
         if source.is_live and args.threads is None and graph.num_threads <= 1:
             # Inline, a frame runs inside add_packet and the next one waits for it; on a pool, frames
             # that arrive while the graph is busy reach its flow limiter, which drops them.
@@ -220,7 +225,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             if threading.current_thread() is threading.main_thread() else {}
         try:
             summary = run_media(graph, source, output=args.output, landmarks=args.landmarks,
-                                mask_output=args.mask_output, side_packets=side_packets, progress=not args.quiet, stop=stop)
+                                mask_output=args.mask_output, side_packets=side_packets, progress=not args.quiet,
+                                stop=stop, streams=streams)
         finally:
             for s, handler in previous.items():
                 signal.signal(s, handler)
@@ -355,6 +361,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--landmarks", metavar="FILE",
                      help="write the landmarks (and the graph's other outputs) here: .jsonl (a JSON line per frame), "
                           ".csv or .parquet (a row per frame and landmark)")
+    run.add_argument("--streams", metavar="STREAM[,STREAM...]",
+                     help="write only these graph outputs to --landmarks, in this order (default: every output "
+                          "the file can hold), e.g. pose_landmarks,pose_world_landmarks")
     run.add_argument("--mask-output", metavar="FILE",
                      help="write the graph's segmentation mask here as grayscale, round(mask * 255): a video (.mp4, "
                           "black where there is no pose) or, for an image input, an image (.png); turns "

@@ -24,9 +24,9 @@ import logging
 import queue
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
@@ -138,18 +138,28 @@ def _check_media_path(path: str | Path, source: MediaSource) -> None:
 
 
 def check_outputs(graph: Graph, source: MediaSource, output: str | Path | None,
-                  landmarks: str | Path | None, mask_output: str | Path | None = None) -> GraphOutputs:
-    """What :func:`run_media` will write, checked before anything runs or is created.
+                  landmarks: str | Path | None, mask_output: str | Path | None = None,
+                  streams: Sequence[str] | None = None) -> GraphOutputs:
+    """What :func:`run_media` will write, checked before anything runs or is created: with
+    ``streams``, the landmarks file holds those of the graph's data outputs, in that order, instead
+    of all of them.
 
     Raises:
         MediaError: ``output`` or ``mask_output`` is an image but the input is a video or a camera;
             the graph has no image output for ``output``, or no :class:`SegmentationMask` output
             for ``mask_output``; ``landmarks`` has an unknown extension; a path cannot be written
-            (missing directory, a directory in the way, no permission).
+            (missing directory, a directory in the way, no permission); a name in ``streams`` is
+            not a data output of the graph.
         GraphRunError: the graph has no input to feed frames to (:func:`image_input`).
     """
     image_input(graph)
     outputs = graph_outputs(graph)
+    if streams is not None:
+        unknown = [name for name in streams if name not in outputs.data]
+        if unknown or not streams:
+            raise MediaError(f"stream(s) {', '.join(map(repr, unknown)) or '(none named)'}: a landmarks file holds "
+                             f"the graph's data outputs, which are {', '.join(outputs.data) or 'none'}")
+        outputs = replace(outputs, data={name: outputs.data[name] for name in streams})
     if output:
         if not outputs.images:
             raise MediaError(f"{output}: the graph declares no output stream of images to write there (tag one "
@@ -202,10 +212,10 @@ def has_pose(value: Any, kind: Any) -> bool:
 def run_media(graph: Graph, source: MediaSource, *, output: str | Path | None = None,
               landmarks: str | Path | None = None, mask_output: str | Path | None = None,
               side_packets: dict[str, Any] | None = None, progress: bool = True,
-              stop: threading.Event | None = None) -> RunSummary:
+              stop: threading.Event | None = None, streams: Sequence[str] | None = None) -> RunSummary:
     """Runs ``graph`` on every frame of ``source``; writes its image output to ``output``, its
-    segmentation mask to ``mask_output`` and its other outputs to ``landmarks`` (.jsonl, .csv or
-    .parquet; :mod:`posegraph.app.writers`).
+    segmentation mask to ``mask_output`` and its other outputs (or those named in ``streams``) to
+    ``landmarks`` (.jsonl, .csv or .parquet; :mod:`posegraph.app.writers`).
 
     The frames (uint8 RGB (H, W, 3)) go to the graph's IMAGE input (:func:`image_input`) at the
     source's timestamps. ``output`` gets the first image output stream (:func:`graph_outputs`), a
@@ -227,7 +237,7 @@ def run_media(graph: Graph, source: MediaSource, *, output: str | Path | None = 
     """
     stop = stop or threading.Event()
     input_stream = image_input(graph)
-    outputs = check_outputs(graph, source, output, landmarks, mask_output)
+    outputs = check_outputs(graph, source, output, landmarks, mask_output, streams)
     if mask_output:
         side_packets = with_segmentation(graph, side_packets)
     image_stream = outputs.images[0] if output else None
