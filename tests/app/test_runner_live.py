@@ -9,7 +9,8 @@ import time
 import numpy as np
 import pytest
 
-from posegraph import Calculator, CalculatorContext, Contract, Graph, MediaError, Port, register_calculator
+from posegraph import (Calculator, CalculatorContext, Contract, Graph, MediaError, PosegraphError, Port,
+                       register_calculator)
 from posegraph.app.media import SourceFrame
 from posegraph.app.runner import graph_outputs, run_media
 
@@ -129,3 +130,42 @@ def test_a_camera_runs_the_pose_graph_on_a_pool_whose_flow_limiter_drops_frames(
     assert all(b["frame"] > a["frame"] for a, b in zip(records, records[1:]))
     with open_source(tmp_path / "out.mp4") as written:
         assert sum(1 for _ in written) == len(records)  # a rendered frame for each frame that went through
+
+
+@register_calculator
+class OpenCvThreadsForRunnerTest(Calculator):
+    """Sends OpenCV's thread count as the graph sees it."""
+
+    contract = Contract(inputs={"IMAGE": Port(np.ndarray)}, outputs={"": Port(int)},
+                        input_side_packets={"FAIL": Port(bool, optional=True)})
+
+    def process(self, cc: CalculatorContext) -> None:
+        import cv2
+
+        if cc.input_timestamp == 10_000 and cc.side_input("FAIL", default=False):
+            raise ValueError("frame 5 is broken")
+        cc.send("", cv2.getNumThreads())
+
+
+def test_opencv_runs_on_one_thread_during_a_run_and_as_before_after_it(tmp_path):
+    # Decoding has a thread of its own; an OpenCV call split between OpenCV's threads would wait for
+    # the part queued behind it. The caller's setting comes back when the run ends, even when it fails.
+    import cv2
+
+    graph_text = ('input_stream: "IMAGE:image" output_stream: "threads" input_side_packet: "fail" '
+                  'node { calculator: "OpenCvThreadsForRunnerTest" input_stream: "IMAGE:image" '
+                  'input_side_packet: "FAIL:fail" output_stream: "threads" }')
+    before = cv2.getNumThreads()
+    cv2.setNumThreads(2)
+    try:
+        run_media(Graph.from_string(graph_text), FakeSource(live=False), landmarks=tmp_path / "t.jsonl",
+                  progress=False)
+        assert cv2.getNumThreads() == 2
+        assert {json.loads(line)["threads"] for line in (tmp_path / "t.jsonl").read_text().splitlines()} == {1}
+        with pytest.raises(PosegraphError, match="frame 5 is broken"):
+            run_media(Graph.from_string(graph_text), FakeSource(live=False), landmarks=tmp_path / "f.jsonl",
+                      progress=False, side_packets={"fail": True})
+        assert cv2.getNumThreads() == 2
+        assert len((tmp_path / "f.jsonl").read_text().splitlines()) == 5  # the finished frames are kept
+    finally:
+        cv2.setNumThreads(before)

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
+import cv2
 import numpy as np
 
 from posegraph import Graph, GraphRunError
@@ -228,6 +229,10 @@ def run_media(graph: Graph, source: MediaSource, *, output: str | Path | None = 
     (``num_threads`` >= 2): inline, each frame runs inside ``add_packet``, so frames wait for the
     graph instead of reaching its flow limiter.
 
+    Decoding and writing run on threads of their own. While the run lasts, OpenCV runs each call
+    on one thread (``cv2.setNumThreads(1)``, restored at the end): a call split between its
+    threads (the ROI warp, say) would wait for the part queued behind the decoding thread.
+
     Raises:
         MediaError: an output cannot be written (checked before the first frame; see
             :func:`check_outputs`), or writing failed.
@@ -319,6 +324,8 @@ def run_media(graph: Graph, source: MediaSource, *, output: str | Path | None = 
             indices[item.timestamp_us] = item.index
             yield item.timestamp_us, item.image
 
+    opencv_threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)
     reader = threading.Thread(target=read, name="posegraph-decode", daemon=True)
     writer_thread = threading.Thread(target=write, name="posegraph-write", daemon=True)
     reader.start()
@@ -337,6 +344,7 @@ def run_media(graph: Graph, source: MediaSource, *, output: str | Path | None = 
                 pass
         results.put(_END)
         writer_thread.join()
+        cv2.setNumThreads(opencv_threads)
         for opened in sinks:
             opened.close()
         if writer is not None:
