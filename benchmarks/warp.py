@@ -1,5 +1,5 @@
 """The ROI warp as MediaPipe does it (warp the whole frame), as posegraph's ``warp_roi_to_tensor``
-does it for a turned ROI more than 3 times the tensor's size (read the pixels under the ROI once
+does it for a turned ROI more than twice the tensor's size (read the pixels under the ROI once
 in memory order, then warp the whole frame: the same pixels out) and an alternative (copy the
 ROI's bounding box, then warp the copy), right after a landmark-model call.
 
@@ -8,7 +8,7 @@ is not bit for bit: OpenCV rounds the copy's shifted map to 1/32 pixel different
 (``copy_exactness`` counts how often, on random ROIs), so posegraph does not use it. Each warp
 follows a call of the landmark model, which pushes the frame out of the CPU's caches, as in the
 tracking graph. The squat video's frames (720x1280): first each with the ROI the tracking graph
-warps on it, then fixed ROIs (small and upright, which is not copied; person-sized turned 0.1 rad
+warps on it, then fixed ROIs (small and upright, which is not read first; person-sized turned 0.1 rad
 and 45 degrees; larger than the frame, turned 0.3 rad and upright), each timed ``rounds`` times,
 the ways taking turns. Beside them, the whole-frame warp on a frame still in cache. And in the
 tracking module itself (``in_graph``), frames taking turns reading first or not.

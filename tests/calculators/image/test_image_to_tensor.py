@@ -184,7 +184,8 @@ def test_reading_first_is_for_large_turned_rois_and_changes_no_pixel(monkeypatch
     assert reads_first(RotatedRect(360, 640, 1016, 1016, -math.pi / 2), 256, 256)
     assert not reads_first(RotatedRect(360, 640, 1016, 1016, 0.0), 256, 256)  # upright: rows in order
     assert not reads_first(RotatedRect(360, 640, 1016, 1016, math.pi), 256, 256)
-    assert not reads_first(RotatedRect(360, 640, 648, 648, 0.5), 256, 256)  # not 3 times the tensor
+    assert reads_first(RotatedRect(360, 640, 648, 648, 0.5), 256, 256)
+    assert not reads_first(RotatedRect(360, 640, 500, 500, 0.5), 256, 256)  # not twice the tensor
 
     rng = np.random.default_rng(7)
     cases = []

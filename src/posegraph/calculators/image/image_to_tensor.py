@@ -132,8 +132,8 @@ def roi_warp_matrix(roi: RotatedRect, output_size: tuple[int, int],
 
 
 #: The ROI's pixels are read in order before the warp when it is more than this many times the
-#: tensor's size both ways (the warp then samples every third pixel or more sparsely) ...
-_READ_FIRST_SCALE = 3.0
+#: tensor's size both ways (the warp then samples every second pixel or more sparsely) ...
+_READ_FIRST_SCALE = 2.0
 #: ... and turned so that each row of the tensor crosses more than this many rows of the image.
 _READ_FIRST_ROWS = 16.0
 
@@ -157,9 +157,9 @@ def _read_in_order(image: np.ndarray, box: np.ndarray) -> None:
     read in memory order is streamed by the CPU's prefetcher. It changes no pixel of the result. On
     the tracking graph's ROIs of the squat video (about 4 times the tensor) the warp then takes
     about 0.9 ms instead of 1.3 in most runs, the same or 0.15 ms more in runs where the 2-core
-    VM's cache seems busy with other work; on a ROI up to 2.5 times the tensor it saves nothing,
-    and on a small or an upright one it costs 0.1 to 0.2 ms (``python -m benchmarks warp``): see
-    :func:`_reads_first`.
+    VM's cache seems busy with other work; on a turned ROI 2.5 times the tensor 0.6 to 0.9 ms
+    instead of 1.0 to 1.4 in one run, about the same in another; on a small or an upright one it
+    costs 0.1 to 0.2 ms (``python -m benchmarks warp``): see :func:`_reads_first`.
     """
     height, width = image.shape[:2]
     x0, y0 = np.floor(box.min(axis=0)).astype(int) - 1
