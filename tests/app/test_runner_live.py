@@ -4,6 +4,7 @@ graph's flow limiter when the graph is behind; a file source loses none, inline 
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 import numpy as np
@@ -167,5 +168,24 @@ def test_opencv_runs_on_one_thread_during_a_run_and_as_before_after_it(tmp_path)
                       progress=False, side_packets={"fail": True})
         assert cv2.getNumThreads() == 2
         assert len((tmp_path / "f.jsonl").read_text().splitlines()) == 5  # the finished frames are kept
+
+        # Two runs at once, the second ending last: the setting comes back when both have ended.
+        class Longer(FakeSource):
+            def __iter__(self):
+                for frame in super().__iter__():
+                    time.sleep(0.004)
+                    yield frame
+
+        first_started = threading.Event()
+        runs = [threading.Thread(target=lambda: (first_started.set(), run_media(
+                    Graph.from_string(graph_text), FakeSource(live=False), landmarks=tmp_path / "a.jsonl", progress=False))),
+                threading.Thread(target=lambda: (first_started.wait(), run_media(
+                    Graph.from_string(graph_text), Longer(live=False), landmarks=tmp_path / "b.jsonl", progress=False)))]
+        for run in runs:
+            run.start()
+        for run in runs:
+            run.join()
+        assert cv2.getNumThreads() == 2
+        assert {json.loads(line)["threads"] for line in (tmp_path / "b.jsonl").read_text().splitlines()} == {1}
     finally:
         cv2.setNumThreads(before)

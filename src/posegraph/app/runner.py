@@ -42,6 +42,29 @@ log = logging.getLogger(__name__)
 
 _END = object()
 
+# OpenCV's thread count is one setting for the whole process: the first of the runs going on at
+# once sets it to 1, the last to end puts the caller's back.
+_opencv_lock = threading.Lock()
+_opencv_runs = 0
+_opencv_threads = 0
+
+
+def _opencv_on_one_thread() -> None:
+    global _opencv_runs, _opencv_threads
+    with _opencv_lock:
+        if _opencv_runs == 0:
+            _opencv_threads = cv2.getNumThreads()
+            cv2.setNumThreads(1)
+        _opencv_runs += 1
+
+
+def _opencv_threads_back() -> None:
+    global _opencv_runs
+    with _opencv_lock:
+        _opencv_runs -= 1
+        if _opencv_runs == 0:
+            cv2.setNumThreads(_opencv_threads)
+
 
 @dataclass
 class RunSummary:
@@ -230,8 +253,9 @@ def run_media(graph: Graph, source: MediaSource, *, output: str | Path | None = 
     graph instead of reaching its flow limiter.
 
     Decoding and writing run on threads of their own. While the run lasts, OpenCV runs each call
-    on one thread (``cv2.setNumThreads(1)``, restored at the end): a call split between its
-    threads (the ROI warp, say) would wait for the part queued behind the decoding thread.
+    on one thread (``cv2.setNumThreads(1)``; the caller's setting comes back when the last of the
+    runs going on at once ends): a call split between its threads (the ROI warp, say) would wait
+    for the part queued behind the decoding thread.
 
     Raises:
         MediaError: an output cannot be written (checked before the first frame; see
@@ -324,8 +348,7 @@ def run_media(graph: Graph, source: MediaSource, *, output: str | Path | None = 
             indices[item.timestamp_us] = item.index
             yield item.timestamp_us, item.image
 
-    opencv_threads = cv2.getNumThreads()
-    cv2.setNumThreads(1)
+    _opencv_on_one_thread()
     reader = threading.Thread(target=read, name="posegraph-decode", daemon=True)
     writer_thread = threading.Thread(target=write, name="posegraph-write", daemon=True)
     reader.start()
@@ -344,7 +367,7 @@ def run_media(graph: Graph, source: MediaSource, *, output: str | Path | None = 
                 pass
         results.put(_END)
         writer_thread.join()
-        cv2.setNumThreads(opencv_threads)
+        _opencv_threads_back()
         for opened in sinks:
             opened.close()
         if writer is not None:
