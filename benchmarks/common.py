@@ -1,10 +1,12 @@
-"""Shared helpers of the benchmarks: the machine description, media decoding, RSS readings."""
+"""Shared helpers of the benchmarks: the machine description, media decoding, RSS readings, the
+frames a traced pose graph ran its person detector on."""
 
 from __future__ import annotations
 
 import os
 import platform
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -51,3 +53,10 @@ def decode(path: Path) -> tuple[list[tuple[int, np.ndarray]], float]:
 
 def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(values, dtype=np.float64), q)) if values else float("nan")
+
+
+def detector_frames(tracer: list[Any]) -> set[int]:
+    """The timestamps at which a traced pose graph's person detector (the PoseDetection subgraph's
+    InferenceCalculator) ran: ``tracer`` is the graph's ``tracer`` list after the run."""
+    return {ts for node, method, ts, *_ in tracer
+            if method == "process" and node.startswith("posedetection__InferenceCalculator")}

@@ -28,18 +28,12 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.common import REPO, decode, percentile
+from benchmarks.common import REPO, decode, detector_frames, percentile
 
 MULTI_MEDIA = REPO.parent / "shared" / "data" / "multi"
 CLIPS = ("two_people_walk.mp4", "hug.mp4", "bedroom_kids.mp4", "basketball_low_res.mp4")
 #: Frames left out of the per-frame times (the interpreters' first calls are slow).
 WARM_UP_FRAMES = 5
-
-
-def _detector_frames(graph: Any) -> set[int]:
-    """The timestamps at which a traced module's person detector ran."""
-    return {ts for node, method, ts, *_ in graph.tracer
-            if method == "process" and node == "posedetection__InferenceCalculator"}
 
 
 def graph_cost(video: Path, num_poses: int = 2, redetect_interval: int = 0) -> dict[str, Any]:
@@ -62,7 +56,7 @@ def graph_cost(video: Path, num_poses: int = 2, redetect_interval: int = 0) -> d
     graph.close()
     landmark_ms = [(t1 - t0) / 1e6 for node, method, ts, _, t0, t1 in graph.tracer  # calls on one ROI
                    if method == "process" and node == "InferenceCalculator" and calls.get(ts) == 1]
-    detector = _detector_frames(graph)
+    detector = detector_frames(graph.tracer)
     people, total_calls = sum(poses.values()), sum(calls.values())
     tracked = [t for t in wall if t not in detector]
     tracked_people, tracked_calls = sum(poses.get(t, 0) for t in tracked), sum(calls[t] for t in tracked)
@@ -152,7 +146,7 @@ def graph_batching(video: Path = MULTI_MEDIA / "bedroom_kids.mp4", passes: int =
                 wall[n * span + t] = (time.perf_counter() - start) * 1000
     for graph, _, _ in runs.values():
         graph.close()
-    detector = set().union(*(_detector_frames(graph) for graph, _, _ in runs.values()))
+    detector = set().union(*(detector_frames(graph.tracer) for graph, _, _ in runs.values()))
     (_, batched_poses, batched), (_, single_poses, single) = runs[4], runs[1]
     identical = batched_poses.keys() == single_poses.keys() and all(
         [(a.id, a.landmarks.data.tobytes(), a.world_landmarks.data.tobytes()) for a in batched_poses[t]]

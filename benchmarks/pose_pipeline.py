@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.common import REPO, decode, percentile
+from benchmarks.common import REPO, decode, detector_frames, percentile
 from posegraph import graphs
 from posegraph.calculators.pose.pose_landmark_model_calculator import LANDMARK_MODELS as MODELS
 
@@ -93,15 +93,9 @@ def track(played: list[tuple[int, np.ndarray]], complexity: int) -> dict[str, An
             "calculators": {n.name: n.calculator for n in graph.validated.nodes}}
 
 
-def detector_frames(run: dict[str, Any]) -> set[int]:
-    """The timestamps at which the person detector ran."""
-    return {ts for node, method, ts, *_ in run["tracer"]
-            if method == "process" and node.startswith("posedetection__InferenceCalculator")}
-
-
 def tracked_vs_model(run: dict[str, Any]) -> dict[str, Any]:
     """Median tracked frame and bare landmark model call of ``track``'s run, and their ratio."""
-    detected = detector_frames(run)
+    detected = detector_frames(run["tracer"])
     wall, floor = run["wall"], run["floor"]
     tracked_ts = [t for t in wall if t not in detected and t in run["landmarks"] and t in floor]
     tracked = [wall[t] for t in tracked_ts]
