@@ -97,7 +97,7 @@ class InferenceCalculatorOptions:
         max_batch_size: with input TENSORS_VECTOR, the most elements run in one call of the model
             (their inputs stacked on the batch axis); a longer vector runs in groups of at most
             this many, 1 runs each element on its own. The one interpreter is resized to each
-            group's size (0.03 ms to a size used before, 1 to 38 ms the first time; interpreter
+            group's size (0.03 ms to a size used before, 1 to 2 ms the first time; interpreter
             API only: the compiled-model API and a GPU run one element a call) (posegraph's own
             field; the default 4: on the 2-core machine one call on 2 to 4 of the pose landmark
             model's ROIs cost 2 to 5% less than as many calls in the benchmark's runs, on 8 more,

@@ -123,7 +123,7 @@ class InterpreterRunner:
     def resize(self, batch_size: int) -> None:
         """Makes each call run ``batch_size`` inputs stacked on the first axis: every input's first
         dimension (the model's batch of 1) resized and the tensors allocated again, when it is not
-        already that size. For the pose landmark model the first resize to a size took 1 to 38 ms
+        already that size. For the pose landmark model the first resize to a size took 1 to 2 ms
         (XNNPACK plans the new shapes), later ones to a size used before 0.03 ms (``python -m
         benchmarks multi_pose``); the outputs of each batch entry are those of a call on it alone.
 
