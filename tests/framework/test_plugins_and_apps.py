@@ -28,6 +28,8 @@ def test_an_entry_point_package_registers_its_calculators(tmp_path, monkeypatch)
     (dist / "entry_points.txt").write_text("[posegraph.calculators]\ndemo = posegraph_plugin_demo\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setattr(registry, "_loaded_plugins", False)
+    monkeypatch.setattr(registry, "_group", None)  # entry points are read once a process: read them again
+    monkeypatch.setattr(registry, "_class_entry_points", None)
     monkeypatch.delitem(sys.modules, "posegraph_plugin_demo", raising=False)
 
     graph = Graph.from_string('input_stream: "a"\noutput_stream: "b"\n'
