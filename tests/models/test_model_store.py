@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import base64
@@ -22,6 +23,8 @@ from posegraph.models import _store, _wheel
 
 CONTENT = bytes(range(256)) * 64  # 16 KiB of fake model
 DIGEST = hashlib.sha256(CONTENT).hexdigest()
+CORRUPT = b"\xff" + CONTENT[1:]
+CORRUPT_DIGEST = hashlib.sha256(CORRUPT).hexdigest()
 
 
 @pytest.fixture
@@ -186,6 +189,44 @@ def test_verification_is_cached_until_the_file_changes(tiny, model_dir, monkeypa
     with pytest.raises(ModelError, match="is corrupt"):
         model_path("tiny")
     assert len(calls) == 1
+
+
+def test_a_new_process_trusts_the_recorded_checksum_while_size_and_time_hold(tiny, model_dir, monkeypatch):
+    """The directory's record stands in for hashing in a later process (simulated by clearing the
+    in-process cache), until the file's size or modification time changes."""
+    model_dir.mkdir()
+    path = model_dir / "tiny.tflite"
+    path.write_bytes(CONTENT)
+    model_path("tiny")
+    stat = path.stat()
+    record = json.loads((model_dir / _store.DIGESTS_FILE).read_text())
+    assert record == {"tiny.tflite": [stat.st_size, stat.st_mtime_ns, DIGEST]}
+    monkeypatch.setattr(_store, "_digests", {})
+    calls = []
+    real_sha256 = hashlib.sha256
+    monkeypatch.setattr(_store.hashlib, "sha256", lambda *a: calls.append(a) or real_sha256(*a))
+    assert model_path("tiny") == path and calls == []
+    # What the record says is what counts while the file keeps its size and time: a record
+    # claiming another digest makes the same file "corrupt" without hashing it.
+    (model_dir / _store.DIGESTS_FILE).write_text(json.dumps({"tiny.tflite": [stat.st_size, stat.st_mtime_ns, "0" * 64]}))
+    with pytest.raises(ModelError, match="checksum mismatch: sha256 0000"):
+        model_path("tiny")
+    assert calls == []
+    path.write_bytes(CORRUPT)  # same size, another time: hashed again
+    os.utime(path, ns=(1, 1))
+    with pytest.raises(ModelError, match=f"checksum mismatch: sha256 {CORRUPT_DIGEST}"):
+        model_path("tiny")
+    assert len(calls) == 1
+
+
+def test_an_unwritable_record_only_costs_the_hash(tiny, model_dir, monkeypatch):
+    model_dir.mkdir()
+    (model_dir / "tiny.tflite").write_bytes(CONTENT)
+    (model_dir / _store.DIGESTS_FILE).mkdir()  # cannot be replaced by a file
+    assert model_path("tiny") == model_dir / "tiny.tflite"
+    monkeypatch.setattr(_store, "_digests", {})
+    assert model_path("tiny") == model_dir / "tiny.tflite"
+    assert [p.name for p in model_dir.iterdir() if p.name.endswith(".part")] == []
 
 
 def test_fetch_extracts_verified_file_from_a_local_wheel(tiny, model_dir, tmp_path):
