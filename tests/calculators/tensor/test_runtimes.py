@@ -5,6 +5,9 @@ runtime that is missing and for a GPU that is not there."""
 from __future__ import annotations
 
 import importlib.util
+import logging
+import os
+import shutil
 import subprocess
 import sys
 from functools import lru_cache
@@ -14,7 +17,10 @@ import pytest
 
 from posegraph import CalculatorError, Graph, ModelError, graphs
 from posegraph.app.media import open_source
-from posegraph.calculators.tensor.runtimes import densified, gpu_unavailable_reason, load_runner
+from posegraph.calculators.image.image_to_tensor import letterbox_to_tensor
+from posegraph.calculators.tensor.runtimes import (
+    dense_model_file, densified, gpu_unavailable_reason, has_sparse_weights, load_runner,
+)
 
 FRAMES = 20
 
@@ -110,6 +116,70 @@ def test_the_detector_with_dense_weights_is_bit_identical_on_the_cpu(pose_models
     for original, dense_output in zip(*outputs):
         assert np.abs(original).max() > 1  # boxes in pixels, scores as logits: not all zeros
         np.testing.assert_array_equal(dense_output, original)
+
+
+def test_only_the_detector_has_sparse_weights(pose_models, shared_data, tmp_path):
+    assert has_sparse_weights(pose_models / "pose_detection.tflite")
+    assert not has_sparse_weights(pose_models / "pose_landmark_full.tflite")
+    assert not has_sparse_weights(shared_data / "media" / "pose.jpg")  # no model: loading it says so
+    (tmp_path / "empty.tflite").write_bytes(b"")
+    assert not has_sparse_weights(tmp_path / "empty.tflite")
+
+
+def test_the_detector_loads_from_its_dense_copy_with_the_same_outputs(squat_frames, pose_models, tmp_path,
+                                                                       monkeypatch):
+    """The interpreter runs the copy kept in the cache's ``dense`` folder, made on the first load
+    and reused after it; its detections on squat frames are the original model's, bit for bit.
+    A model that changes gets a new copy, and the old one goes."""
+    monkeypatch.setenv("POSEGRAPH_MODEL_DIR", str(tmp_path / "cache"))
+    model = tmp_path / "pose_detection.tflite"
+    shutil.copyfile(pose_models / "pose_detection.tflite", model)
+    runner = load_runner(model)
+    copies = list((tmp_path / "cache" / "dense").glob("*.tflite"))
+    assert len(copies) == 1 and copies[0].name.startswith("pose_detection-")
+    assert dense_model_file(model) == copies[0]
+    made = copies[0].stat().st_mtime_ns
+    load_runner(model)
+    assert copies[0].stat().st_mtime_ns == made  # reused, not made again
+
+    from ai_edge_litert.interpreter import Interpreter
+    original = Interpreter(model_path=str(model))
+    original.allocate_tensors()
+    for image in squat_frames[:5]:
+        tensor = letterbox_to_tensor(image)[0][None]
+        original.set_tensor(original.get_input_details()[0]["index"], tensor)
+        original.invoke()
+        expected = [original.get_tensor(d["index"]) for d in original.get_output_details()]
+        got = runner.run([tensor])
+        assert max(float(np.abs(e).max()) for e in expected) > 1  # boxes in pixels: not all zeros
+        for e, g in zip(expected, got):
+            np.testing.assert_array_equal(g, e)
+
+    os.utime(model, ns=(1, 1))  # "a new version" of the model
+    newer = dense_model_file(model)
+    assert newer != copies[0] and newer.is_file() and not copies[0].exists()
+
+
+def test_a_damaged_dense_copy_is_removed_and_the_model_loads_as_it_is(pose_models, tmp_path, monkeypatch, caplog):
+    monkeypatch.setenv("POSEGRAPH_MODEL_DIR", str(tmp_path))
+    model = pose_models / "pose_detection.tflite"
+    copy = dense_model_file(model)
+    stat = copy.stat()
+    copy.write_bytes(b"\0" * stat.st_size)
+    with caplog.at_level(logging.WARNING, logger="posegraph.calculators.tensor.runtimes"):
+        runner = load_runner(model)
+    assert f"the dense copy {copy} of model {model} does not load" in caplog.text
+    assert not copy.exists()  # the interpreter tried the copy first
+    assert runner.input_shapes == [(1, 224, 224, 3)]
+
+
+def test_without_a_writable_cache_the_detector_loads_as_it_is(pose_models, tmp_path, monkeypatch, caplog):
+    (tmp_path / "file").write_text("not a folder")
+    monkeypatch.setenv("POSEGRAPH_MODEL_DIR", str(tmp_path / "file" / "cache"))
+    with caplog.at_level(logging.INFO, logger="posegraph.calculators.tensor.runtimes"):
+        assert dense_model_file(pose_models / "pose_detection.tflite") is None
+        load_runner(pose_models / "pose_detection.tflite")
+    assert "loads with its sparse weights: cannot keep a dense copy in" in caplog.text
 
 
 def test_gpu_without_a_gpu_is_an_error_not_a_cpu_run(squat_frames, pose_models):
