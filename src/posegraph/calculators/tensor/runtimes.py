@@ -290,7 +290,8 @@ def densified(path: Path) -> bytes | None:
 class CompiledModelRunner:
     """LiteRT's ``CompiledModel`` on the CPU (XNNPACK, ``num_threads`` threads) or on the GPU
     with the CPU for the ops the GPU rejects (in float32; a model with sparse weights gets them
-    dense first, :func:`densified`). Input and output buffers are created once.
+    dense first: :func:`dense_model_file`, else :func:`densified`). Input and output buffers are
+    created once.
 
     GPU results are not bit-identical to the CPU's (different kernels, sums in another order);
     ``posegraph parity --open-loop --accelerator gpu`` says how far they move.
@@ -310,9 +311,12 @@ class CompiledModelRunner:
                           gpu_options=GpuOptions(enforce_f32=True) if gpu else None)
         failure = ""
         try:
-            dense = densified(path) if gpu else None
-            self.model = (CompiledModel.from_file(str(path), options=options) if dense is None
-                          else CompiledModel.from_buffer(dense, options=options))
+            # The GPU needs the sparse weights dense: the cached copy, else expanded here.
+            dense = dense_model_file(path) if gpu else None
+            if gpu and dense is None and has_sparse_weights(path):
+                self.model = CompiledModel.from_buffer(densified(path), options=options)
+            else:
+                self.model = CompiledModel.from_file(str(dense or path), options=options)
         except RuntimeError as e:
             failure = " ".join(str(e).split())
         # Raised here, not inside ``except``, so that LiteRT's environment is released now.
