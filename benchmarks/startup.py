@@ -3,7 +3,8 @@
 The child imports posegraph, builds and starts the PoseTracking module (both models loaded from
 the model cache), decodes the shared video's first frame and waits for its landmarks; the parent
 times from ``Popen`` to the line the child prints then. A first run writes Python's bytecode
-caches (as installing a package does); the median of the next ``runs`` is reported.
+caches (as installing a package does) and what the model cache keeps for later runs (the models'
+checksums, the detector's dense copy); the median of the next ``runs`` is reported.
 """
 
 from __future__ import annotations
