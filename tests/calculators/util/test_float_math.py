@@ -43,9 +43,20 @@ def test_sin_cos_atan2_are_the_c_librarys():
     assert all(atan2f(a, b) == c_atan2f(float(a), float(b)) for a, b in zip(y, x))
 
 
+def numpy_has_its_own_atan2f() -> bool:
+    """Whether NumPy's float32 arctan2 is its own here: its AVX-512 (Skylake-X) version; on other
+    CPUs NumPy calls the C library's ``atan2f``."""
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__
+    except ImportError:  # NumPy 1.x
+        from numpy.core._multiarray_umath import __cpu_features__
+    return bool(__cpu_features__.get("AVX512_SKX"))
+
+
 def test_numpys_float32_functions_differ_from_the_c_librarys():
-    """Why float_math exists: NumPy's float32 exp, sin, cos and atan2 round differently from the
-    C library on a large share of inputs (an ulp moves a ROI, and a tracking loop grows it)."""
+    """Why float_math exists: NumPy's float32 exp, sin and cos (and atan2, on a CPU with AVX-512)
+    round differently from the C library on a large share of inputs (an ulp moves a ROI, and a
+    tracking loop grows it). Without AVX-512 NumPy's float32 atan2 is the C library's."""
     rng = np.random.default_rng(1)
     x = rng.uniform(-20, 20, 20_000).astype(np.float32)
     angles = rng.uniform(-3.2, 3.2, 20_000).astype(np.float32)
@@ -57,4 +68,6 @@ def test_numpys_float32_functions_differ_from_the_c_librarys():
         "atan2": np.mean(np.arctan2(y, z) != np.array([atan2f(a, b) for a, b in zip(y, z)])),
     }
     print({name: round(float(share), 4) for name, share in shares.items()})
-    assert all(share > 0.01 for share in shares.values()), shares
+    own_atan2 = numpy_has_its_own_atan2f()
+    assert all(share > 0.01 for name, share in shares.items() if name != "atan2"), shares
+    assert (shares["atan2"] > 0.01) if own_atan2 else (shares["atan2"] == 0), (own_atan2, shares)

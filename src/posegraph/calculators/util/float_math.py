@@ -4,8 +4,9 @@
 a ROI, the projection of landmarks by it).
 
 These functions are not correctly rounded, and implementations differ: NumPy's float32 versions
-differ from glibc 2.36's by an ulp on 39% (exp), 12% (sin), 17% (cos) and 40% (atan2) of random
-inputs (``tests/calculators/util/test_float_math.py`` prints the shares), and the float64 value
+differ from glibc 2.36's by an ulp on 39% (exp), 12% (sin), 17% (cos) and, on a CPU with AVX-512,
+40% (atan2) of random inputs (``tests/calculators/util/test_float_math.py`` prints the shares;
+without AVX-512 NumPy's float32 atan2 is the C library's), and the float64 value
 rounded once differs from them too, more rarely. An ulp of a ROI's rotation or of a heatmap's
 weight moves the next frame's ROI, and a tracking loop (each frame's ROI from the last frame's
 landmarks) amplifies the difference frame after frame. So the C library's own functions are
