@@ -71,9 +71,10 @@ DIGESTS_FILE = ".sha256.json"
 def _cached_sha256(path: Path) -> str:
     """:func:`file_sha256` of a file in a cache directory, remembered across processes in the
     directory's :data:`DIGESTS_FILE` while the file keeps its size and modification time (as
-    ``make`` trusts them): a run then starts without hashing its models (15 ms for the full
-    landmark model and the detector, 40 ms for the heavy model). A file rewritten in any other way
-    is hashed again. The record is best effort: a directory that cannot be written is hashed each time."""
+    ``make`` trusts them): a run then starts without hashing its models (8 ms for the full
+    landmark model and the detector in one run of ``python -m benchmarks startup``, which times
+    both ways). A file rewritten in any other way is hashed again. The record is best effort: a
+    directory that cannot be written is hashed each time."""
     stat = path.stat()
     record = path.parent / DIGESTS_FILE
     try:

@@ -212,8 +212,9 @@ def dense_model_file(path: Path) -> Path | None:
     folder of the model cache (:func:`posegraph.models.default_cache_dir`), named after the model's
     path, size and modification time, so that a changed model gets a new copy (the old one is
     removed); it is written whole or not at all. Loading it skips expanding the weights: the
-    person detector's interpreter is ready in about 10 ms instead of about 50, and computes the same
-    outputs, bit for bit (``tests/calculators/tensor/test_runtimes.py``). Where the copy cannot be
+    person detector's interpreter is ready in 14 ms instead of 46 in one run of ``python -m
+    benchmarks startup``, and computes the same outputs, bit for bit
+    (``tests/calculators/tensor/test_runtimes.py``). Where the copy cannot be
     written (a read-only cache), this logs why and returns ``None``: the model then loads as it is.
     """
     if not has_sparse_weights(path):
