@@ -214,8 +214,9 @@ def dense_model_file(path: Path) -> Path | None:
     removed); it is written whole or not at all. Loading it skips expanding the weights: the
     person detector's interpreter is ready in 14 ms instead of 46 in one run of ``python -m
     benchmarks startup``, and computes the same outputs, bit for bit
-    (``tests/calculators/tensor/test_runtimes.py``). Where the copy cannot be
-    written (a read-only cache), this logs why and returns ``None``: the model then loads as it is.
+    (``tests/calculators/tensor/test_runtimes.py``). Where the copy cannot be kept (a read-only
+    cache, found before any expanding, so each load costs nothing more) or made, this logs why and
+    returns ``None``: the model then loads as it is.
     """
     if not has_sparse_weights(path):
         return None
@@ -228,20 +229,22 @@ def dense_model_file(path: Path) -> Path | None:
     target = folder / f"{path.stem}-{source}-{version}.tflite"
     if target.is_file():
         return target
-    dense = densified(path) or b""
-    written: Path | None = None
-    try:
+    try:  # a place for the copy first: a cache that cannot hold one costs no expanding
         folder.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".part")
-        written = Path(name)
-        with os.fdopen(fd, "wb") as f:
-            f.write(dense)
-        os.chmod(written, 0o644)
-        os.replace(written, target)  # runs starting side by side each write a whole copy
     except OSError as e:
-        if written is not None:
-            written.unlink(missing_ok=True)
         log.info("model %s loads with its sparse weights: cannot keep a dense copy in %s (%s)", path, folder, e)
+        return None
+    written = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(densified(path) or b"")
+        os.chmod(written, 0o644)
+        os.replace(written, target)  # whole or not at all, also with runs starting side by side
+    except Exception as e:  # a full disk, or a model TFLite's object API cannot rewrite
+        written.unlink(missing_ok=True)
+        log.warning("model %s loads with its sparse weights: its dense copy could not be made (%s: %s)",
+                    path, type(e).__name__, e)
         return None
     for old in folder.glob(f"{path.stem}-{source}-*.tflite"):
         if old != target:
