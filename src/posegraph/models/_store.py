@@ -7,7 +7,6 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 import threading
 from collections.abc import Iterable
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from posegraph.framework.errors import ModelError
 
+from ._files import write_atomically
 from ._manifest import MODELS, NPM_PACKAGE, WHEEL_REQUIREMENT, ModelSpec, get_spec
 
 if TYPE_CHECKING:
@@ -88,17 +88,8 @@ def _cached_sha256(path: Path) -> str:
     digest = file_sha256(path)
     digests[path.name] = [stat.st_size, stat.st_mtime_ns, digest]
     try:
-        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f"{DIGESTS_FILE}.", suffix=".part")
+        write_atomically(record, json.dumps(digests))
     except OSError as e:
-        logger.debug("cannot record model checksums in %s: %s", path.parent, e)
-        return digest
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(digests, f)
-        os.chmod(name, 0o644)
-        os.replace(name, record)  # whole or not at all
-    except OSError as e:
-        Path(name).unlink(missing_ok=True)
         logger.debug("cannot record model checksums in %s: %s", path.parent, e)
     return digest
 

@@ -24,7 +24,6 @@ import logging
 import mmap
 import os
 import struct
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Any, Protocol
@@ -220,7 +219,7 @@ def dense_model_file(path: Path) -> Path | None:
     """
     if not has_sparse_weights(path):
         return None
-    from posegraph.models import default_cache_dir
+    from posegraph.models import default_cache_dir, write_atomically
 
     stat = path.stat()
     source = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:8]
@@ -231,18 +230,14 @@ def dense_model_file(path: Path) -> Path | None:
         return target
     try:  # a place for the copy first: a cache that cannot hold one costs no expanding
         folder.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".part")
+        if not os.access(folder, os.W_OK):
+            raise PermissionError(f"{folder} is not writable")
     except OSError as e:
         log.info("model %s loads with its sparse weights: cannot keep a dense copy in %s (%s)", path, folder, e)
         return None
-    written = Path(name)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(densified(path) or b"")
-        os.chmod(written, 0o644)
-        os.replace(written, target)  # whole or not at all, also with runs starting side by side
+        write_atomically(target, densified(path) or b"")  # also with runs starting side by side
     except Exception as e:  # a full disk, or a model TFLite's object API cannot rewrite
-        written.unlink(missing_ok=True)
         log.warning("model %s loads with its sparse weights: its dense copy could not be made (%s: %s)",
                     path, type(e).__name__, e)
         return None
