@@ -206,9 +206,10 @@ def test_a_new_process_trusts_the_recorded_checksum_while_size_and_time_hold(tin
     real_sha256 = hashlib.sha256
     monkeypatch.setattr(_store.hashlib, "sha256", lambda *a: calls.append(a) or real_sha256(*a))
     assert model_path("tiny") == path and calls == []
-    # What the record says is what counts while the file keeps its size and time: a record
-    # claiming another digest makes the same file "corrupt" without hashing it.
+    # What the record says is what counts in a new process while the file keeps its size and time:
+    # a record claiming another digest makes the same file "corrupt" without hashing it.
     (model_dir / _store.DIGESTS_FILE).write_text(json.dumps({"tiny.tflite": [stat.st_size, stat.st_mtime_ns, "0" * 64]}))
+    monkeypatch.setattr(_store, "_digests", {})
     with pytest.raises(ModelError, match="checksum mismatch: sha256 0000"):
         model_path("tiny")
     assert calls == []
@@ -217,6 +218,20 @@ def test_a_new_process_trusts_the_recorded_checksum_while_size_and_time_hold(tin
     with pytest.raises(ModelError, match=f"checksum mismatch: sha256 {CORRUPT_DIGEST}"):
         model_path("tiny")
     assert len(calls) == 1
+
+
+def test_a_process_reads_the_record_once_a_file(tiny, model_dir, monkeypatch):
+    """After the first check the process remembers the digest: the record is not read again (a
+    record changed behind its back afterwards does not count until the next process)."""
+    model_dir.mkdir()
+    path = model_dir / "tiny.tflite"
+    path.write_bytes(CONTENT)
+    model_path("tiny")
+    monkeypatch.setattr(_store, "_digests", {})
+    model_path("tiny")  # from the record
+    stat = path.stat()
+    (model_dir / _store.DIGESTS_FILE).write_text(json.dumps({"tiny.tflite": [stat.st_size, stat.st_mtime_ns, "0" * 64]}))
+    assert model_path("tiny") == path
 
 
 def test_an_unwritable_record_only_costs_the_hash(tiny, model_dir, monkeypatch):
