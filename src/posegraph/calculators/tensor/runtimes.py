@@ -207,12 +207,12 @@ def dense_model_file(path: Path) -> Path | None:
     """A copy of the model at ``path`` with its sparse weights stored dense (:func:`densified`), or
     ``None`` when it has none.
 
-    The copy is made the first time (0.4 s for the person detector) and kept in the ``dense``
+    The copy is made the first time (371 ms for the person detector) and kept in the ``dense``
     folder of the model cache (:func:`posegraph.models.default_cache_dir`), named after the model's
     path, size and modification time, so that a changed model gets a new copy (the old one is
     removed); it is written whole or not at all. Loading it skips expanding the weights: the
-    person detector's interpreter is ready in 14 ms instead of 46 in one run of ``python -m
-    benchmarks startup``, and computes the same outputs, bit for bit
+    person detector's interpreter is ready in 15 ms instead of 64 (both figures from one run of
+    ``python -m benchmarks startup``), and computes the same outputs, bit for bit
     (``tests/calculators/tensor/test_runtimes.py``). Where the copy cannot be kept (a read-only
     cache, found before any expanding, so each load costs nothing more) or made, this logs why and
     returns ``None``: the model then loads as it is.
