@@ -28,7 +28,8 @@ def run_soak(frames: int, timeout: float, crowd: bool = False) -> str:
 
 
 # RSS may grow this much from the end of the warm-up (100 frames) to the last of the short soak's
-# 200 frames: a leak of 80 KiB per frame or more exceeds it (a 720x1280 RGB frame is 2.6 MiB).
+# 200 frames (each the largest reading of the 50 frames up to it, benchmarks/soak.py RSS_WINDOW):
+# a leak of 80 KiB per frame or more exceeds it (a 720x1280 RGB frame is 2.6 MiB).
 SHORT_SOAK_RSS_TOLERANCE_MB = 8.0
 RSS_LINE = re.compile(r"^rss_mb: start ([\d.]+) \(after (\d+) warm-up frames\), end ([\d.]+),", re.MULTILINE)
 CROWD_LINE = re.compile(r"^crowd: .* people tracked per frame: mean ([\d.]+), max (\d+); track ids given out: (\d+)$",
@@ -73,7 +74,8 @@ def test_crowd_tiles_go_dark_in_turn(shared_data):
     assert lit[1] == [True] * 6 + [False] + [True] * 3
 
 
-# The short crowd soak: 300 frames, RSS read after the 150 warm-up frames and at the last. Over
+# The short crowd soak: 300 frames, RSS read after the 150 warm-up frames and at the last (each
+# the largest reading of the 50 frames up to it: a single frame's moved by up to 9 MiB). Over
 # those 150 frames a leak of 55 KiB per frame or more exceeds the bound (a crowd frame is 6.3 MiB,
 # one person's landmark-model input 768 KiB). Of the 20 children in view the module tracks 7 to 10
 # (8.29 on average over these 300 frames, 10 at most, 23 ids, in a run of it; the tiles find them:
