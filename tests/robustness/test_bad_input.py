@@ -212,13 +212,23 @@ def test_missing_model_through_the_graph_api(model_dir, monkeypatch):
 
 
 def test_model_whose_tensors_do_not_match_the_graph(tmp_path, pose_models, shared_data):
-    """The detector where the landmark model belongs: a subgraph of the same type, first on the path."""
+    """The detector where the landmark model belongs: a subgraph of the same type, first on the
+    path. Told to leave out the landmark model's segmentation output (2), the detector, which has
+    two outputs, fails as the graph starts; otherwise at its first tensor, which has the wrong shape."""
     subgraph = graphs.path("pose_landmark_by_roi").read_text()
-    assert '  input_side_packet: "MODEL_PATH:landmark_model"\n' in subgraph
+    unused = '  input_side_packet: "UNUSED_OUTPUTS:unused_landmark_outputs"\n'
+    assert '  input_side_packet: "MODEL_PATH:landmark_model"\n' + unused in subgraph
     assert 'model_path: "pose_landmark_full"' in subgraph
-    (tmp_path / "pose_landmark_by_roi.pbtxt").write_text(
-        subgraph.replace('  input_side_packet: "MODEL_PATH:landmark_model"\n', "")
-        .replace('model_path: "pose_landmark_full"', 'model_path: "pose_detection"'))
+    detector = (subgraph.replace('  input_side_packet: "MODEL_PATH:landmark_model"\n', "")
+                .replace('model_path: "pose_landmark_full"', 'model_path: "pose_detection"'))
+    (tmp_path / "pose_landmark_by_roi.pbtxt").write_text(detector)
+    proc = run_pose(tmp_path, shared_data / "media" / "pose.jpg", "--graph-path", tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert error_line(proc) == (
+        "node 'posetracking__poselandmarkbyroi__InferenceCalculator' (InferenceCalculator) failed in open: "
+        f"ModelError: model {pose_models / 'pose_detection.tflite'} has 2 outputs (0 to 1); unused_outputs names 2")
+
+    (tmp_path / "pose_landmark_by_roi.pbtxt").write_text(detector.replace(unused, ""))
     proc = run_pose(tmp_path, shared_data / "media" / "pose.jpg", "--graph-path", tmp_path)
     assert proc.returncode == 2, proc.stderr
     assert error_line(proc) == (

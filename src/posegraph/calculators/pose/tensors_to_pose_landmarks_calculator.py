@@ -9,6 +9,7 @@ import numpy as np
 from posegraph import Calculator, CalculatorContext, Contract, ModelError, Port
 from posegraph.calculators.formats import LandmarkList, NormalizedLandmarkList, NormalizedRect, SegmentationMask
 from posegraph.calculators.pose.landmark_decoding import pose_landmarks_from_tensors
+from posegraph.calculators.pose.pose_landmark_model_calculator import SEGMENTATION_OUTPUT
 from posegraph.calculators.tensor.segmentation import mask_from_logits
 
 _SHAPES = [(1, 195), (1, 1), (1, 256, 256, 1), (1, 64, 64, 39), (1, 117)]
@@ -35,7 +36,9 @@ class TensorsToPoseLandmarksCalculator(Calculator):
     WORLD_LANDMARKS (33, metres, hip-centred), and, when side packet ENABLE_SEGMENTATION is true,
     SEGMENTATION_MASK: the person probability of each pixel of the model's 256x256 crop (a
     :class:`SegmentationMask`; ``image.image_to_tensor.warp_tensor_to_image`` maps it onto the
-    image). No presence threshold is applied here: that is the visibility-gating stage's job. Math:
+    image). The segmentation entry of TENSORS may be ``None`` (the model ran without its
+    segmentation head: PoseLandmarkModelCalculator's UNUSED_OUTPUTS) when ENABLE_SEGMENTATION is
+    not true. No presence threshold is applied here: that is the visibility-gating stage's job. Math:
     ``pose.landmark_decoding`` and ``tensor.segmentation`` (MediaPipe's
     TensorsToPoseLandmarksAndSegmentation subgraph).
     """
@@ -62,10 +65,17 @@ class TensorsToPoseLandmarksCalculator(Calculator):
         tensors, rect = cc.value("TENSORS"), cc.value("NORM_RECT")
         if tensors is None or rect is None:
             return
-        shapes = [tuple(t.shape) for t in tensors]
-        if shapes != _SHAPES:
+        shapes = [None if t is None else tuple(t.shape) for t in tensors]
+        expected = list(_SHAPES)
+        if len(shapes) == len(expected) and shapes[SEGMENTATION_OUTPUT] is None:
+            expected[SEGMENTATION_OUTPUT] = None  # the model ran without its segmentation head
+        if shapes != expected:
             raise ModelError(f"landmark model outputs {shapes} do not match BlazePose's {_SHAPES}: "
                              "wrong model for this graph")
+        if self.mask and tensors[SEGMENTATION_OUTPUT] is None:
+            raise ModelError("ENABLE_SEGMENTATION is true but the landmark model ran without its segmentation "
+                             "output (the InferenceCalculator's UNUSED_OUTPUTS): give the "
+                             "PoseLandmarkModelCalculator that sets UNUSED_OUTPUTS the same ENABLE_SEGMENTATION")
         padding = cc.value("LETTERBOX_PADDING", default=(0.0, 0.0, 0.0, 0.0))
         landmarks, aux, world = pose_landmarks_from_tensors(tensors[0], tensors[3], tensors[4], rect, padding,
                                                             kernel_size=self.kernel_size)
@@ -74,4 +84,4 @@ class TensorsToPoseLandmarksCalculator(Calculator):
         cc.send("AUXILIARY_LANDMARKS", aux)
         cc.send("WORLD_LANDMARKS", world)
         if self.mask:
-            cc.send("SEGMENTATION_MASK", SegmentationMask(mask_from_logits(tensors[2])))
+            cc.send("SEGMENTATION_MASK", SegmentationMask(mask_from_logits(tensors[SEGMENTATION_OUTPUT])))

@@ -102,6 +102,10 @@ class InferenceCalculatorOptions:
             field; the default 4: on the 2-core machine one call on 2 to 4 of the pose landmark
             model's ROIs cost 2 to 5% less than as many calls in the benchmark's runs, on 8 more,
             ``python -m benchmarks multi_pose``).
+        unused_outputs: indices (in the model's output order) of outputs the graph does not read:
+            the model runs without the operators that compute only them (a pruned copy kept in
+            the model cache, the other outputs bit for bit the same), and TENSORS holds ``None``
+            in their places. Side packet UNUSED_OUTPUTS overrides it (posegraph's own field).
     """
 
     model_path: str = proto_field(1, "")
@@ -116,6 +120,7 @@ class InferenceCalculatorOptions:
     accelerator: str = proto_field(1003, "cpu")
     load_on_first_packet: bool = proto_field(1004, False)
     max_batch_size: int = proto_field(1005, 4)
+    unused_outputs: tuple[int, ...] = proto_field(1006, ())
 
     __proto_ext_number__ = 336783863
 
@@ -216,9 +221,15 @@ class InferenceCalculator(Calculator):
     :func:`reuse_interpreters`, taken from the process's pool, and given back in ``close``; a model
     given as bytes is never pooled). Input shapes are checked against the model's.
 
+    Outputs the graph does not read are named by side packet UNUSED_OUTPUTS (or
+    options.unused_outputs): the model then runs without the operators that compute only them,
+    and their places in each output list hold ``None`` (see ``runtimes.load_runner``).
+
     Raises (in ``open``/``process``, reported as CalculatorError):
-        ModelError: the model file is missing, corrupt, or its inputs do not match the tensors given.
-        ValueError: TENSORS and TENSORS_VECTOR both or neither connected, or max_batch_size < 1.
+        ModelError: the model file is missing, corrupt, or its inputs do not match the tensors
+            given, or unused_outputs names an output the model does not have, or all of them.
+        ValueError: TENSORS and TENSORS_VECTOR both or neither connected, max_batch_size < 1, or
+            unused_outputs holds something other than ints.
     """
 
     contract = Contract(inputs={"TENSORS": Port(list, optional=True),
@@ -228,7 +239,9 @@ class InferenceCalculator(Calculator):
                                  "TENSORS_VECTOR": Port(tuple, optional=True,
                                                         doc="one list of output tensors per element")},
                         input_side_packets={"MODEL_PATH": Port(str, optional=True),
-                                            "MODEL": Port(TfLiteModel, optional=True)},
+                                            "MODEL": Port(TfLiteModel, optional=True),
+                                            "UNUSED_OUTPUTS": Port((list, tuple), optional=True,
+                                                                   doc="overrides options.unused_outputs")},
                         options=InferenceCalculatorOptions)
 
     def open(self, cc: CalculatorContext) -> None:
@@ -248,7 +261,11 @@ class InferenceCalculator(Calculator):
             self.path, self.content = model.path, (None if model.path is not None else model.content)
         else:
             self.path = resolve_model(cc.side_input("MODEL_PATH", default=o.model_path))
-        self.key = (self.path, self.threads, o.runtime, o.api, o.accelerator)
+        unused = cc.side_input("UNUSED_OUTPUTS", default=o.unused_outputs)
+        if not all(isinstance(i, int) and not isinstance(i, bool) for i in unused):
+            raise ValueError(f"InferenceCalculator: unused_outputs must be output indices (ints), got {unused!r}")
+        self.unused = tuple(sorted(set(unused)))
+        self.key = (self.path, self.threads, o.runtime, o.api, o.accelerator, self.unused)
         self.pool = _pool if self.content is None else None
         self.runner: ModelRunner | None = None
         if not o.load_on_first_packet:
@@ -264,7 +281,8 @@ class InferenceCalculator(Calculator):
                 self.path = "<model from the MODEL side packet>"
             with _litert_log_silenced():
                 self.runner = load_runner(self.path, runtime=o.runtime, api=o.api, accelerator=o.accelerator,
-                                          num_threads=self.threads, content=self.content)
+                                          num_threads=self.threads, content=self.content,
+                                          unused_outputs=self.unused)
         self.content = None  # the runner holds the model now
         self.shapes = self.runner.input_shapes
 
@@ -294,7 +312,7 @@ class InferenceCalculator(Calculator):
                 outputs.append(self.runner.run(group[0]))
                 continue
             stacked = self.runner.run([np.concatenate(inputs) for inputs in zip(*group)])
-            outputs.extend([out[i:i + 1] for out in stacked] for i in range(len(group)))
+            outputs.extend([None if out is None else out[i:i + 1] for out in stacked] for i in range(len(group)))
         cc.send("TENSORS_VECTOR", tuple(outputs))
 
     def close(self, cc: CalculatorContext) -> None:
