@@ -1,13 +1,15 @@
 """The pose pipeline's cost per frame, split by stage, next to its models' own inference time.
 
 Frames are decoded up front (decode time reported on its own), the graph runs inline on this
-thread with smoothing on and no rendering, and every calculator call is traced. A tracked frame is
-one where the detector did not run. Right after each frame, a bare LiteRT interpreter runs the
-landmark model once on that frame's own input tensor (the floor); the machine's speed drifts, so
-the figure that counts is the median over tracked frames of (frame wall time / floor call), both
-measured within milliseconds of each other. This is done for each model complexity (0 lite,
-1 full, 2 heavy: the graph's ``model_complexity`` side packet, the floor the same model); the stage
-split is the default model's (full).
+thread with smoothing on, segmentation off and no rendering, and every calculator call is traced.
+A tracked frame is one where the detector did not run. Right after each frame, a bare LiteRT
+interpreter runs the landmark model the graph runs (without its segmentation head: the model
+cache's pruned copy) once on that frame's own input tensor (the floor), and another runs the whole
+model, as MediaPipe does; the machine's speed drifts, so the figures that count are medians over
+tracked frames of (frame wall time / floor call), all measured within milliseconds of each other.
+This is done for each model complexity (0 lite, 1 full, 2 heavy: the graph's ``model_complexity``
+side packet, the floor the same model); the stage split is the default model's (full). The whole
+model's call against the graph's is what leaving the segmentation head out saves.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import numpy as np
 from benchmarks.common import REPO, decode, detector_frames, percentile
 from posegraph import graphs
 from posegraph.calculators.pose.pose_landmark_model_calculator import LANDMARK_MODELS as MODELS
+from posegraph.calculators.pose.pose_landmark_model_calculator import SEGMENTATION_OUTPUT
 
 STAGES = {
     "ImageToTensorCalculator": "preprocessing (warp)",
@@ -41,14 +44,21 @@ ORDER = ["decode", "preprocessing (warp)", "inference", "postprocessing", "smoot
          "framework overhead", "rendering/writing"]
 
 
-def interpreter(name: str) -> Any:
-    """A bare LiteRT interpreter for a model, with the graph's thread count."""
+def interpreter(name: str, unused_outputs: tuple[int, ...] = ()) -> Any:
+    """A bare LiteRT interpreter for a model, with the graph's thread count; with
+    ``unused_outputs``, for the model cache's copy without them (what the graph runs)."""
     from ai_edge_litert.interpreter import Interpreter
 
     from posegraph.calculators.tensor.inference_calculator import default_num_threads
+    from posegraph.calculators.tensor.runtimes import pruned_model_file
     from posegraph.models import model_path
 
-    it = Interpreter(model_path=str(model_path(name)), num_threads=default_num_threads())
+    path = model_path(name)
+    if unused_outputs:
+        path = pruned_model_file(path, unused_outputs)
+        if path is None:
+            raise RuntimeError(f"no pruned copy of {name} in the model cache (see the log)")
+    it = Interpreter(model_path=str(path), num_threads=default_num_threads())
     it.allocate_tensors()
     return it
 
@@ -77,10 +87,12 @@ def track(played: list[tuple[int, np.ndarray]], complexity: int) -> dict[str, An
     rois: dict[int, Any] = {}
     graph.observe("pose_landmarks", lambda p: landmarks.__setitem__(p.timestamp, p.payload))
     graph.observe("pose_rect", lambda p: rois.__setitem__(p.timestamp, p.payload))
-    graph.start({"smooth_landmarks": True, "model_complexity": complexity})
-    floor_model = interpreter(MODELS[complexity])
+    graph.start({"smooth_landmarks": True, "model_complexity": complexity, "enable_segmentation": False})
+    floor_model = interpreter(MODELS[complexity], (SEGMENTATION_OUTPUT,))
+    whole_model = interpreter(MODELS[complexity])
     wall: dict[int, float] = {}
     floor: dict[int, float] = {}
+    whole: dict[int, float] = {}
     for t, image in played:
         start = time.perf_counter()
         graph.add_packet("image", image, t)
@@ -88,22 +100,28 @@ def track(played: list[tuple[int, np.ndarray]], complexity: int) -> dict[str, An
         if t in rois:
             tensor, _ = warp_roi_to_tensor(image, rois[t], output_size=(256, 256))
             floor[t] = timed_invoke(floor_model, tensor[np.newaxis])
+            whole[t] = timed_invoke(whole_model, tensor[np.newaxis])
     graph.close()
-    return {"wall": wall, "floor": floor, "landmarks": landmarks, "tracer": graph.tracer,
+    return {"wall": wall, "floor": floor, "whole": whole, "landmarks": landmarks, "tracer": graph.tracer,
             "calculators": {n.name: n.calculator for n in graph.validated.nodes}}
 
 
 def tracked_vs_model(run: dict[str, Any]) -> dict[str, Any]:
-    """Median tracked frame and bare landmark model call of ``track``'s run, and their ratio."""
+    """Median tracked frame and bare landmark model calls (the graph's model and the whole one)
+    of ``track``'s run, and their ratios."""
     detected = detector_frames(run["tracer"])
-    wall, floor = run["wall"], run["floor"]
+    wall, floor, whole = run["wall"], run["floor"], run["whole"]
     tracked_ts = [t for t in wall if t not in detected and t in run["landmarks"] and t in floor]
     tracked = [wall[t] for t in tracked_ts]
     floors = [floor[t] for t in tracked_ts]
+    wholes = [whole[t] for t in tracked_ts]
     return {"tracked_frames": len(tracked),
             "tracked_frame_ms": {"median": round(percentile(tracked, 50), 3), "p90": round(percentile(tracked, 90), 3)},
             "landmark_model_ms": {"median": round(percentile(floors, 50), 3), "p90": round(percentile(floors, 90), 3)},
-            "tracked_over_model": round(percentile([wall[t] / floor[t] for t in tracked_ts], 50), 3)}
+            "whole_model_ms": {"median": round(percentile(wholes, 50), 3)},
+            "tracked_over_model": round(percentile([wall[t] / floor[t] for t in tracked_ts], 50), 3),
+            "tracked_over_whole_model": round(percentile([wall[t] / whole[t] for t in tracked_ts], 50), 3),
+            "segmentation_head_share": round(1 - percentile([floor[t] / whole[t] for t in tracked_ts], 50), 3)}
 
 
 def run(video: Path, repeat: int = 3, complexities: tuple[int, ...] = (0, 1, 2)) -> dict[str, Any]:
@@ -163,12 +181,20 @@ def format_report(r: dict[str, Any]) -> str:
              "  stage                      ms/frame"]
     lines += [f"  {k:<26} {v:8.3f}" for k, v in r["per_frame_ms"].items()]
     lines += [f"  tracked frame (median)     {r['tracked_frame_ms']['median']:8.3f}",
-              f"  landmark model alone       {r['landmark_model_ms']['median']:8.3f}   (bare LiteRT, after each frame)",
+              f"  landmark model alone       {r['landmark_model_ms']['median']:8.3f}   (bare LiteRT, after each frame: "
+              "the graph's model, without the segmentation head)",
+              f"  whole landmark model alone {r['whole_model_ms']['median']:8.3f}   (bare LiteRT, after each frame: "
+              "with the segmentation head, as MediaPipe runs it)",
               f"  detector model alone       {r['detector_model_ms']['median']:8.3f}",
               f"  tracked frame / landmark model = {r['tracked_over_model']:.3f}  (median of per-frame ratios; goal <= 1.15)",
-              "  per model complexity, medians over tracked frames:",
-              "  complexity  model                 tracked frame ms  model alone ms  tracked / model"]
-    lines += [f"  {c:<11} {m['model']:<21} {m['tracked_frame_ms']['median']:16.3f}  "
-              f"{m['landmark_model_ms']['median']:14.3f}  {m['tracked_over_model']:15.3f}"
+              f"  tracked frame / whole landmark model = {r['tracked_over_whole_model']:.3f}",
+              "  per model complexity, medians over tracked frames (ms; the segmentation head's share of the whole "
+              "model's call: 1 - model / whole model, median of per-frame ratios):",
+              "  complexity  model                 tracked frame  model alone  whole model  tracked / model  "
+              "tracked / whole  head's share"]
+    lines += [f"  {c:<11} {m['model']:<21} {m['tracked_frame_ms']['median']:13.3f}  "
+              f"{m['landmark_model_ms']['median']:11.3f}  {m['whole_model_ms']['median']:11.3f}  "
+              f"{m['tracked_over_model']:15.3f}  {m['tracked_over_whole_model']:15.3f}  "
+              f"{m['segmentation_head_share']:12.0%}"
               for c, m in r["by_complexity"].items()]
     return "\n".join(lines)

@@ -31,8 +31,9 @@ class PoseLandmarkModelCalculator(Calculator):
     InferenceCalculator's MODEL_PATH, and side packet UNUSED_OUTPUTS for the same
     InferenceCalculator: ``(2,)``, the segmentation output, unless side packet ENABLE_SEGMENTATION
     is true, else ``()``. MediaPipe's graph computes the mask on every call and drops it when
-    segmentation is off; without it the full model's call takes 29% less (the lite one's 39%, the
-    heavy one's 9%; ``python -m benchmarks pose_pipeline``), the other outputs unchanged, bit for bit.
+    segmentation is off; without it the full model's call takes 30% less (the lite one's 42%, the
+    heavy one's 8%; one run of ``python -m benchmarks pose_pipeline``), the other outputs the same,
+    bit for bit.
 
     Raises (when the graph starts):
         SidePacketError: MODEL_COMPLEXITY is not an int 0, 1 or 2.

@@ -13,7 +13,10 @@ returns the model's outputs in the model's order, as arrays the caller owns.
 
 A model with sparse weights (the person detector) is loaded from a copy with those weights stored
 dense (:func:`dense_model_file`), made once and kept in the model cache: the same model, bit for
-bit, that loads without expanding them.
+bit, that loads without expanding them. A model some of whose outputs the graph does not read
+(``unused_outputs``: the landmark models' segmentation output, unless segmentation is on) is
+loaded from a copy without the operators that compute only those (:func:`pruned_model_file`),
+kept there too.
 """
 
 from __future__ import annotations
@@ -293,8 +296,9 @@ def pruned_model_file(path: Path, unused_outputs: tuple[int, ...]) -> Path | Non
     loads whole).
 
     Kept in the ``pruned`` folder of the model cache, named after the model's path, size and
-    modification time and the outputs left out, made once and written whole or not at all, as
-    :func:`dense_model_file`'s copies are.
+    modification time and the outputs left out, made once (225 ms for the full landmark model
+    without its segmentation output, in one run of ``python -m benchmarks startup``) and written
+    whole or not at all, as :func:`dense_model_file`'s copies are.
 
     Raises:
         ModelError: ``unused_outputs`` names an output the model does not have, or all of them.
@@ -345,9 +349,9 @@ def without_outputs(data: bytes, unused_outputs: tuple[int, ...], name: object =
     is kept only if a kept output depends on it. The kept outputs keep their order; tensors and
     weights stay in the file, unused. Every kept operator reads the same inputs and runs the same
     kernel as before, so the kept outputs are the same, bit for bit
-    (``tests/calculators/tensor/test_runtimes.py``): dropping BlazePose's segmentation head takes
-    29% off the full landmark model's call, 39% off the lite one's and 9% off the heavy one's
-    (``python -m benchmarks pose_pipeline``).
+    (``tests/calculators/tensor/test_unused_outputs.py``): dropping BlazePose's segmentation head
+    takes 30% off the full landmark model's call, 42% off the lite one's and 8% off the heavy one's
+    (one run of ``python -m benchmarks pose_pipeline``, medians over the squat video's frames).
 
     Raises:
         ModelError: an index that is not one of the model's outputs, or every output left out
