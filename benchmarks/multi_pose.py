@@ -75,16 +75,19 @@ def graph_cost(video: Path, num_poses: int = 2, redetect_interval: int = 0) -> d
 
 
 def batching(ks: tuple[int, ...] = (1, 2, 4, 8), repeats: int = 15) -> dict[str, Any]:
-    """The landmark model as InferenceCalculator runs it (``load_runner``): median ms of k calls of
-    batch 1 against one call on a batch of k, for each k; the first resize to each k (ms), and the
-    median of later resizes between sizes used before (ms)."""
+    """The landmark model as InferenceCalculator runs it (``load_runner``, without the segmentation
+    head, as the module runs it unless masks are asked for): median ms of k calls of batch 1
+    against one call on a batch of k, for each k; the first resize to each k (ms), and the median
+    of later resizes between sizes used before (ms)."""
+    from posegraph.calculators.pose.pose_landmark_model_calculator import SEGMENTATION_OUTPUT
     from posegraph.calculators.tensor.inference_calculator import default_num_threads
     from posegraph.calculators.tensor.runtimes import load_runner
     from posegraph.models import model_path
 
     path = model_path("pose_landmark_full")
-    single = load_runner(path, num_threads=default_num_threads())
-    batched = load_runner(path, num_threads=default_num_threads())
+    unused = (SEGMENTATION_OUTPUT,)
+    single = load_runner(path, num_threads=default_num_threads(), unused_outputs=unused)
+    batched = load_runner(path, num_threads=default_num_threads(), unused_outputs=unused)
     rng = np.random.default_rng(0)
     out: dict[int, dict[str, float]] = {}
     for k in ks:
