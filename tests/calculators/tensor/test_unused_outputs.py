@@ -185,16 +185,18 @@ def test_a_mask_asked_of_a_model_run_without_it_is_a_model_error(squat_image, po
         graph.close()
 
 
-def test_the_option_names_unused_outputs_and_the_side_packet_overrides_it(pose_models):
+def test_the_option_names_unused_outputs_and_the_side_packet_overrides_it(pose_models, tmp_path, monkeypatch):
+    monkeypatch.setenv("POSEGRAPH_MODEL_DIR", str(tmp_path / "cache"))  # the copies made here go there
+    model = tmp_path / "pose_landmark_full.tflite"
+    shutil.copyfile(pose_models / "pose_landmark_full.tflite", model)
     config = '''
     input_stream: "tensors"
     input_side_packet: "unused"
     output_stream: "out"
     node { calculator: "InferenceCalculator" input_stream: "TENSORS:tensors" output_stream: "TENSORS:out"
            %s
-           options: { [mediapipe.InferenceCalculatorOptions.ext] { model_path: "pose_landmark_full"
-                                                                   unused_outputs: [3, 4] } } }
-    '''
+           options: { [mediapipe.InferenceCalculatorOptions.ext] { model_path: "MODEL" unused_outputs: [3, 4] } } }
+    '''.replace("MODEL", str(model))
     tensor = np.zeros((1, 256, 256, 3), np.float32)
     for side, packets, nones in (("", {}, [3, 4]), ('input_side_packet: "UNUSED_OUTPUTS:unused"', {"unused": (2,)}, [2])):
         graph = Graph.from_string(config % side)
@@ -204,6 +206,8 @@ def test_the_option_names_unused_outputs_and_the_side_packet_overrides_it(pose_m
         graph.add_packet("tensors", [tensor], 0)
         graph.close()
         assert [i for i, t in enumerate(out[0]) if t is None] == nones
+    assert sorted(f.name.split("-without-")[1] for f in (tmp_path / "cache" / "pruned").iterdir()) == [
+        "2.tflite", "3-4.tflite"]
     graph = Graph.from_string(config % 'input_side_packet: "UNUSED_OUTPUTS:unused"')
     with pytest.raises(CalculatorError, match=r"unused_outputs must be output indices \(ints\), got \('2',\)"):
         graph.start({"unused": ("2",)})
