@@ -211,3 +211,37 @@ def test_the_option_names_unused_outputs_and_the_side_packet_overrides_it(pose_m
     graph = Graph.from_string(config % 'input_side_packet: "UNUSED_OUTPUTS:unused"')
     with pytest.raises(CalculatorError, match=r"unused_outputs must be output indices \(ints\), got \('2',\)"):
         graph.start({"unused": ("2",)})
+
+
+def test_operators_without_outputs_stay_with_what_they_read():
+    """An operator that acts by side effect (no outputs, as ASSIGN_VARIABLE) is kept, and so is what
+    feeds it; what feeds only the unused output goes."""
+    import flatbuffers
+    from ai_edge_litert import schema_py_generated as schema
+
+    def tensor(name: str) -> schema.TensorT:
+        t = schema.TensorT()
+        t.name, t.shape, t.type, t.buffer = name.encode(), [1], schema.TensorType.FLOAT32, 0
+        return t
+
+    def add(inputs: list[int], outputs: list[int]) -> schema.OperatorT:
+        op = schema.OperatorT()
+        op.opcodeIndex, op.inputs, op.outputs = 0, inputs, outputs
+        return op
+
+    code = schema.OperatorCodeT()
+    code.builtinCode = code.deprecatedBuiltinCode = schema.BuiltinOperator.ADD
+    graph = schema.SubGraphT()
+    graph.tensors = [tensor(n) for n in ("in", "kept", "unused", "for_effect")]
+    graph.inputs, graph.outputs = [0], [1, 2]
+    graph.operators = [add([0, 0], [1]), add([0, 0], [2]), add([0, 0], [3]), add([3, -1], [])]
+    model = schema.ModelT()
+    model.version, model.operatorCodes, model.subgraphs, model.buffers = 3, [code], [graph], [schema.BufferT()]
+    builder = flatbuffers.Builder(1024)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+
+    pruned = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(without_outputs(bytes(builder.Output()), (1,)), 0))
+    kept = pruned.subgraphs[0]
+    assert list(kept.outputs) == [1]
+    assert [(list(op.inputs), [] if op.outputs is None else list(op.outputs)) for op in kept.operators] == [
+        ([0, 0], [1]), ([0, 0], [3]), ([3, -1], [])]

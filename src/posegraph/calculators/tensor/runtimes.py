@@ -346,12 +346,13 @@ def _model_copy(path: Path, folder_name: str, tag: str, make: Callable[[], bytes
 def without_outputs(data: bytes, unused_outputs: tuple[int, ...], name: object = "<model bytes>") -> bytes:
     """The TFLite model ``data`` without its outputs ``unused_outputs`` (indices in the model's
     output order) and the operators that compute nothing else: each operator of the main subgraph
-    is kept only if a kept output depends on it. The kept outputs keep their order; tensors and
-    weights stay in the file, unused. Every kept operator reads the same inputs and runs the same
-    kernel as before, so the kept outputs are the same, bit for bit
-    (``tests/calculators/tensor/test_unused_outputs.py``): dropping BlazePose's segmentation head
-    takes 30% off the full landmark model's call, 42% off the lite one's and 8% off the heavy one's
-    (one run of ``python -m benchmarks pose_pipeline``, medians over the squat video's frames).
+    is kept only if a kept output depends on it, or it has no outputs (it acts by side effect) or
+    one of those depends on it. The kept outputs keep their order; tensors and weights stay in the
+    file, unused. Every kept operator reads the same inputs and runs the same kernel as before, so
+    the kept outputs are the same, bit for bit (``tests/calculators/tensor/test_unused_outputs.py``):
+    dropping BlazePose's segmentation head takes 30% off the full landmark model's call, 42% off the
+    lite one's and 8% off the heavy one's (one run of ``python -m benchmarks pose_pipeline``,
+    medians over the squat video's frames).
 
     Raises:
         ModelError: an index that is not one of the model's outputs, or every output left out
@@ -365,14 +366,19 @@ def without_outputs(data: bytes, unused_outputs: tuple[int, ...], name: object =
     outputs = list(graph.outputs)
     _check_unused(unused_outputs, len(outputs), name)
     kept = [t for i, t in enumerate(outputs) if i not in set(unused_outputs)]
-    producer = {t: k for k, op in enumerate(graph.operators) for t in op.outputs}
-    needed: set[int] = set()
-    pending = list(kept)
+    def tensors(field: Any) -> list[int]:  # an operator's inputs or outputs, optional ones (-1) left out
+        return [] if field is None else [int(t) for t in field if t >= 0]
+
+    producer = {t: k for k, op in enumerate(graph.operators) for t in tensors(op.outputs)}
+    # An operator without outputs acts by side effect (assigning a variable, calling an
+    # initialising subgraph): it stays, with what it reads.
+    needed = {k for k, op in enumerate(graph.operators) if not tensors(op.outputs)}
+    pending = [int(t) for t in kept] + [t for k in needed for t in tensors(graph.operators[k].inputs)]
     while pending:
         k = producer.get(pending.pop())
         if k is not None and k not in needed:
             needed.add(k)
-            pending.extend(t for t in graph.operators[k].inputs if t >= 0)
+            pending.extend(tensors(graph.operators[k].inputs))
     graph.operators = [op for k, op in enumerate(graph.operators) if k in needed]
     graph.outputs = kept
     for signature in model.signatureDefs or []:
