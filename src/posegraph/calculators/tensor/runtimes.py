@@ -99,15 +99,27 @@ def load_runner(path: Path | str, *, runtime: str = "litert", api: str = "interp
         return load(path, content)
     if content is not None:
         return WithoutOutputs(load(path, without_outputs(content, unused, path)), unused, pruned=True)
-    copy = pruned_model_file(Path(path), unused)
-    if copy is not None:
-        try:
-            return WithoutOutputs(load(copy, None), unused, pruned=True)
-        except ModelError as e:
-            log.warning("the pruned copy %s of model %s does not load (%s): removed; loading the whole model",
-                        copy, path, e)
-            copy.unlink(missing_ok=True)
+    runner = _from_copy(pruned_model_file(Path(path), unused), lambda copy: load(copy, None), "pruned", path,
+                        ModelError)
+    if runner is not None:
+        return WithoutOutputs(runner, unused, pruned=True)
     return WithoutOutputs(load(path, None), unused, pruned=False)
+
+
+def _from_copy(copy: Path | None, load: Callable[[Path], Any], kind: str, model: Path | str,
+               errors: type[Exception]) -> Any | None:
+    """``load(copy)`` for the model cache's ``kind`` copy of ``model``; ``None`` when there is no
+    copy, or when it does not load (``errors``): the copy is then removed (logged), and the caller
+    loads the model as it is."""
+    if copy is None:
+        return None
+    try:
+        return load(copy)
+    except errors as e:
+        log.warning("the %s copy %s of model %s does not load (%s): removed; loading the model as it is",
+                    kind, copy, model, e)
+        copy.unlink(missing_ok=True)
+        return None
 
 
 def _check_unused(unused: tuple[int, ...], count: int, name: object) -> None:
@@ -173,14 +185,9 @@ def _interpreter(cls: Any, path: Path | str, runtime: str, num_threads: int, con
     if content is not None:
         return cls(model_content=content, num_threads=num_threads)
     dense = dense_model_file(Path(path)) if runtime == "litert" else None
-    if dense is not None:
-        try:
-            return cls(model_path=str(dense), num_threads=num_threads)
-        except ValueError as e:
-            log.warning("the dense copy %s of model %s does not load (%s): removed; loading the model as it is",
-                        dense, path, e)
-            dense.unlink(missing_ok=True)
-    return cls(model_path=str(path), num_threads=num_threads)
+    interpreter = _from_copy(dense, lambda copy: cls(model_path=str(copy), num_threads=num_threads), "dense", path,
+                             ValueError)
+    return interpreter if interpreter is not None else cls(model_path=str(path), num_threads=num_threads)
 
 
 class InterpreterRunner:
@@ -365,7 +372,9 @@ def without_outputs(data: bytes, unused_outputs: tuple[int, ...], name: object =
     graph = model.subgraphs[0]
     outputs = list(graph.outputs)
     _check_unused(unused_outputs, len(outputs), name)
-    kept = [t for i, t in enumerate(outputs) if i not in set(unused_outputs)]
+    unused = set(unused_outputs)
+    kept = [t for i, t in enumerate(outputs) if i not in unused]
+
     def tensors(field: Any) -> list[int]:  # an operator's inputs or outputs, optional ones (-1) left out
         return [] if field is None else [int(t) for t in field if t >= 0]
 
