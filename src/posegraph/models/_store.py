@@ -76,10 +76,11 @@ DIGESTS_FILE = ".sha256.json"
 def _cached_sha256(path: Path) -> str:
     """:func:`file_sha256` of a file in a cache directory, remembered across processes in the
     directory's :data:`DIGESTS_FILE` while the file keeps its size and modification time (as
-    ``make`` trusts them): a run then starts without hashing its models (8.2 ms for the full
-    landmark model and the detector, against 0.53 ms reading the record, in one run of ``python -m
-    benchmarks startup``, which times both ways). A file rewritten in any other way is hashed again. The record is best effort: a
-    directory that cannot be written is hashed each time. Within a process the digest is
+    ``make`` trusts them): a run then starts without hashing its models (9.4 ms for the full
+    landmark model and the detector, against 0.61 ms reading the record, in one run of ``python -m
+    benchmarks startup``, which times both ways, the README's). A file rewritten in any other way
+    is hashed again. The record is best effort: a directory that cannot be written is hashed each
+    time. Within a process the digest is
     remembered as :func:`file_sha256` remembers it, so the record is read once a file."""
     key, cached = _remembered(path)
     if cached is not None:

@@ -97,11 +97,13 @@ class InferenceCalculatorOptions:
         max_batch_size: with input TENSORS_VECTOR, the most elements run in one call of the model
             (their inputs stacked on the batch axis); a longer vector runs in groups of at most
             this many, 1 runs each element on its own. The one interpreter is resized to each
-            group's size (0.03 ms to a size used before, 1 to 2 ms the first time; interpreter
-            API only: the compiled-model API and a GPU run one element a call) (posegraph's own
-            field; the default 4: on the 2-core machine one call on 2 to 4 of the pose landmark
-            model's ROIs cost 2 to 5% less than as many calls in the benchmark's runs, on 8 more,
-            ``python -m benchmarks multi_pose``).
+            group's size (0.03 to 0.04 ms to a size used before, 1 to 4.5 ms the first time;
+            interpreter API only: the compiled-model API and a GPU run one element a call)
+            (posegraph's own field; the default 4: on the 2-core machine one call on 2 to 4 of the
+            pose landmark model's ROIs cost 2 to 5% less than as many calls in the benchmark's
+            earlier runs, on 8 more; its latest run, on a busy host, found 2 cheaper and 4 and 8
+            dearer as one call, and the module's tracked frames with two people 1.5 to 2.2% cheaper
+            batched, ``python -m benchmarks multi_pose``).
         unused_outputs: indices (in the model's output order) of outputs the graph does not read:
             the model runs without the operators that compute only them (a pruned copy kept in
             the model cache, the other outputs bit for bit the same), and TENSORS holds ``None``

@@ -223,9 +223,9 @@ class InterpreterRunner:
     def resize(self, batch_size: int) -> None:
         """Makes each call run ``batch_size`` inputs stacked on the first axis: every input's first
         dimension (the model's batch of 1) resized and the tensors allocated again, when it is not
-        already that size. For the pose landmark model the first resize to a size took 1 to 2 ms
-        (XNNPACK plans the new shapes), later ones to a size used before 0.03 ms (``python -m
-        benchmarks multi_pose``); the outputs of each batch entry are those of a call on it alone.
+        already that size. For the pose landmark model the first resize to a size took 1 to 4.5 ms
+        (XNNPACK plans the new shapes), later ones to a size used before 0.03 to 0.04 ms (two runs
+        of ``python -m benchmarks multi_pose``); the outputs of each batch entry are those of a call on it alone.
 
         Raises:
             ModelError: a model input without a batch dimension of 1.
@@ -282,12 +282,12 @@ def dense_model_file(path: Path) -> Path | None:
     """A copy of the model at ``path`` with its sparse weights stored dense (:func:`densified`), or
     ``None`` when it has none.
 
-    The copy is made the first time (371 ms for the person detector) and kept in the ``dense``
+    The copy is made the first time (378 ms for the person detector) and kept in the ``dense``
     folder of the model cache (:func:`posegraph.models.default_cache_dir`), named after the model's
     path, size and modification time, so that a changed model gets a new copy (the old one is
     removed); it is written whole or not at all. Loading it skips expanding the weights: the
-    person detector's interpreter is ready in 15 ms instead of 64 (both figures from one run of
-    ``python -m benchmarks startup``), and computes the same outputs, bit for bit
+    person detector's interpreter is ready in 10.7 ms instead of 60.9 (both figures from one run
+    of ``python -m benchmarks startup``, the README's), and computes the same outputs, bit for bit
     (``tests/calculators/tensor/test_runtimes.py``). Where the copy cannot be kept (a read-only
     cache, found before any expanding, so each load costs nothing more) or made, this logs why and
     returns ``None``: the model then loads as it is.
