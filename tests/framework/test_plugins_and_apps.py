@@ -94,3 +94,37 @@ print(get_calculator("GateCalculator").__module__)
         "calculator name 'GateCalculator' belongs to posegraph.calculators.core.gate:GateCalculator (entry point "
         "of 'posegraph.calculators'); register __main__.GateCalculator under another name",
         "posegraph.calculators.core.gate"]
+
+
+def test_a_plugin_entry_point_declaring_a_built_in_name_does_not_take_it(tmp_path):
+    # The plugin's distribution comes first on the path, so every-distribution order would find
+    # its entry point first; posegraph's own entry points are read first.
+    (tmp_path / "posegraph_gate_impostor.py").write_text(GATE_IMPOSTOR)
+    dist = tmp_path / "posegraph_gate_impostor-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: posegraph-gate-impostor\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text(
+        "[posegraph.calculators]\nGateCalculator = posegraph_gate_impostor:GateCalculator\n")
+    code = '''
+import sys
+sys.path.insert(0, sys.argv[1])
+from posegraph import get_calculator
+print(get_calculator("GateCalculator").__module__)
+print("posegraph_gate_impostor" in sys.modules)
+'''
+    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == ["posegraph.calculators.core.gate", "False"]
+
+
+def test_a_graph_of_built_in_calculators_reads_only_posegraphs_own_entry_points():
+    code = '''
+from posegraph import Graph
+from posegraph.framework import registry
+graph = Graph.from_string('input_stream: "a"\\noutput_stream: "b"\\n'
+                          'node { calculator: "PassThroughCalculator" input_stream: "a" output_stream: "b" }')
+print([out["b"] for _, out in graph.process_frames([(0, 7)])], registry._group is None)
+'''
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == ["[7] True"]
