@@ -180,3 +180,33 @@ def test_litert_info_lines_only_with_verbose(shared_data, pose_models, verbose):
     assert proc.returncode == 0, proc.stderr
     assert ("INFO: Created TensorFlow Lite XNNPACK delegate for CPU." in proc.stderr) is verbose
     assert "posegraph: 1 frames (1 with a pose)" in proc.stderr
+
+
+def test_models_fetch_makes_the_copies_the_graphs_load(all_pose_models, tmp_path, monkeypatch, capsys):
+    import shutil
+
+    cache = tmp_path / "models"
+    cache.mkdir()
+    for name in ("pose_detection", "pose_landmark_lite"):  # present and valid: fetch keeps them
+        shutil.copyfile(all_pose_models / f"{name}.tflite", cache / f"{name}.tflite")
+    monkeypatch.setenv("POSEGRAPH_MODEL_DIR", str(cache))
+    assert main(["models", "fetch", "pose_detection", "pose_landmark_lite"]) == 0
+    out, err = capsys.readouterr()
+    assert out.splitlines() == [f"pose_detection\t{cache / 'pose_detection.tflite'}",
+                                f"pose_landmark_lite\t{cache / 'pose_landmark_lite.tflite'}"]
+    dense, = (cache / "dense").glob("pose_detection-*.tflite")
+    pruned, = (cache / "pruned").glob("pose_landmark_lite-*-without-2.tflite")
+    assert err.splitlines()[-2:] == [
+        f"posegraph: pose_detection loads from {dense} (its sparse weights stored dense)",
+        f"posegraph: pose_landmark_lite loads from {pruned} (without its segmentation output)"]
+    assert (cache / ".sha256.json").is_file()  # the checksums' record too
+    made = {dense: dense.stat().st_mtime_ns, pruned: pruned.stat().st_mtime_ns}
+
+    # What a run looks for is there already, and a second fetch keeps it as it is.
+    from posegraph.calculators.tensor.runtimes import dense_model_file, pruned_model_file
+
+    assert dense_model_file(cache / "pose_detection.tflite") == dense
+    assert pruned_model_file(cache / "pose_landmark_lite.tflite", (2,)) == pruned
+    assert main(["models", "fetch", "pose_detection", "pose_landmark_lite"]) == 0
+    assert {p: p.stat().st_mtime_ns for p in made} == made
+    assert sorted((cache / "dense").iterdir()) == [dense] and sorted((cache / "pruned").iterdir()) == [pruned]

@@ -15,7 +15,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from posegraph.framework.errors import (CalculatorError, GraphConfigError, MediaError, ModelError, PosegraphError,
                               SidePacketError)
@@ -175,6 +175,31 @@ def ensure_models(graph: Any) -> None:
         except ModelError as e:
             files = ", ".join(str(default_cache_dir() / MODELS[name].file) for name in missing)
             raise ModelError(f"model file(s) {files} missing, and fetching them failed: {e}") from e
+
+
+def prepare_model_copies(paths: Mapping[str, Path]) -> list[Path]:
+    """Makes now, rather than at the first run, the model cache's copies that posegraph's graphs
+    load instead of the fetched models (``calculators.tensor.runtimes``): the dense copy of a model
+    with sparse weights (the person detector) and each landmark model's copy without its
+    segmentation output (what the graphs run unless the mask is asked for). Copies already made are
+    kept. Each is named on standard error; one that cannot be kept or made is logged, and runs then
+    load the model as it is, as they would have.
+
+    Returns the copies' paths.
+    """
+    from posegraph.calculators.pose.pose_landmark_model_calculator import LANDMARK_MODELS, SEGMENTATION_OUTPUT
+    from posegraph.calculators.tensor.runtimes import dense_model_file, pruned_model_file
+
+    copies = []
+    for name, path in paths.items():
+        made = [(dense_model_file(path), "its sparse weights stored dense")]
+        if name in LANDMARK_MODELS.values():
+            made.append((pruned_model_file(path, (SEGMENTATION_OUTPUT,)), "without its segmentation output"))
+        for copy, what in made:
+            if copy is not None:
+                print(f"posegraph: {name} loads from {copy} ({what})", file=sys.stderr)
+                copies.append(copy)
+    return copies
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -437,7 +462,7 @@ def build_parser() -> argparse.ArgumentParser:
     graph_args(show_p)
     show_p.set_defaults(func=cmd_show)
 
-    add_models_parser(sub)
+    add_models_parser(sub, after_fetch=prepare_model_copies)
     return parser
 
 

