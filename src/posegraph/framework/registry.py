@@ -15,11 +15,11 @@ time a graph names a calculator that no class entry point provides::
 
 Parsing a config therefore imports only the calculators it names: a graph of routing nodes loads
 neither OpenCV nor the pose models. posegraph's own entry points are read first, from its own
-distribution's metadata; every installed distribution's (a search through all of them: 10 to 50
-ms, more the more packages are installed) only when a name is not posegraph's. A name is held by
-one class: registering a different class under a name already taken, by a built-in or a plugin,
-raises :class:`PosegraphError`; a built-in's name is posegraph's even where a plugin declares it
-too.
+distribution's metadata; every installed distribution's (a search through all of them: tens of
+milliseconds where many packages are installed) only when a name is not posegraph's (a plugin's
+calculator, a subgraph's type). A name is held by one class: registering a different class under
+a name already taken, by a built-in or a plugin, raises :class:`PosegraphError`; a built-in's name
+is posegraph's even where a plugin declares it too.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def _own_entry_points() -> dict[str, metadata.EntryPoint]:
 
 def _entry_point_group() -> list[metadata.EntryPoint]:
     """Every entry point of :data:`ENTRY_POINT_GROUP`, read once (finding them reads every installed
-    distribution's metadata: 10 to 50 ms); importing nothing."""
+    distribution's metadata); importing nothing."""
     global _group
     if _group is None:
         _group = list(metadata.entry_points(group=ENTRY_POINT_GROUP))
