@@ -14,10 +14,8 @@ import logging
 import math
 import os
 import time
-import uuid
 import weakref
 from collections.abc import Iterator
-from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
 from typing import NamedTuple
@@ -367,6 +365,8 @@ class VideoSink(MediaSink):
         except (av.FFmpegError, OSError) as exc:
             raise MediaError(f"{path}: FFmpeg cannot create the video: {exc}") from exc
         try:
+            from fractions import Fraction  # here: a run that writes no video does not import it
+
             stream = container.add_stream(codec, rate=Fraction(fps).limit_denominator(1001))
             stream.width, stream.height = width + width % 2, height + height % 2
             stream.pix_fmt = "yuv420p" if codec == "libx264" else "yuvj420p"
@@ -446,6 +446,8 @@ class ImageSink(MediaSink):
         if not ok:
             raise MediaError(f"{self.path}: OpenCV could not encode the image")
         # Created like open() creates files (0o666 less the umask); mkstemp's would be 0600.
+        import uuid  # here: a run that writes no image does not import it
+
         tmp = self.path.parent / f".{self.path.name}.{os.getpid()}.{uuid.uuid4().hex}.part"
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)

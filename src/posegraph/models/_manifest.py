@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from importlib import resources
+from pathlib import Path
 
 from posegraph.framework.errors import ModelError
 
@@ -43,7 +43,9 @@ class ModelSpec:
 
 
 def _load() -> tuple[str, dict[str, str], dict[str, ModelSpec]]:
-    text = resources.files(__package__).joinpath("manifest.json").read_text(encoding="utf-8")
+    # Beside this module, as posegraph.graphs finds its graphs (importlib.resources would import
+    # tempfile and zipfile into every run: about 10 ms of start-up).
+    text = Path(__file__).with_name("manifest.json").read_text(encoding="utf-8")
     data = json.loads(text)
     specs = {name: ModelSpec(name=name, **fields) for name, fields in data["models"].items()}
     for spec in specs.values():

@@ -21,7 +21,6 @@ rounded once stands in for all four.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import math
 from typing import Callable
 
@@ -38,7 +37,9 @@ def _c_math_library() -> ctypes.CDLL | None:
             return ctypes.CDLL(name)
         except OSError:
             pass
-    path = ctypes.util.find_library("m")
+    from ctypes.util import find_library  # here: it imports subprocess, which the usual case does without
+
+    path = find_library("m")
     try:
         return ctypes.CDLL(path) if path else None
     except OSError:
