@@ -1,6 +1,7 @@
 """InferenceCalculator's runtimes, APIs and accelerators: the same landmarks from each runtime
-installed here, the CPU CompiledModel path bit-identical with the Interpreter, clear errors for a
-runtime that is missing and for a GPU that is not there."""
+installed here and from tflite-runtime in an environment of its own, the CPU CompiledModel path
+bit-identical with the Interpreter, clear errors for a runtime that is missing and for a GPU that
+is not there."""
 
 from __future__ import annotations
 
@@ -72,6 +73,51 @@ def test_other_runtimes_give_the_same_landmarks(squat_frames, pose_models, runti
     ours, theirs = landmarks(squat_frames), landmarks(squat_frames, runtime=runtime)
     for t in ours:
         np.testing.assert_array_equal(theirs[t], ours[t])
+
+
+#: A Python whose environment has posegraph with tflite-runtime (and NumPy 1.x, which tflite-runtime
+#: 2.14, its last release, is built against); ``.ci/run`` makes one.
+TFLITE_RUNTIME_PYTHON = "POSEGRAPH_TFLITE_RUNTIME_PYTHON"
+
+TFLITE_RUNTIME_CHILD = """
+import sys
+import numpy as np
+from posegraph import Graph, graphs
+
+frames = np.load(sys.argv[1])
+graph = Graph(graphs.path("pose_tracking_module"))
+assert graph.set_options("InferenceCalculator", runtime="tflite_runtime") == 2
+out = {}
+graph.observe("pose_landmarks", lambda p: out.__setitem__(p.timestamp, p.payload.data.copy()))
+graph.start({"smooth_landmarks": False})
+for i, image in enumerate(frames):
+    graph.add_packet("image", image, i * 33_333)
+graph.close()
+np.save(sys.argv[2], np.stack([out[t] for t in sorted(out)]))
+print(np.__version__, "tflite_runtime.interpreter" in sys.modules, "ai_edge_litert.interpreter" in sys.modules)
+"""
+
+
+def test_tflite_runtime_in_an_environment_of_its_own_gives_the_same_landmarks(squat_frames, tmp_path):
+    """tflite-runtime cannot start beside this environment's NumPy 2 (which OpenCV >= 4.10 needs),
+    so it runs where ``POSEGRAPH_TFLITE_RUNTIME_PYTHON`` says: the tracking module there, on these
+    frames, with ``runtime: tflite_runtime`` on both models, gives this process's LiteRT landmarks,
+    bit for bit."""
+    python = os.environ.get(TFLITE_RUNTIME_PYTHON)
+    if not python:
+        pytest.skip(f"{TFLITE_RUNTIME_PYTHON} is not set (a Python with posegraph[tflite-runtime] and NumPy 1.x: "
+                    "see the README's Runtimes)")
+    frames, result = tmp_path / "frames.npy", tmp_path / "landmarks.npy"
+    np.save(frames, np.stack(squat_frames))  # the same pixels: the other environment's OpenCV decodes its own way
+    proc = subprocess.run([python, "-c", TFLITE_RUNTIME_CHILD, str(frames), str(result)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    numpy_version, used_tflite_runtime, used_litert = proc.stdout.split()
+    assert numpy_version.startswith("1.") and used_tflite_runtime == "True" and used_litert == "False"
+    ours = landmarks(squat_frames)
+    theirs = np.load(result)
+    assert theirs.shape == (len(squat_frames), 33, 5)
+    np.testing.assert_array_equal(theirs, np.stack([ours[t] for t in sorted(ours)]))
 
 
 def test_a_missing_runtime_names_its_extra(pose_models, monkeypatch):
