@@ -203,10 +203,11 @@ def test_models_fetch_makes_the_copies_the_graphs_load(all_pose_models, tmp_path
     made = {dense: dense.stat().st_mtime_ns, pruned: pruned.stat().st_mtime_ns}
 
     # What a run looks for is there already, and a second fetch keeps it as it is.
+    from posegraph.calculators.pose.pose_landmark_model_calculator import SEGMENTATION_OUTPUT
     from posegraph.calculators.tensor.runtimes import dense_model_file, pruned_model_file
 
     assert dense_model_file(cache / "pose_detection.tflite") == dense
-    assert pruned_model_file(cache / "pose_landmark_lite.tflite", (2,)) == pruned
+    assert pruned_model_file(cache / "pose_landmark_lite.tflite", (SEGMENTATION_OUTPUT,)) == pruned
     assert main(["models", "fetch", "pose_detection", "pose_landmark_lite"]) == 0
     assert {p: p.stat().st_mtime_ns for p in made} == made
     assert sorted((cache / "dense").iterdir()) == [dense] and sorted((cache / "pruned").iterdir()) == [pruned]

@@ -14,10 +14,9 @@ import pytest
 from posegraph import CalculatorError, Graph, ModelError, graphs
 from posegraph.app.media import open_source
 from posegraph.calculators.image.image_to_tensor import warp_roi_to_tensor
+from posegraph.calculators.pose.pose_landmark_model_calculator import SEGMENTATION_OUTPUT as SEGMENTATION
 from posegraph.calculators.tensor import runtimes
 from posegraph.calculators.tensor.runtimes import WithoutOutputs, load_runner, pruned_model_file, without_outputs
-
-SEGMENTATION = 2  # the landmark models' outputs: landmarks, presence, segmentation, heatmap, world
 
 
 @pytest.fixture(scope="module")
