@@ -54,8 +54,8 @@ def _where(c: type) -> str:
 
 def _own_entry_points() -> dict[str, metadata.EntryPoint]:
     """posegraph's own class entry points by calculator name, read once from its distribution's
-    metadata alone (about 1 ms); empty where posegraph is not installed as a distribution (then
-    :func:`_entry_points` finds whatever declares them). Imports nothing."""
+    metadata alone (one file, not every distribution's); empty where posegraph is not installed
+    as a distribution (then :func:`_entry_points` finds whatever declares them). Imports nothing."""
     global _own
     if _own is None:
         try:

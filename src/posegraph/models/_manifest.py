@@ -44,7 +44,7 @@ class ModelSpec:
 
 def _load() -> tuple[str, dict[str, str], dict[str, ModelSpec]]:
     # Beside this module, as posegraph.graphs finds its graphs: importlib.resources would import
-    # tempfile and zipfile into every run (10 to 15 ms of start-up, by python -X importtime).
+    # tempfile and zipfile into every run, at start-up.
     text = Path(__file__).with_name("manifest.json").read_text(encoding="utf-8")
     data = json.loads(text)
     specs = {name: ModelSpec(name=name, **fields) for name, fields in data["models"].items()}

@@ -80,8 +80,8 @@ def _cached_sha256(path: Path) -> str:
     landmark model and the detector, against 0.61 ms reading the record, in one run of ``python -m
     benchmarks startup``, which times both ways, the README's). A file rewritten in any other way
     is hashed again. The record is best effort: a directory that cannot be written is hashed each
-    time. Within a process the digest is
-    remembered as :func:`file_sha256` remembers it, so the record is read once a file."""
+    time. Within a process the digest is remembered as :func:`file_sha256` remembers it, so the
+    record is read once a file."""
     key, cached = _remembered(path)
     if cached is not None:
         return cached

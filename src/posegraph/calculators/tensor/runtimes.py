@@ -225,7 +225,8 @@ class InterpreterRunner:
         dimension (the model's batch of 1) resized and the tensors allocated again, when it is not
         already that size. For the pose landmark model the first resize to a size took 1 to 4.5 ms
         (XNNPACK plans the new shapes), later ones to a size used before 0.03 to 0.04 ms (two runs
-        of ``python -m benchmarks multi_pose``); the outputs of each batch entry are those of a call on it alone.
+        of ``python -m benchmarks multi_pose``); the outputs of each batch entry are those of a
+        call on it alone.
 
         Raises:
             ModelError: a model input without a batch dimension of 1.
