@@ -84,6 +84,7 @@ def test_the_pruned_copy_is_made_once_and_its_outputs_keep_their_places(pose_mod
 
     other = pruned_model_file(model, (SEGMENTATION, 4))  # another set of outputs: its own copy
     assert other.name.endswith("-without-2-4.tflite") and copies[0].exists()
+    assert pruned_model_file(model, (4, SEGMENTATION, 4)) == other  # the same set, the same copy
     os.utime(model, ns=(1, 1))  # "a new version" of the model
     newer = pruned_model_file(model, (SEGMENTATION,))
     assert newer != copies[0] and newer.is_file() and not copies[0].exists() and other.exists()

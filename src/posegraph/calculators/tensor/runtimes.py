@@ -311,9 +311,9 @@ def pruned_model_file(path: Path, unused_outputs: tuple[int, ...]) -> Path | Non
     Raises:
         ModelError: ``unused_outputs`` names an output the model does not have, or all of them.
     """
-    tag = "-without-" + "-".join(str(i) for i in unused_outputs)
-    return _model_copy(path, "pruned", tag, lambda: without_outputs(path.read_bytes(), unused_outputs, path),
-                       "whole")
+    unused = tuple(sorted(set(unused_outputs)))  # one copy, one name, whatever the order given
+    tag = "-without-" + "-".join(str(i) for i in unused)
+    return _model_copy(path, "pruned", tag, lambda: without_outputs(path.read_bytes(), unused, path), "whole")
 
 
 def _model_copy(path: Path, folder_name: str, tag: str, make: Callable[[], bytes], otherwise: str) -> Path | None:
