@@ -192,6 +192,8 @@ def prepare_model_copies(paths: Mapping[str, Path]) -> list[Path]:
 
     copies = []
     for name, path in paths.items():
+        if path.suffix != ".tflite":  # MediaPipe's graph (.binarypb) is no model
+            continue
         made = [(dense_model_file(path), "its sparse weights stored dense")]
         if name in LANDMARK_MODELS.values():
             made.append((pruned_model_file(path, (SEGMENTATION_OUTPUT,)), "without its segmentation output"))
