@@ -44,6 +44,7 @@ import argparse
 import os
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -178,18 +179,18 @@ def soak(graph: Any, inputs: Iterator[tuple[int, np.ndarray]], frames: int, warm
     warmup = min(warmup, frames)
     start: dict[str, float] = {}
     end: dict[str, float] = {}
-    window: list[float] = []
+    window: deque[float] = deque(maxlen=RSS_WINDOW)
     person_frames = max_people = 0
     started = time.perf_counter()
     for i, (_, out) in enumerate(graph.process_frames(inputs, outputs=[output], side_packets=side_packets)):
         n = people(out[output])
         person_frames, max_people = person_frames + n, max(max_people, n)
         if warmup - RSS_WINDOW < i + 1 <= warmup or frames - RSS_WINDOW < i + 1:
-            window = [*window[-(RSS_WINDOW - 1):], rss_mb()[0]]
+            window.append(rss_mb()[0])
         if i + 1 in (warmup, frames):
             n_threads, fds = threads_and_fds()
             (start if i + 1 == warmup and not start else end).update(rss=max(window), threads=n_threads, fds=fds)
-            window = []
+            window.clear()
         if (i + 1) % 1000 == 0:
             print(f"soak: {i + 1} frames, RSS {rss_mb()[0]:.1f} MiB", file=sys.stderr, flush=True)
     seconds = time.perf_counter() - started
