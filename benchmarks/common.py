@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import platform
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -49,6 +49,15 @@ def decode(path: Path) -> tuple[list[tuple[int, np.ndarray]], float]:
     with open_source(str(path)) as source:
         frames = [(f.timestamp_us, f.image) for f in source]
     return frames, (time.perf_counter() - start) * 1000 / max(len(frames), 1)
+
+
+def elapsed_ms(work: Callable[[], Any]) -> float:
+    """Milliseconds ``work()`` takes (wall time)."""
+    import time
+
+    start = time.perf_counter()
+    work()
+    return (time.perf_counter() - start) * 1000
 
 
 def percentile(values: list[float], q: float) -> float:

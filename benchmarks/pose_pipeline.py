@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.common import REPO, decode, detector_frames, percentile
+from benchmarks.common import REPO, decode, detector_frames, elapsed_ms, percentile
 from posegraph import graphs
 from posegraph.calculators.pose.pose_landmark_model_calculator import LANDMARK_MODELS as MODELS
 from posegraph.calculators.pose.pose_landmark_model_calculator import SEGMENTATION_OUTPUT
@@ -124,13 +124,8 @@ def loop_floor(played: list[tuple[int, np.ndarray]], rois: dict[int, Any], compl
     from posegraph.calculators.pose.landmark_decoding import pose_landmarks_from_tensors
 
     def best(work: Any) -> float:
-        work()
-        times = []
-        for _ in range(tries):
-            start = time.perf_counter()
-            work()
-            times.append((time.perf_counter() - start) * 1000)
-        return min(times)
+        work()  # its inputs into the caches
+        return min(elapsed_ms(work) for _ in range(tries))
 
     model = interpreter(MODELS[complexity], (SEGMENTATION_OUTPUT,))
     outputs = [d["index"] for d in model.get_output_details()]  # landmarks, presence, heatmap, world

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import child_env
+from benchmarks.common import child_env, elapsed_ms
 
 CHILD = r'''
 import sys
@@ -74,24 +74,21 @@ def model_cache(rounds: int = 5) -> dict[str, float]:
     if dense is None:
         raise RuntimeError(f"no dense copy of {detector}: the model cache cannot be written")
 
-    def ms(work: Any) -> float:
-        start = time.perf_counter()
-        work()
-        return (time.perf_counter() - start) * 1e3
-
     def load(path: Path) -> None:
         Interpreter(model_path=str(path), num_threads=1).allocate_tensors()
 
     times: dict[str, list[float]] = {"sparse": [], "dense": [], "hash": [], "record": []}
     for _ in range(rounds):
-        times["sparse"].append(ms(lambda: load(detector)))
-        times["dense"].append(ms(lambda: load(dense)))
-        times["hash"].append(ms(lambda: [hashlib.sha256(p.read_bytes()).hexdigest() for p in (full, detector)]))
+        times["sparse"].append(elapsed_ms(lambda: load(detector)))
+        times["dense"].append(elapsed_ms(lambda: load(dense)))
+        times["hash"].append(elapsed_ms(lambda: [hashlib.sha256(p.read_bytes()).hexdigest()
+                                                 for p in (full, detector)]))
         _store._digests.clear()
-        times["record"].append(ms(lambda: [_store._cached_sha256(p) for p in (full, detector)]))
+        times["record"].append(elapsed_ms(lambda: [_store._cached_sha256(p) for p in (full, detector)]))
     medians = {name: round(statistics.median(t), 2) for name, t in times.items()}
-    return {**medians, "make_dense": round(ms(lambda: densified(detector)), 1),
-            "make_pruned": round(ms(lambda: without_outputs(full.read_bytes(), (SEGMENTATION_OUTPUT,))), 1)}
+    return {**medians, "make_dense": round(elapsed_ms(lambda: densified(detector)), 1),
+            "make_pruned": round(elapsed_ms(lambda: without_outputs(full.read_bytes(), (SEGMENTATION_OUTPUT,))),
+                                 1)}
 
 
 def first_run(video: Path, rounds: int = 3) -> dict[str, float]:
