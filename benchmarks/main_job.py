@@ -129,6 +129,7 @@ def format_report(r: dict[str, Any]) -> str:
             f"{r['posegraph_cpu_s']:.2f} s: {r['cpu_ratio']:.3f}\n"
             f"  posegraph writing every output of the module (world landmarks, detection, ROIs too): "
             f"{', '.join(f'{v:.2f}' for v in r['every_output_s'])} s: {r['every_output_ratio']:.3f} of MediaPipe\n"
-            f"  floor, in this process: the landmark model alone (without the segmentation head), {r['frames']} calls: {r['floor']['model_wall_s']:.2f} s "
-            f"wall, {r['floor']['model_cpu_s']:.2f} s CPU; decoding with colour conversion: "
+            f"  floor, in this process: the landmark model alone (without the segmentation head), {r['frames']} "
+            f"calls: {r['floor']['model_wall_s']:.2f} s wall, {r['floor']['model_cpu_s']:.2f} s CPU; "
+            f"decoding with colour conversion: "
             f"{r['floor']['decode_wall_s']:.2f} s wall, {r['floor']['decode_cpu_s']:.2f} s CPU")
